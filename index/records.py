@@ -1,0 +1,118 @@
+"""The records that flow through the pipeline: article → paragraphs → chunks → hits → quotes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One cleaned paragraph; ``start``/``end`` are offsets into :attr:`CleanArticle.text`."""
+
+    number: int
+    text: str
+    section: str | None
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class CleanArticle:
+    """An article after cleaning: verbatim paragraphs joined by blank lines."""
+
+    article_id: str
+    title: str
+    source: str
+    paragraphs: list[Paragraph]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
+
+    @property
+    def sections(self) -> list[str]:
+        seen: list[str] = []
+        for p in self.paragraphs:
+            if p.section is not None and p.section not in seen:
+                seen.append(p.section)
+        return seen
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One or more whole sentences of one paragraph; offsets index the cleaned article text."""
+
+    article_id: str
+    title: str
+    section: str | None
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """Who said a quote, when the index knows."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim passage that answers a question, with where it comes from."""
+
+    text: str
+    article_id: str
+    title: str
+    section: str | None
+    paragraph: int
+    start: int
+    end: int
+    score: float
+    context: str
+    speaker: Speaker | None = None
+    matched: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The quotes for one question, best first; ``found`` is False when nothing answers it."""
+
+    question: str
+    found: bool
+    quotes: list[Quote] = field(default_factory=list)
+    note: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "found": self.found,
+            "answers": [
+                {
+                    "quote": q.text,
+                    "article": q.title,
+                    "article_id": q.article_id,
+                    "section": q.section,
+                    "score": round(float(q.score), 4),
+                    "speaker": (
+                        {"name": q.speaker.name, "role": q.speaker.role} if q.speaker is not None else None
+                    ),
+                }
+                for q in self.quotes
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the index holds about one article."""
+
+    article_id: str
+    title: str
+    source: str
+    sections: list[str]
+    chunks: int
+    chars: int
+    content_hash: str

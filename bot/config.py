@@ -96,6 +96,7 @@ class TelegramConfig(_Strict):
     max_upload_mb: float = Field(5.0, gt=0, le=20)
     rate_limit: RateLimitConfig = RateLimitConfig()
     flood_retries: int = Field(3, ge=0, le=10)
+    inline_results: int = Field(10, ge=1, le=50)
     webhook: WebhookConfig = WebhookConfig()
 
 

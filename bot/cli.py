@@ -1,0 +1,209 @@
+"""The ``quotebot`` command: index, ask, chat, serve, eval.
+
+Errors a user can fix print one line and exit non-zero; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.config import Settings, load_settings
+from index.errors import QuoteBotError
+
+
+class _Group(click.Group):
+    """Catches errors once, at the edge: one line for users, the traceback only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except QuoteBotError as exc:
+            if _debug(ctx):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except Exception as exc:
+            if _debug(ctx):
+                raise
+            click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (run with --debug for details).", err=True)
+            ctx.exit(2)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.params.get("debug")) or "--debug" in sys.argv
+
+
+class _Progress:
+    """tqdm bars on stderr, one per indexing stage; stdout stays clean for --json."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self._bars: dict[str, Any] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self._bars.get(stage)
+        if bar is None:
+            if total <= 0:
+                return
+            bar = self._tqdm(total=total, desc=stage, unit="item", file=sys.stderr, leave=False,
+                             disable=None)
+            self._bars[stage] = bar
+        bar.total = max(total, 1)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+            del self._bars[stage]
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_object(Settings) or load_settings(None)
+
+
+def _engine(ctx: click.Context) -> Any:
+    from bot.runtime import open_engine
+
+    return open_engine(_settings(ctx), _Progress())
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="config.yaml to use (default: $QUOTEBOT_CONFIG or ./config.yaml).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
+    """QuoteBot: answers questions about Chinese news articles by quoting them."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG; httpx logs request URLs, which hold the bot token.
+    for noisy in ("bm25s", "httpx", "jieba"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug and noisy != "httpx" else logging.WARNING)
+    ctx.obj = load_settings(config_path)
+
+
+@cli.group("index")
+def index_group() -> None:
+    """Build and change the index."""
+
+
+def _print_report(report: Any) -> None:
+    for info in report.added:
+        sections = f", {len(info.sections)} sections" if info.sections else ""
+        click.echo(f"added    {info.article_id}  《{info.title}》 ({info.chunks} chunks{sections})")
+    for info in report.unchanged:
+        click.echo(f"unchanged {info.article_id}  《{info.title}》")
+    for info in report.removed:
+        click.echo(f"removed  {info.article_id}  《{info.title}》")
+    for path, reason in report.failed:
+        click.echo(f"skipped  {path}: {reason}", err=True)
+    click.echo(f"{report.embedded_chunks} chunks embedded in {report.seconds:.1f} s.")
+
+
+@index_group.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def index_build(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Rebuild the index from PATHS (default: the configured articles folder)."""
+    from bot.runtime import embedder_for, engine_settings
+    from index.engine import QuoteEngine
+
+    settings = _settings(ctx)
+    engine = QuoteEngine(engine_settings(settings), embedder_for(settings), _Progress())
+    report = engine.rebuild(list(paths) or None)
+    _print_report(report)
+    if not report.added and report.failed:
+        ctx.exit(1)
+
+
+@index_group.command("add")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def index_add(ctx: click.Context, files: tuple[Path, ...]) -> None:
+    """Add or update FILES, embedding only what is new or changed."""
+    report = _engine(ctx).add_files(list(files))
+    _print_report(report)
+    if report.failed:
+        ctx.exit(1)
+
+
+@index_group.command("remove")
+@click.argument("article_id")
+@click.pass_context
+def index_remove(ctx: click.Context, article_id: str) -> None:
+    """Remove the article ARTICLE_ID from the index (its file is kept)."""
+    info = _engine(ctx).remove(article_id)
+    click.echo(f"removed  {info.article_id}  《{info.title}》")
+
+
+@index_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def index_list(ctx: click.Context, as_json: bool) -> None:
+    """List the indexed articles."""
+    articles = _engine(ctx).articles()
+    if as_json:
+        click.echo(json.dumps([a.__dict__ for a in articles], ensure_ascii=False, indent=2))
+        return
+    for a in articles:
+        sections = "、".join(a.sections) if a.sections else "-"
+        click.echo(f"{a.article_id}\t《{a.title}》\t{a.chunks} chunks\t{sections}")
+    click.echo(f"{len(articles)} articles.")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--top", "top_k", type=click.IntRange(1, 50), default=None, help="How many quotes.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> None:
+    """Answer QUESTION with quotes from the articles."""
+    from bot.terminal import render_answer
+
+    settings = _settings(ctx)
+    answer = _engine(ctx).ask(question, top_k or settings.search.top_k)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        click.echo(render_answer(answer))
+
+
+@cli.command()
+@click.option("--top", "top_k", type=click.IntRange(1, 50), default=None, help="How many quotes.")
+@click.pass_context
+def chat(ctx: click.Context, top_k: int | None) -> None:
+    """Chat in the terminal: type questions, get quotes."""
+    from bot.terminal import run_chat
+
+    settings = _settings(ctx)
+    run_chat(_engine(ctx), top_k or settings.search.top_k)
+
+
+@cli.command()
+@click.option("--base-url", default=None, help="A Bot API server, e.g. http://127.0.0.1:8081/bot.")
+@click.pass_context
+def serve(ctx: click.Context, base_url: str | None) -> None:
+    """Run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)."""
+    from bot.server import serve as run_server
+
+    run_server(_settings(ctx), base_url)
+
+
+def main() -> None:
+    cli(prog_name="quotebot")
+
+
+if __name__ == "__main__":
+    main()

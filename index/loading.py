@@ -1,0 +1,183 @@
+"""Read an article file into lines of text: decoding, and main-text extraction for HTML and Markdown.
+
+Plain text is returned line by line for the cleaner to repair; HTML and Markdown carry their own
+structure, so their headings are marked here and their paragraphs are already whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import ArticleError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_ENCODINGS = ("utf-8", "gb18030")
+# Control characters other than tab/newline/CR mean binary data, whatever the codec says.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line or block of source text; ``heading`` is 1 for a title, 2+ for a section, None for text."""
+
+    text: str
+    heading: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    path: Path
+    lines: list[Line]
+    # Plain text has no markup: its structure must be guessed by the cleaner.
+    structured: bool
+
+
+def decode(data: bytes, path: Path) -> str:
+    """Decode UTF-8 (with or without BOM) or GB18030/GBK, or raise naming the file."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in _ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _CONTROL.search(text):
+            break
+        return text
+    raise ArticleError(f"{path}: cannot be decoded as UTF-8 or GB18030/GBK text; is it a text file?")
+
+
+def read_document(path: Path) -> SourceDocument:
+    """Read one article file of a supported type."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ArticleError(
+            f"{path}: unsupported file type '{suffix or '(none)'}'; use one of {', '.join(SUPPORTED_SUFFIXES)}."
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+    text = decode(data, path)
+    if not text.strip():
+        raise ArticleError(f"{path}: the file is empty.")
+    if suffix in (".html", ".htm"):
+        lines = html_lines(text)
+        structured = True
+    elif suffix in (".md", ".markdown"):
+        lines = markdown_lines(text)
+        structured = True
+    else:
+        lines = [Line(raw) for raw in text.splitlines()]
+        structured = False
+    if not any(line.text.strip() for line in lines):
+        raise ArticleError(f"{path}: no article text found in the file.")
+    return SourceDocument(path=path, lines=lines, structured=structured)
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`|~~)(?=\S)(.+?)(?<=\S)\1")
+_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_MD_QUOTE = re.compile(r"^\s*>\s?")
+_MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
+
+
+def _strip_inline_markdown(text: str) -> str:
+    text = _MD_IMAGE.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    # Emphasis can nest (**_x_**): strip until nothing changes.
+    previous = None
+    while previous != text:
+        previous = text
+        text = _MD_EMPHASIS.sub(r"\2", text)
+    return text.strip()
+
+
+def markdown_lines(text: str) -> list[Line]:
+    """Markdown → headings and whole paragraphs, with inline markup removed."""
+    text = _MD_FRONT_MATTER.sub("", text.replace("\r\n", "\n"))
+    lines: list[Line] = []
+    paragraph: list[str] = []
+    in_code = False
+
+    def flush() -> None:
+        if paragraph:
+            lines.append(Line(_join_wrapped(paragraph)))
+            paragraph.clear()
+
+    for raw in text.split("\n"):
+        if raw.strip().startswith("```"):
+            # Code blocks are not article prose.
+            flush()
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        heading = _MD_HEADING.match(raw)
+        if heading:
+            flush()
+            lines.append(Line(_strip_inline_markdown(heading.group(2)), heading=len(heading.group(1))))
+            continue
+        if not raw.strip() or _MD_RULE.match(raw):
+            flush()
+            continue
+        if _MD_LIST.match(raw):
+            flush()
+            raw = _MD_LIST.sub("", raw)
+        stripped = _strip_inline_markdown(_MD_QUOTE.sub("", raw))
+        if stripped:
+            paragraph.append(stripped)
+    flush()
+    return lines
+
+
+def _join_wrapped(parts: list[str]) -> str:
+    """Join hard-wrapped lines: no space between CJK characters, one between Latin words."""
+    out = parts[0]
+    for part in parts[1:]:
+        if out and out[-1].isascii() and out[-1].isalnum() and part[:1].isascii() and part[:1].isalnum():
+            out += " " + part
+        else:
+            out += part
+    return out
+
+
+_HTML_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
+              "button", "select", "template")
+_HTML_BLOCKS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "td", "dd", "dt")
+
+
+def html_lines(text: str) -> list[Line]:
+    """HTML → the main text only: headings and paragraphs of <article>/<main>/<body>, no navigation."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "lxml")
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup(_HTML_DROP):
+        tag.decompose()
+    landmarks = re.compile("^(navigation|banner|contentinfo|complementary)$")
+    for tag in soup.find_all(attrs={"role": landmarks}):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    lines: list[Line] = []
+    for block in root.find_all(_HTML_BLOCKS):
+        # A block inside another block (a <p> in an <li>) was already taken with its parent.
+        if block.find_parent(_HTML_BLOCKS) is not None:
+            continue
+        content = " ".join(block.get_text(" ", strip=True).split())
+        content = re.sub(r"(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])", "", content)
+        if not content:
+            continue
+        level = int(block.name[1]) if block.name in ("h1", "h2", "h3", "h4", "h5", "h6") else None
+        lines.append(Line(content, heading=level))
+    if not lines:
+        loose = root.get_text("\n", strip=True)
+        lines = [Line(part) for part in loose.split("\n") if part.strip()]
+    if page_title and not any(line.heading == 1 for line in lines):
+        lines.insert(0, Line(page_title, heading=1))
+    return lines

@@ -66,6 +66,9 @@ def classify(text: str) -> Kind:
         return Kind.BODY
     if len(text) > SHORT_LINE:
         return Kind.BODY
+    # Headlines rarely hold clause commas; a longish line with them is a paragraph the layout broke.
+    if len(text) >= 20 and re.search(r"[，,；;]", text) and not _unbalanced_quote(text):
+        return Kind.BODY
     return Kind.SHORT
 
 

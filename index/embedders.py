@@ -7,6 +7,7 @@ and torch are imported only when that backend is chosen: the default path does n
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,7 +102,8 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.device = device
         self._model = self._load()
-        dim = self._model.get_sentence_embedding_dimension()
+        measure = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = measure()
         if not dim:
             dim = int(self._model.encode(["x"]).shape[1])
         self._dim = int(dim)
@@ -129,7 +131,9 @@ class SentenceTransformerEmbedder:
             ) from exc
         try:
             target = str(local) if local.is_dir() else self.model_name
-            return SentenceTransformer(target, device=self.device)
+            # Read at call time: huggingface_hub reads it once at import, too late for a config change.
+            offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+            return SentenceTransformer(target, device=self.device, local_files_only=offline)
         except Exception as exc:
             raise EmbedderError(
                 f"Cannot load sentence-transformers model from {tried} on device '{self.device}' "

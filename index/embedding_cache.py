@@ -79,7 +79,11 @@ def embed_passages(
     known = cache.get(embedder.name, hashes) if cache is not None else {}
     known = {k: v for k, v in known.items() if v.shape == (embedder.dim,)}
     counts = Counter(hashes)
-    missing = sorted({h: i for i, h in enumerate(hashes) if h not in known}.items(), key=lambda kv: kv[1])
+    first_seen: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        if h not in known:
+            first_seen.setdefault(h, i)
+    missing = list(first_seen.items())
     if progress is not None and len(texts) - len(missing):
         progress(len(texts) - len(missing))
     for start in range(0, len(missing), BATCH):

@@ -161,7 +161,7 @@ def html_lines(text: str) -> list[Line]:
     for tag in soup(_HTML_DROP):
         tag.decompose()
     landmarks = re.compile("^(navigation|banner|contentinfo|complementary)$")
-    for tag in soup.find_all(attrs={"role": landmarks}):
+    for tag in soup.find_all(True, attrs={"role": landmarks}):
         tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     lines: list[Line] = []

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 # Question words and particles carry no topic, yet are rare in news prose: left in, BM25 would reward
 # any passage that happens to contain 谁 or 什么.
@@ -38,6 +39,31 @@ def to_simplified(text: str) -> str:
     return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
 
 
+_BASE_LOCK = threading.Lock()
+
+
+_BASE: list[Any] = []
+
+
+def _base_dictionary(cache_dir: str | None) -> Any:
+    """jieba's dictionary, loaded once per process (about a second; less with the prefix cache).
+
+    The dictionary is the same whatever the cache folder, which only speeds up the first load.
+    """
+    import jieba
+
+    with _BASE_LOCK:
+        if not _BASE:
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            if cache_dir is not None:
+                Path(cache_dir).mkdir(parents=True, exist_ok=True)
+                tokenizer.tmp_dir = cache_dir
+            tokenizer.initialize()
+            _BASE.append(tokenizer)
+        return _BASE[0]
+
+
 class Analyzer:
     """Turns text into BM25 tokens: simplified, lower-cased jieba words without stopwords.
 
@@ -61,12 +87,12 @@ class Analyzer:
             if self._jieba is None:
                 import jieba
 
-                jieba.setLogLevel(logging.WARNING)
+                base = _base_dictionary(str(self._cache_dir) if self._cache_dir is not None else None)
                 tokenizer = jieba.Tokenizer()
-                if self._cache_dir is not None:
-                    self._cache_dir.mkdir(parents=True, exist_ok=True)
-                    tokenizer.tmp_dir = str(self._cache_dir)
-                tokenizer.initialize()
+                # A private copy of the loaded dictionary: user words must not leak between analyzers.
+                tokenizer.FREQ = dict(base.FREQ)
+                tokenizer.total = base.total
+                tokenizer.initialized = True
                 for word in self._user_words:
                     tokenizer.add_word(word, freq=None)
                 self._jieba = tokenizer

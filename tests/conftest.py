@@ -1,0 +1,84 @@
+"""Shared fixtures: a fake embedder (fast, deterministic, counts its work) and temporary engines."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedders import normalise_rows
+from index.engine import EngineSettings, QuoteEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "articles" / "jiaodong-economic-circle.txt"
+
+
+class FakeEmbedder:
+    """Hashes character unigrams and bigrams into a small vector: similar text, similar vectors.
+
+    Records every passage it embeds, so tests can prove what was (not) re-embedded.
+    """
+
+    def __init__(self, dim: int = 64, name: str = "fake:hash-64") -> None:
+        self._dim = dim
+        self._name = name
+        self.passages: list[str] = []
+        self.queries: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self._dim, dtype=np.float32)
+        chars = re.sub(r"\s", "", text)
+        grams = list(chars) + [chars[i : i + 2] for i in range(len(chars) - 1)]
+        for gram in grams:
+            h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little")
+            vec[h % self._dim] += 1.0
+        return vec
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.queries.extend(texts)
+        return normalise_rows(np.stack([self._vector(t) for t in texts])) if texts else np.zeros((0, self._dim))
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages.extend(texts)
+        return normalise_rows(np.stack([self._vector(t) for t in texts])) if texts else np.zeros((0, self._dim))
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def articles_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    return folder
+
+
+@pytest.fixture
+def engine_settings(tmp_path: Path, articles_dir: Path) -> EngineSettings:
+    # The fake embedder's cosines are lower than e5's; the threshold is for tests of the mechanism.
+    return EngineSettings(
+        index_dir=tmp_path / "index",
+        cache_dir=tmp_path / "cache",
+        articles_dir=articles_dir,
+        threshold=0.2,
+    )
+
+
+@pytest.fixture
+def engine(engine_settings: EngineSettings, fake_embedder: FakeEmbedder) -> QuoteEngine:
+    return QuoteEngine.open(engine_settings, fake_embedder)

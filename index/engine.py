@@ -9,21 +9,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from index import store
 from index.articles import article_hash, collect_files, load_articles, unique_base_id
+from index.attribution import Attribution, extract
 from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
 from index.errors import ArticleError, QuoteBotError, UnknownArticleError
 from index.normalization import Analyzer
-from index.quoting import quote_from_hit
-from index.records import Answer, ArticleInfo, CleanArticle, Paragraph
-from index.search import Searcher
+from index.quoting import quote_passage
+from index.records import Answer, ArticleInfo, CleanArticle, Paragraph, Quote
+from index.search import PassageHit, Searcher
 from index.store import ArticleRecord, ChunkRow, IndexData
 
 Progress = Callable[[str, int, int], None]
@@ -52,7 +53,7 @@ class EngineSettings:
     chunk_target: int = 120
     chunk_max: int = 400
     threshold: float = 0.3
-    bm25_weight: float = 0.5
+    dense_weight: float = 0.5
     candidates: int = 50
 
 
@@ -65,6 +66,7 @@ class QuoteEngine:
         self._cache: EmbeddingCache | None = None
         self._write = threading.Lock()
         self._searcher: Searcher | None = None
+        self._attribution: Attribution | None = None
         self.started = time.time()
 
     # -- opening ---------------------------------------------------------------------------------
@@ -102,33 +104,53 @@ class QuoteEngine:
     def _install(self, data: IndexData) -> None:
         if data.user_words:
             self.analyzer.add_words(data.user_words)
-        self._searcher = Searcher(
-            data, self.embedder, self.analyzer, self.settings.bm25_weight, self.settings.candidates
-        )
+        searcher = Searcher(data, self.embedder, self.analyzer, self.settings.dense_weight, self.settings.candidates)
+        attribution = Attribution(data.articles.values())
+        # Readers take both references; they may briefly pair an old searcher with a new attribution,
+        # which is harmless: each answers from its own complete snapshot.
+        self._searcher, self._attribution = searcher, attribution
+
+    @property
+    def attribution(self) -> Attribution:
+        if self._attribution is None:
+            raise QuoteBotError("The index is not loaded.")
+        return self._attribution
 
     # -- reading ---------------------------------------------------------------------------------
 
     def ask(self, question: str, top_k: int = 3, offset: int = 0) -> Answer:
         """Quotes that answer ``question``, best first; ``found`` is False below the threshold."""
+        return self.answer(question, top_k, offset)[0]
+
+    def answer(
+        self, question: str, top_k: int = 3, offset: int = 0, depth: int = 0
+    ) -> tuple[Answer, list[PassageHit]]:
+        """:meth:`ask`, plus the ranked passages behind it (at least ``depth`` of them, for evaluation).
+
+        ``Answer.note`` is a sentence for the user when there is more to say than "not found".
+        """
         question = question.strip()
-        searcher = self.searcher
+        searcher, attribution = self.searcher, self.attribution
         if not question:
-            return Answer(question, False, [], "The question is empty.")
-        hits = searcher.search(question, offset + top_k + 2 * top_k)
-        if not hits or hits[0].score < self.settings.threshold:
-            return Answer(question, False, [], "Nothing in the indexed articles answers this.")
-        quotes = []
-        seen: set[tuple[str, int, int]] = set()
-        for hit in hits:
-            if hit.score < self.settings.threshold:
-                break
-            quote = quote_from_hit(hit, searcher.data)
-            key = (quote.article_id, quote.start, quote.end)
-            if key not in seen:
-                seen.add(key)
-                quotes.append(quote)
-        page = quotes[offset : offset + top_k]
-        return Answer(question, bool(page), page, None if page else "No more quotes for this question.")
+            return Answer(question, False, [], "问题是空的。"), []
+        spoken = attribution.answer(question, top_k, offset)
+        if spoken is not None and depth == 0:
+            return spoken, []
+        query = searcher.prepare(question)
+        ranked = searcher.search(query, max(offset + top_k, depth))
+        if spoken is not None:
+            return spoken, ranked
+        hits = [h for h in ranked[: offset + top_k] if h.score >= self.settings.threshold]
+        if not hits:
+            return Answer(question, False, [], None), ranked
+        quotes: list[Quote] = []
+        for hit in hits[offset:]:
+            quote = quote_passage(hit, query, searcher)
+            # The same sentence often stands in several paragraphs ("…主持。"): show it once.
+            if all(quote.text != q.text for q in quotes):
+                quotes.append(replace(quote, speaker=attribution.speaker_of(quote)))
+        note = None if quotes else "没有更多的引文了。"
+        return Answer(question, bool(quotes), quotes, note), ranked
 
     def articles(self) -> list[ArticleInfo]:
         data = self.searcher.data
@@ -193,6 +215,17 @@ class QuoteEngine:
             self._commit(data)
         return report
 
+    def build_from_articles(self, articles: Sequence[CleanArticle]) -> IndexReport:
+        """Index already-clean articles from scratch (evaluation sets come this way)."""
+        started = time.time()
+        with self._write, store.write_lock(self.settings.index_dir):
+            data = IndexData.empty(self.embedder.name, self.embedder.dim)
+            report = IndexReport()
+            self._apply(data, [(a, article_hash(a)) for a in articles], True, report)
+            self._commit(data)
+        report.seconds = time.time() - started
+        return report
+
     def remove(self, article_id: str) -> ArticleInfo:
         """Drop one article from the index (its file is left alone)."""
         with self._write, store.write_lock(self.settings.index_dir):
@@ -217,7 +250,7 @@ class QuoteEngine:
             source = str(path.resolve())
             try:
                 base = unique_base_id(path, taken)
-                articles = load_articles(path, base)
+                articles = load_articles(path.resolve(), base)
             except ArticleError as exc:
                 report.failed.append((str(path), str(exc)))
                 continue
@@ -231,7 +264,14 @@ class QuoteEngine:
                 taken[article.article_id] = source
                 prepared.append((article, article_hash(article)))
         self._report("reading", len(files), len(files))
+        self._apply(data, prepared, replace_all, report)
+        report.seconds = time.time() - started
+        return report
 
+    def _apply(
+        self, data: IndexData, prepared: list[tuple[CleanArticle, str]], replace_all: bool, report: IndexReport
+    ) -> None:
+        """Insert new and changed articles into ``data``; unchanged ones are only reported."""
         todo: list[tuple[CleanArticle, str]] = []
         for article, digest in prepared:
             existing = data.articles.get(article.article_id)
@@ -243,26 +283,29 @@ class QuoteEngine:
             self._drop(data, [a.article_id for a, _ in todo if a.article_id in data.articles])
             report.embedded_chunks = self._insert(data, todo)
             report.added.extend(data.articles[a.article_id].info() for a, _ in todo)
-        report.seconds = time.time() - started
-        return report
 
     def _insert(self, data: IndexData, todo: list[tuple[CleanArticle, str]]) -> int:
         """Chunk, tokenise and embed new articles into ``data``; returns how many chunks were embedded."""
         s = self.settings
+        extracted = [extract(article.paragraphs) for article, _ in todo]
+        # Names learned from the new articles stay whole for jieba before any of them is tokenised.
+        self._learn_words(data, [str(p["name"]) for people, _ in extracted for p in people])
         new_rows: list[ChunkRow] = []
-        for article, digest in todo:
+        for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
             chunks = chunk_article(article, s.chunk_target, s.chunk_max)
             ids = list(range(data.next_id, data.next_id + len(chunks)))
             data.next_id += len(chunks)
-            for chunk_id, chunk in zip(ids, chunks, strict=True):
-                new_rows.append(ChunkRow(chunk_id, chunk, content_hash(chunk.text), self.analyzer.tokens(chunk.text)))
+            new_rows.extend(ChunkRow(i, chunk, content_hash(chunk.text)) for i, chunk in zip(ids, chunks, strict=True))
             data.articles[article.article_id] = ArticleRecord(
                 article_id=article.article_id,
                 title=article.title,
-                source=article.source if Path(article.source).is_absolute() else str(Path(article.source).resolve()),
+                source=article.source,
                 content_hash=digest,
                 paragraphs=article.paragraphs,
                 chunk_ids=ids,
+                terms=[self.analyzer.terms(p.text) for p in article.paragraphs],
+                people=people,
+                statements=statements,
             )
         texts = [row.chunk.text for row in new_rows]
         total = len(texts)
@@ -280,6 +323,17 @@ class QuoteEngine:
         data.rows.extend(new_rows)
         return embedded
 
+    def _learn_words(self, data: IndexData, words: list[str]) -> None:
+        """Keep new names whole in jieba; re-tokenise the stored paragraphs that contain them."""
+        new = sorted(set(words) - set(data.user_words))
+        if not new:
+            return
+        data.user_words = sorted(set(data.user_words) | set(new))
+        self.analyzer.add_words(new)
+        for aid, record in list(data.articles.items()):
+            if any(word in p.text for word in new for p in record.paragraphs):
+                data.articles[aid] = replace(record, terms=[self.analyzer.terms(p.text) for p in record.paragraphs])
+
     def _drop(self, data: IndexData, article_ids: list[str]) -> None:
         gone: set[int] = set()
         for aid in article_ids:
@@ -292,7 +346,7 @@ class QuoteEngine:
 
     def _commit(self, data: IndexData) -> None:
         self._report("saving", 0, 1)
-        data.bm25 = store.build_bm25(data.rows)
+        data.bm25 = store.build_bm25(data.articles)
         store.save(self.settings.index_dir, data)
         self._install(data)
         self._report("saving", 1, 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ STOPWORDS = frozenset(
 )
 _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+_WORD_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]")
 
 
 @lru_cache(maxsize=1)
@@ -114,8 +116,49 @@ class Analyzer:
         return [w for w in tokenizer.cut(simplified, HMM=True) if _TOKEN_OK.search(w)]  # type: ignore[attr-defined]
 
     def tokens(self, text: str) -> list[str]:
-        """The BM25 tokens of ``text``."""
+        """The jieba words of ``text`` without stopwords."""
         return [w for w in self.words(text) if w not in STOPWORDS]
+
+    def terms(self, text: str) -> list[str]:
+        """BM25 terms of a passage: jieba words, plus CJK characters and character pairs.
+
+        Words alone miss where jieba splits a name or term differently in question and passage;
+        characters and pairs alone blur words together. Measured on CMRC 2018 and DRCD dev, the
+        union retrieves the right paragraph more often than either (benchmarks/README.md).
+        """
+        return self.tokens(text) + character_terms(to_simplified(text).lower())
+
+
+# Characters that only questions use: pairs holding them ("什么", "是谁") match nothing useful.
+_QUESTION_CHARS = frozenset("什么谁哪吗呢吧啥")
+
+
+def character_terms(simplified: str) -> list[str]:
+    """CJK characters and overlapping character pairs, without stopwords and question words."""
+    chars = [c for c in simplified if _CJK_CHAR.match(c) and c not in STOPWORDS]
+    pairs = [g for g in cjk_bigrams(simplified) if g not in STOPWORDS and not _QUESTION_CHARS & set(g)]
+    return chars + pairs
+
+
+def query_terms(question: str, vocabulary: Container[str], longest: int = 8) -> list[str]:
+    """The BM25 terms of a question, without jieba: characters, pairs, and indexed words it contains.
+
+    Any substring of the question that the index knows as a word counts as one; the index's own
+    vocabulary is the dictionary, so names learned at index time match whole, and the question path
+    does not pay jieba's second of start-up.
+    """
+    simplified = to_simplified(question).lower()
+    terms = character_terms(simplified)
+    for run in _WORD_RUN.findall(simplified):
+        if not _CJK_CHAR.match(run[0]):
+            if run in vocabulary and run not in STOPWORDS:
+                terms.append(run)
+            continue
+        for size in range(3, min(longest, len(run)) + 1):
+            terms.extend(
+                run[i : i + size] for i in range(len(run) - size + 1) if run[i : i + size] in vocabulary
+            )
+    return list(dict.fromkeys(terms))
 
 
 def cjk_bigrams(text: str) -> list[str]:

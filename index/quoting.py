@@ -1,43 +1,170 @@
-"""Hits → quotes: verbatim text with its source, and the words that matched (in the article's script)."""
+"""Passage → quote: the smallest run of whole sentences of the paragraph that answers the question.
+
+Every run of one to three consecutive sentences is a candidate. A candidate scores by the share of the
+question's term weight it contains, by whether it holds the kind of answer the question asks for (谁 →
+a person, 哪一年 → a date, 多少 → a number, 哪里 → a place), and by the meaning similarity of its chunk;
+extra sentences cost a little, so a longer run wins only when it adds evidence. Quotes are cut from the
+article's own text, in its own script.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from index.normalization import to_simplified
-from index.records import Quote
-from index.search import Hit
-from index.store import IndexData
+from index.records import Paragraph, Quote
+from index.search import DENSE_CEILING, DENSE_FLOOR, PassageHit, Query, Searcher, coverage
+from index.sentences import split_sentences
+
+MAX_SENTENCES = 3
+# Runs longer than this are candidates only as single sentences.
+MAX_RUN_CHARS = 160
+EXTRA_SENTENCE_COST = 0.08
+TYPE_BONUS = 0.15
+DENSE_BONUS = 0.15
+# A lone sentence this short rarely stands on its own: it takes a neighbour.
+SHORT_SENTENCE = 12
+
+_ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        "time",
+        re.compile(r"哪一?年|何年|哪一?天|何时|什么时候|哪个时期|哪个朝代|几月|几号|哪一?月|年代|日期|哪个世纪"),
+        re.compile(r"\d{1,4}\s*[年月日]|[〇零一二三四五六七八九十百千]+[年月日]|世纪|年代|朝|时期|春|夏|秋|冬|初|末"),
+    ),
+    (
+        "number",
+        re.compile(r"多少|几[个位名次种条家所项倍岁年天米公]|第几|多[大高长重远久宽深]|百分之几|多少钱"),
+        re.compile(r"\d|[零一二两三四五六七八九十百千万亿]+[个位名次种条家所项倍岁年天米公人元%％]"),
+    ),
+    (
+        "place",
+        re.compile(r"哪里|哪儿|何地|何处|在哪|哪个(?:国家|城市|省|地区|地方)|哪(?:国|座城市|个州)|位于"),
+        re.compile(r"[省市县区州国岛山河湖海港镇村洲路街]|位于|在"),
+    ),
+    (
+        # "把X建成什么": the answer is the result of a 成 construction.
+        "result",
+        re.compile(r"[建变打造做搞发展][设成]?成(?:为)?(?:什么|啥|哪)|成为(?:什么|啥|哪)"),
+        re.compile(r"成为|建成|打造成|建设成|变成|发展成|建设为|打造为"),
+    ),
+    (
+        "person",
+        re.compile(r"谁|哪位|何人|什么人|哪个人|哪些人"),
+        re.compile(r"[\u4e00-\u9fff]{1,3}(?:说|表示|指出|认为|提出|发明|创立|担任|出任|主持|率领|执导|主演|导演|作者)"
+                   r"|[·•][\u4e00-\u9fff]|[A-Z][a-z]+"),
+    ),
+)
 
 
-def matched_spans(text: str, terms: tuple[str, ...]) -> tuple[str, ...]:
-    """The substrings of ``text`` that match ``terms`` (given simplified), in the text's own script."""
+def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
+    """The kind of answer a question asks for, and a pattern for text that holds one."""
+    simplified = to_simplified(question)
+    for name, asks, holds in _ANSWER_TYPES:
+        if asks.search(simplified):
+            return name, holds
+    return None
+
+
+@dataclass(frozen=True)
+class QuoteWeights:
+    """How candidate runs are scored (measured on the dev sets: benchmarks/README.md)."""
+
+    extra_sentence_cost: float = EXTRA_SENTENCE_COST
+    type_bonus: float = TYPE_BONUS
+    dense_bonus: float = DENSE_BONUS
+    max_run_chars: int = MAX_RUN_CHARS
+    max_sentences: int = MAX_SENTENCES
+
+
+DEFAULT_WEIGHTS = QuoteWeights()
+
+
+def select_run(
+    paragraph: Paragraph,
+    query: Query,
+    chunk_cosine: dict[tuple[int, int], float],
+    weights: QuoteWeights = DEFAULT_WEIGHTS,
+) -> tuple[int, int]:
+    """(start, end) within ``paragraph.text`` of the best run of whole sentences.
+
+    ``chunk_cosine`` maps (start, end) spans of chunks, relative to the paragraph, to their cosine.
+    """
+    text = paragraph.text
+    spans = split_sentences(text)
+    if len(spans) <= 1:
+        return spans[0] if spans else (0, len(text))
+    folded = to_simplified(text).lower()
+    if len(folded) != len(text):
+        folded = text.lower()
+    # A question term is present in a sentence when it occurs in it: no tokenising at question time.
+    present = [{t for t in query.terms if t in folded[a:b]} for a, b in spans]
+    wanted = answer_type(query.text)
+    typed = [False] * len(spans)
+    if wanted is not None:
+        # The question's own words are blanked, so a date the question names is not an answer.
+        blanked = folded
+        for term in sorted((t for t in query.terms if len(t) >= 2), key=len, reverse=True):
+            blanked = blanked.replace(term, " " * len(term))
+        typed = [bool(wanted[1].search(blanked[a:b])) for a, b in spans]
+    dense = []
+    for a, b in spans:
+        cosine = max((c for (lo, hi), c in chunk_cosine.items() if lo < b and hi > a), default=DENSE_FLOOR)
+        dense.append(min(max((cosine - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0))
+    best = (float("-inf"), 0, 0)
+    for i in range(len(spans)):
+        seen: set[str] = set()
+        for j in range(i, min(i + weights.max_sentences, len(spans))):
+            start, end = spans[i][0], spans[j][1]
+            if j > i and end - start > weights.max_run_chars:
+                break
+            seen |= present[j]
+            score = coverage(query.weights, seen)
+            score += weights.type_bonus * any(typed[i : j + 1])
+            score += weights.dense_bonus * max(dense[i : j + 1])
+            score -= weights.extra_sentence_cost * (j - i)
+            if j == i and end - start < SHORT_SENTENCE:
+                score -= weights.extra_sentence_cost
+            if score > best[0] + 1e-9:
+                best = (score, start, end)
+    return best[1], best[2]
+
+
+def matched_spans(text: str, terms: list[str]) -> tuple[str, ...]:
+    """The substrings of ``text`` that match the question's words, in the text's own script."""
     folded = to_simplified(text).lower()
     same_length = len(folded) == len(text)
     found: list[str] = []
-    for term in sorted(set(terms), key=len, reverse=True):
+    for term in sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True):
         at = folded.find(term)
         if at < 0:
             continue
         original = text[at : at + len(term)] if same_length else term
-        if original not in found and not any(original in longer for longer in found):
+        if not any(original in longer for longer in found):
             found.append(original)
     return tuple(found)
 
 
-def quote_from_hit(hit: Hit, data: IndexData) -> Quote:
-    chunk = hit.row.chunk
-    article = data.articles.get(chunk.article_id)
-    context = chunk.text
-    if article is not None and 0 <= chunk.paragraph < len(article.paragraphs):
-        context = article.paragraphs[chunk.paragraph].text
+def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
+    """The quote for one passage hit."""
+    data = searcher.data
+    article = data.articles[hit.article_id]
+    paragraph = article.paragraphs[hit.paragraph]
+    chunk_cosine = {}
+    for chunk_id, cosine in hit.chunk_cosines.items():
+        chunk = searcher.chunk(chunk_id)
+        chunk_cosine[(chunk.start - paragraph.start, chunk.end - paragraph.start)] = cosine
+    lo, hi = select_run(paragraph, query, chunk_cosine)
+    text = paragraph.text[lo:hi]
     return Quote(
-        text=chunk.text,
-        article_id=chunk.article_id,
-        title=chunk.title,
-        section=chunk.section,
-        paragraph=chunk.paragraph,
-        start=chunk.start,
-        end=chunk.end,
+        text=text,
+        article_id=article.article_id,
+        title=article.title,
+        section=paragraph.section,
+        paragraph=paragraph.number,
+        start=paragraph.start + lo,
+        end=paragraph.start + hi,
         score=hit.score,
-        context=context,
-        matched=matched_spans(chunk.text, hit.matched),
+        context=paragraph.text,
+        matched=matched_spans(text, query.terms),
     )

@@ -1,19 +1,27 @@
-"""Hybrid search: BM25 over jieba tokens and dense FAISS search, fused into one 0..1 score.
+"""Hybrid passage search: BM25 over paragraph terms, dense FAISS search over chunks, fused.
 
-Both scores are put on a 0..1 scale before fusion, so one threshold means the same thing for every
-question: BM25 is divided by the most the question's terms could score (a term the corpus never uses
-counts against the question), and cosine similarity is mapped from the embedder's typical range.
+The unit of retrieval is the paragraph: BM25 scores whole paragraphs, and a paragraph's dense score
+is the best cosine of its chunks. Both are put on an absolute 0..1 scale before fusion, so one
+threshold means the same for every question: BM25 is divided by the most the question's terms could
+score (a term the corpus never uses counts against the question), and cosine is mapped from the
+embedder's typical range.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.embedders import Embedder
-from index.normalization import Analyzer
-from index.store import ChunkRow, IndexData, vectors_of
+from index.normalization import Analyzer, query_terms
+from index.records import Chunk
+from index.store import IndexData, passage_keys
+
+# One question is one small search: OpenMP threads cost more to wake than they save, and they fight
+# the other requests' threads.
+faiss_threads = 1
 
 # Cosine similarities of e5-style models crowd into a narrow band: below the floor nothing is related,
 # above the ceiling the passage restates the question.
@@ -22,12 +30,26 @@ DENSE_CEILING = 0.92
 
 
 @dataclass(frozen=True)
-class Hit:
-    row: ChunkRow
+class PassageHit:
+    """One paragraph that may answer the question, with the evidence for it."""
+
+    article_id: str
+    paragraph: int
     score: float
-    bm25: float
+    lexical: float
     dense: float
-    matched: tuple[str, ...]
+    # Cosine of each of the paragraph's chunks that was scored, by chunk id.
+    chunk_cosines: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question prepared once: its BM25 terms, their weights, and its vector."""
+
+    text: str
+    terms: list[str]
+    weights: dict[str, float]
+    vector: np.ndarray
 
 
 class Searcher:
@@ -38,71 +60,139 @@ class Searcher:
         data: IndexData,
         embedder: Embedder,
         analyzer: Analyzer,
-        bm25_weight: float = 0.5,
+        dense_weight: float = 0.5,
         candidates: int = 50,
     ) -> None:
         self.data = data
         self.embedder = embedder
         self.analyzer = analyzer
-        self.bm25_weight = bm25_weight
+        self.dense_weight = dense_weight
         self.candidates = candidates
-        self._by_id = {row.id: i for i, row in enumerate(data.rows)}
-        self._column_max = self._bm25_column_max()
+        self.keys = passage_keys(data.articles)
+        self._position = {key: i for i, key in enumerate(self.keys)}
+        self._row_of_chunk = {row.id: i for i, row in enumerate(data.rows)}
+        self._chunks_by_passage: dict[tuple[str, int], list[int]] = {}
+        for row in data.rows:
+            self._chunks_by_passage.setdefault((row.chunk.article_id, row.chunk.paragraph), []).append(row.id)
+        self._column_max, self._idf = self._bm25_statistics()
+        import faiss
 
-    def _bm25_column_max(self) -> np.ndarray:
+        faiss.omp_set_num_threads(faiss_threads)
+        self._matrix, self._slot = _stored_vectors(data)
+
+    def _bm25_statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per term: the best score any paragraph reaches, and the inverse document frequency."""
         if self.data.bm25 is None:
-            return np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
         scores = self.data.bm25.scores
         data, indptr = np.asarray(scores["data"]), np.asarray(scores["indptr"])
-        out = np.zeros(len(indptr) - 1, dtype=np.float32)
+        column_max = np.zeros(len(indptr) - 1, dtype=np.float32)
         nonempty = indptr[1:] > indptr[:-1]
-        out[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty]) if data.size else 0.0
-        return out
+        if data.size:
+            column_max[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty])
+        df = (indptr[1:] - indptr[:-1]).astype(np.float64)
+        n = max(len(self.keys), 1)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        return column_max, idf
 
-    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
-        """Per-row BM25 divided by the best the question's tokens could reach (0..1)."""
-        n = len(self.data.rows)
-        if self.data.bm25 is None or not tokens:
+    def term_weight(self, term: str) -> float:
+        """How much a term says about a passage (its idf); unknown terms weigh as the rarest."""
+        vocab: dict[str, int] = self.data.bm25.vocab_dict if self.data.bm25 is not None else {}
+        column = vocab.get(term)
+        if column is None:
+            return float(self._idf.max()) if self._idf.size else 1.0
+        return float(self._idf[column])
+
+    def prepare(self, question: str) -> Query:
+        vocab: dict[str, int] = self.data.bm25.vocab_dict if self.data.bm25 is not None else {}
+        terms = query_terms(question, vocab)
+        vector = self.embedder.encode_queries([question])[0]
+        return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector)
+
+    def lexical_scores(self, terms: list[str]) -> np.ndarray:
+        """Per paragraph, BM25 divided by the best the question's terms could reach (0..1)."""
+        n = len(self.keys)
+        if self.data.bm25 is None or not terms:
             return np.zeros(n, dtype=np.float32)
         vocab: dict[str, int] = self.data.bm25.vocab_dict
-        known = [t for t in tokens if t in vocab]
+        known = [t for t in terms if t in vocab]
         ceiling = float(sum(self._column_max[vocab[t]] for t in known))
-        # A word the corpus never uses is as informative as its rarest word: missing it must cost.
+        # A term the corpus never uses is as informative as its rarest term: missing it must cost.
         rare = float(self._column_max.max()) if self._column_max.size else 1.0
-        ceiling += rare * (len(tokens) - len(known))
+        ceiling += rare * (len(terms) - len(known))
         if not known or ceiling <= 0:
             return np.zeros(n, dtype=np.float32)
         raw = np.asarray(self.data.bm25.get_scores(known), dtype=np.float32)
         return np.clip(raw / ceiling, 0.0, 1.0)
 
-    def search(self, question: str, k: int) -> list[Hit]:
-        """The ``k`` best chunks for ``question``, best first (scores 0..1)."""
-        rows = self.data.rows
-        if not rows or k <= 0:
+    def search(self, query: Query, k: int) -> list[PassageHit]:
+        """The ``k`` best paragraphs for ``query``, best first (scores 0..1)."""
+        if not self.keys or k <= 0:
             return []
-        tokens = list(dict.fromkeys(self.analyzer.tokens(question)))
-        lexical = self.bm25_scores(tokens)
-        pool = min(self.candidates, len(rows))
-        lexical_top = np.argpartition(-lexical, pool - 1)[:pool] if pool < len(rows) else np.arange(len(rows))
-        query = self.embedder.encode_queries([question])[0:1]
-        dense_sims, dense_ids = self.data.vectors.search(query, pool)
-        dense_by_pos: dict[int, float] = {
-            self._by_id[int(cid)]: float(sim) for sim, cid in zip(dense_sims[0], dense_ids[0], strict=True)
-            if int(cid) >= 0
-        }
-        missing = [int(p) for p in lexical_top if int(p) not in dense_by_pos]
-        if missing:
-            vecs = vectors_of(self.data, [rows[p].id for p in missing])
-            for p, sim in zip(missing, vecs @ query[0], strict=True):
-                dense_by_pos[p] = float(sim)
-        hits: list[Hit] = []
-        w = self.bm25_weight
-        token_set = set(tokens)
-        for pos, cosine in dense_by_pos.items():
+        lexical = self.lexical_scores(query.terms)
+        pool = min(self.candidates, len(self.keys))
+        everything = np.arange(len(self.keys))
+        lexical_top = np.argpartition(-lexical, pool - 1)[:pool] if pool < len(self.keys) else everything
+        cosines = self._chunk_cosines(query.vector, [self.keys[int(i)] for i in lexical_top])
+        best: dict[tuple[str, int], dict[int, float]] = {}
+        for chunk_id, cosine in cosines.items():
+            chunk = self.chunk(chunk_id)
+            best.setdefault((chunk.article_id, chunk.paragraph), {})[chunk_id] = cosine
+        hits: list[PassageHit] = []
+        w = self.dense_weight
+        for key, per_chunk in best.items():
+            position = self._position.get(key)
+            if position is None:
+                continue
+            cosine = max(per_chunk.values())
             dense = min(max((cosine - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0)
-            score = w * float(lexical[pos]) + (1 - w) * dense
-            row = rows[pos]
-            matched = tuple(t for t in tokens if t in token_set and t in row.tokens)
-            hits.append(Hit(row, score, float(lexical[pos]), cosine, matched))
-        hits.sort(key=lambda h: (-h.score, h.row.id))
+            lex = float(lexical[position])
+            score = (1 - w) * lex + w * dense
+            hits.append(PassageHit(key[0], key[1], score, lex, cosine, per_chunk))
+        hits.sort(key=lambda h: (-h.score, self._position[(h.article_id, h.paragraph)]))
         return hits[:k]
+
+    def _chunk_cosines(self, vector: np.ndarray, lexical_keys: list[tuple[str, int]]) -> dict[int, float]:
+        """Cosines of the dense top chunks, and of every chunk of the lexical top paragraphs."""
+        pool = min(self.candidates, len(self.data.rows))
+        out: dict[int, float] = {}
+        if pool:
+            sims, ids = self.data.vectors.search(vector[None, :].astype(np.float32), pool)
+            out = {int(i): float(s) for s, i in zip(sims[0], ids[0], strict=True) if int(i) >= 0}
+        wanted = [
+            cid for aid, n in lexical_keys for cid in self.chunks_of(aid, n) if cid not in out
+        ]
+        if wanted:
+            sims = self._matrix[[self._slot[cid] for cid in wanted]] @ vector
+            out.update(zip(wanted, map(float, sims), strict=True))
+        return out
+
+    def chunk(self, chunk_id: int) -> Chunk:
+        return self.data.rows[self._row_of_chunk[chunk_id]].chunk
+
+    def chunks_of(self, article_id: str, paragraph: int) -> list[int]:
+        return self._chunks_by_passage.get((article_id, paragraph), [])
+
+
+def _stored_vectors(data: IndexData) -> tuple[np.ndarray, dict[int, int]]:
+    """A read-only view of the vectors FAISS holds (no copy), and each chunk id's row in it.
+
+    The view stays valid because a live index is never modified: updates work on a clone.
+    """
+    import faiss
+
+    flat = faiss.downcast_index(data.vectors.index)
+    n, dim = data.vectors.ntotal, data.dim
+    if n == 0:
+        return np.zeros((0, dim), dtype=np.float32), {}
+    matrix = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
+    ids = faiss.vector_to_array(data.vectors.id_map)
+    return matrix, {int(chunk_id): slot for slot, chunk_id in enumerate(ids)}
+
+
+def coverage(weights: dict[str, float], present: set[str]) -> float:
+    """The share of the question's term weight that a text contains (0..1)."""
+    total = sum(weights.values())
+    if total <= 0 or math.isnan(total):
+        return 0.0
+    return sum(w for t, w in weights.items() if t in present) / total

@@ -41,10 +41,10 @@ class SpeakerQuestion:
 
 _CJK = "\u4e00-\u9fff"
 
-_QUESTION_TITLES = (
-    "书记", "市长", "省长", "县长", "区长", "镇长", "乡长", "州长", "主任", "常委", "代表", "委员", "记者",
-    "主席", "部长", "局长", "厅长", "处长", "总经理", "经理", "董事长", "总裁", "院长", "校长", "教授",
-    "院士", "秘书长", "行长", "会长", "理事长", "所长", "社长", "主编", "发言人", "负责人", "专家",
+_QUESTION_TITLES = tuple(
+    "书记 市长 省长 县长 区长 镇长 乡长 州长 主任 常委 代表 委员 记者 主席 部长 "
+    "局长 厅长 处长 总经理 经理 董事长 总裁 院长 校长 教授 院士 秘书长 行长 会长 "
+    "理事长 所长 社长 主编 发言人 负责人 专家".split()
 )
 _TITLE_ALT = "|".join(sorted(_QUESTION_TITLES, key=len, reverse=True))
 # A role as a question names it: "市委书记", "市委副书记", "代市长", "人大常委会主任", "书记".
@@ -54,21 +54,21 @@ _ROLE_CORE = (
 )
 _ROLE_RE = re.compile(f"^(?P<place>[{_CJK}]{{2,6}}?)?(?P<core>{_ROLE_CORE})$")
 
-_SAY = r"(?:说|讲(?!话)|表示|指出|强调|认为|提出|提到|谈到|称|介绍|透露|呼吁)"
-_ASKS = (
-    "说了些什么", "说了什么", "说了哪些", "说了啥", "说什么", "说啥", "讲了些什么", "讲了什么", "讲了哪些",
-    "讲了啥", "讲什么", "表示了什么", "表示什么", "提出了什么", "提出了哪些", "提出什么", "指出了什么",
-    "强调了什么", "谈了些什么", "谈了什么", "谈到了什么", "谈到什么", "介绍了什么", "是怎么说的",
-    "怎么说的", "怎么说", "如何说", "怎么看待", "如何看待", "怎么看", "如何看", "怎么评价", "如何评价",
-    "怎样评价", "有什么看法", "有何看法", "有什么观点", "有什么表态", "的看法", "的观点", "的讲话内容",
-    "的讲话", "的发言", "的表态",
+_SAY = r"(?:说|讲(?!话)|表示|指出|强调|认为|提出|提到|谈到|称(?!霸|号|为)|介绍|透露|呼吁)"
+_ASKS = tuple(
+    "说了些什么 说了什么 说了哪些 说了啥 说什么 说啥 讲了些什么 讲了什么 讲了哪些 "
+    "讲了啥 讲什么 表示了什么 表示什么 提出了什么 提出了哪些 提出什么 指出了什么 "
+    "强调了什么 谈了些什么 谈了什么 谈到了什么 谈到什么 介绍了什么 是怎么说的 怎么说的 "
+    "怎么说 如何说 怎么看待 如何看待 怎么看 如何看 怎么评价 如何评价 怎样评价 "
+    "有什么看法 有何看法 有什么观点 有什么表态 的看法 的观点 的讲话内容 的讲话 的发言 "
+    "的表态".split()
 )
 _ASK_ALT = "|".join(re.escape(a) for a in sorted(_ASKS, key=len, reverse=True))
 _LEAD_RE = re.compile(r"^(?:请问|请告诉我|告诉我|我想知道|想知道|你知道|问一下)[，,：:\s]*")
 _FILLER = r"(?:都|又|还|究竟|到底|具体|主要|曾|曾经|当时)?"
 
 _WHO_RES = (
-    re.compile(f"^(?:是)?谁(?:曾经|曾|还|又|也)?{_SAY}(?:了|过|道)?[：:，,\\s]*(?P<claim>.+)$"),
+    re.compile(f"^(?:是)?谁(?:曾经|曾|还|又|也)?{_SAY}(?:了|过|道|的)?[：:，,\\s]*(?P<claim>.+)$"),
     re.compile(
         f"^哪(?:位|个|一位)(?P<role>[{_CJK}]{{0,10}}?)(?:曾经|曾|还|又|也)?{_SAY}(?:了|过|道)?"
         f"[：:，,\\s]*(?P<claim>.+)$"
@@ -89,8 +89,10 @@ _WHAT_RES = (
 )
 _CLAIM_STRIP = "“”\"'‘’「」『』《》 ，,。.：:？?！!"
 _PUNCT_RE = re.compile(f"[^{_CJK}A-Za-z0-9]")
-_VAGUE_CLAIMS = frozenset(("什么", "啥", "了什么", "些什么", "哪些", "什么话"))
-_PRONOUNS = frozenset(("他", "她", "他们", "她们", "它", "谁", "我", "你", "我们", "你们", "大家"))
+_VAGUE_CLAIMS = frozenset("什么 啥 了什么 些什么 哪些 什么话".split())
+_PRONOUNS = frozenset("他 她 他们 她们 它 谁 我 你 我们 你们 大家".split())
+# Characters that make a role prefix a clause rather than a place ("他说的书记").
+_NOT_IN_PLACE_RE = re.compile("[的了是谁说在对]")
 _CLAIM_MATCH = 0.6
 
 
@@ -131,14 +133,9 @@ def _parse_role(text: str) -> tuple[str | None, str] | None:
     if m is None:
         return None
     place = _normalise_place(m.group("place"))
-    if place is not None and (place in _PRONOUNS or not plausible_place(place)):
+    if place is not None and (place in _PRONOUNS or _NOT_IN_PLACE_RE.search(place)):
         return None
     return place, _normalise_title(m.group("core"), place)
-
-
-def plausible_place(text: str) -> bool:
-    """Whether a question's role prefix can be a place or body ("威海", "青岛市"), not a clause."""
-    return re.fullmatch(f"[{_CJK}]{{2,6}}", text) is not None and not re.search("[的了是谁说在对]", text)
 
 
 def _parse_subject(subject: str, known_names: Collection[str]) -> tuple[str | None, str | None, str | None]:
@@ -261,13 +258,14 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _overlap(needle: str, haystack: str) -> float:
-    """How much of ``needle`` appears in ``haystack``: 1.0 for a verbatim (punctuation-blind) match."""
-    plain_needle, plain_haystack = _PUNCT_RE.sub("", needle), _PUNCT_RE.sub("", haystack)
-    if not plain_needle:
-        return 0.0
-    if plain_needle in plain_haystack:
-        return 1.0
+    """The share of ``needle``'s character bigrams found in ``haystack``, punctuation ignored.
+
+    1.0 for a verbatim match; a paraphrase ("威海要积极接轨青岛") still scores high, because Chinese
+    words are mostly two characters and word order survives paraphrase better than particles do.
+    """
     wanted = _bigrams(needle)
+    if not wanted:
+        return 0.0
     return len(wanted & _bigrams(haystack)) / len(wanted)
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from index.records import Paragraph
+from index.sentences import split_sentences
 
 __all__ = [
     "PROVINCES",
@@ -74,50 +75,44 @@ _SURNAMES = frozenset(
     "阎戈鹿郦成时"
 )
 _COMPOUND_SURNAMES = frozenset(
-    ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "公孙", "尉迟", "长孙", "宇文",
-     "司徒", "夏侯", "端木", "独孤", "轩辕", "申屠", "澹台", "南宫", "西门", "呼延")
+    "欧阳 司马 诸葛 上官 东方 皇甫 慕容 令狐 公孙 尉迟 长孙 宇文 司徒 夏侯 "
+    "端木 独孤 轩辕 申屠 澹台 南宫 西门 呼延".split()
 )
 # Everyday words that start with a surname character and would otherwise pass as names.
 _NOT_NAMES = frozenset(
-    (
-        "高度", "高兴", "高速", "高校", "高层", "高新", "高质量", "于是", "于此", "何时", "何处", "方面",
-        "方式", "方案", "方向", "方法", "文件", "文化", "文章", "文明", "万元", "万人", "安全", "安排",
-        "安置", "常委", "常务", "常态", "成为", "成立", "成功", "成果", "成效", "时间", "时候", "时期",
-        "许多", "许多人", "林业", "金融", "石油", "江苏", "江西", "湖南", "广东", "黄河", "长江", "南方",
-        "南京", "华为", "华夏", "龙头", "白天", "任务", "任何", "周边", "周年", "周末", "曾经", "程序",
-        "管理", "关于", "关注", "关键", "钱款", "温度", "康复", "史上", "史料", "秦岭", "齐鲁", "鲁南",
-        "杨柳", "贺信", "乐观", "简单", "苏州", "沙滩", "景区", "宁波", "孟子", "卫生", "卫星", "师生",
-        "武汉", "毕业", "姜汁", "冷链", "申请", "祝贺", "包括", "尚未", "严格", "严重", "吉林", "宫殿",
-        "燕山", "韩国", "朱门", "古代", "车辆", "车间", "项目", "连续", "连接", "席位", "米兰", "宗旨",
-        "桂林", "商务", "商业", "商品", "荣获", "荣誉", "曲阜", "司法", "卓越", "古城", "楚天", "储备",
-        "晋升", "初步", "初心", "阎王", "时任", "马上", "牛市", "田间", "董事", "董事长", "苗木",
-    )
+    "高度 高兴 高速 高校 高层 高新 高质量 于是 于此 何时 何处 方面 方式 方案 "
+    "方向 方法 文件 文化 文章 文明 万元 万人 安全 安排 安置 常委 常务 常态 成为 "
+    "成立 成功 成果 成效 时间 时候 时期 许多 许多人 林业 金融 石油 江苏 江西 "
+    "湖南 广东 黄河 长江 南方 南京 华为 华夏 龙头 白天 任务 任何 周边 周年 周末 "
+    "曾经 程序 管理 关于 关注 关键 钱款 温度 康复 史上 史料 秦岭 齐鲁 鲁南 杨柳 "
+    "贺信 乐观 简单 苏州 沙滩 景区 宁波 孟子 卫生 卫星 师生 武汉 毕业 姜汁 冷链 "
+    "申请 祝贺 包括 尚未 严格 严重 吉林 宫殿 燕山 韩国 朱门 古代 车辆 车间 项目 "
+    "连续 连接 席位 米兰 宗旨 桂林 商务 商业 商品 荣获 荣誉 曲阜 司法 卓越 古城 "
+    "楚天 储备 晋升 初步 初心 阎王 时任 马上 牛市 田间 董事 董事长 苗木 古巴".split()
 )
 # Characters a two-character name is never followed by when the third character is part of the name.
 _AFTER_NAME_CHARS = frozenset("说称讲道和与及等在的是也都就对向还到则又曾已并将从于把被让给跟这那")
-_AFTER_NAME_WORDS = (
-    "率领", "率队", "带领", "带队", "出席", "主持", "陪同", "参加", "参观", "会见", "会谈", "考察",
-    "调研", "视察", "看望", "慰问", "听取", "作了", "做了", "致辞", "发言", "讲话", "同志", "一行",
-    "等人", "同时", "先生", "女士", "一起", "共同", "分别", "先后", "随后", "当天", "今天", "昨天",
-    "日前", "近日", "现场", "亲自", "专程", "再次", "首先", "亲切", "高度", "代表", "委员", "书记",
-    "市长", "教授", "表示", "指出", "强调", "认为", "介绍", "希望", "透露", "谈到", "谈及", "提到",
-    "提出", "坦言", "直言", "告诉", "解释", "补充", "呼吁", "建议", "感慨", "称赞", "说明", "回忆",
-    "回答", "回应", "笑称", "坦承", "承认", "相信", "坚信", "提醒", "寄语", "分析", "预计", "宣布",
-    "表态", "要求", "主张",
+_AFTER_NAME_WORDS = tuple(
+    "率领 率队 带领 带队 出席 主持 陪同 参加 参观 会见 会谈 考察 调研 视察 看望 "
+    "慰问 听取 作了 做了 致辞 发言 讲话 同志 一行 等人 同时 先生 女士 一起 共同 "
+    "分别 先后 随后 当天 今天 昨天 日前 近日 现场 亲自 专程 再次 首先 亲切 高度 "
+    "代表 委员 书记 市长 教授 表示 指出 强调 认为 介绍 希望 透露 谈到 谈及 提到 "
+    "提出 坦言 直言 告诉 解释 补充 呼吁 建议 感慨 称赞 说明 回忆 回答 回应 笑称 "
+    "坦承 承认 相信 坚信 提醒 寄语 分析 预计 宣布 表态 要求 主张".split()
 )
 # A name never ends with these: they end organisations ("林业局") and collective nouns ("双方").
-_NOT_NAME_LAST = frozenset("局部厅委会司院所处们者府门校团省市县区镇乡村组队站办社报网员界业方面件章告议家")
+_NOT_NAME_LAST = frozenset("局部厅委会司院所处们者府门校团省市县区镇乡村组队站办社报网员界业面件章告议")
 
 # Titles that follow the name ("王岳洲代表", "张书记说"), as opposed to preceding it.
-_POSTFIX_TITLES = (
-    "总书记", "书记", "市长", "省长", "县长", "区长", "主任", "代表", "委员", "主席", "部长", "局长",
-    "厅长", "院长", "校长", "教授", "院士", "董事长", "总经理", "经理", "老师", "医生", "博士",
+_POSTFIX_TITLES = tuple(
+    "总书记 书记 市长 省长 县长 区长 主任 代表 委员 主席 部长 局长 厅长 院长 "
+    "校长 教授 院士 董事长 总经理 经理 老师 医生 博士".split()
 )
 _TITLES = (
-    *_POSTFIX_TITLES, "镇长", "乡长", "州长", "村长", "常委", "记者", "处长", "科长", "署长", "总裁",
-    "总监", "董事", "研究员", "秘书长", "行长", "总工程师", "总理", "会长", "理事长", "所长", "馆长",
-    "队长", "组长", "社长", "总编辑", "主编", "经济学家", "发言人", "检察长", "负责人", "主任医师",
-    "党组书记", "站长", "支书", "主任委员",
+    *_POSTFIX_TITLES,
+    *"镇长 乡长 州长 村长 常委 记者 处长 科长 署长 总裁 总监 董事 研究员 秘书长 "
+    "行长 总工程师 总理 会长 理事长 所长 馆长 队长 组长 社长 总编辑 主编 经济学家 "
+    "发言人 检察长 负责人 主任医师 党组书记 站长 支书 主任委员".split(),
 )
 
 
@@ -131,11 +126,11 @@ _POSTFIX_TITLE_ALT = _alternation(_POSTFIX_TITLES)
 
 # Words after which a role starts: "由潍坊市委书记…", "会上市委书记…". Searched right to left in
 # the text before a title, so the role is what follows the last of them.
-_BREAKERS = (
-    "由", "在", "和", "与", "及", "同", "对", "向", "据", "被", "将", "为", "是", "了", "的", "让", "请",
-    "把", "从", "给", "经", "并", "等", "以及", "邀请", "会见", "陪同", "看望", "慰问", "听取", "出席",
-    "主持", "率领", "带领", "会上", "会后", "会前", "当天", "今天", "昨天", "近日", "日前", "随后", "同时",
-    "其中", "此外", "另外", "目前", "此前", "上午", "下午", "晚上", "期间", "采访", "专访", "看到",
+_BREAKERS = tuple(
+    "由 在 和 与 及 同 对 向 据 被 将 为 是 了 的 让 请 把 从 给 经 并 "
+    "等 以及 邀请 会见 陪同 看望 慰问 听取 出席 主持 率领 带领 会上 会后 会前 "
+    "当天 今天 昨天 近日 日前 随后 同时 其中 此外 另外 目前 此前 上午 下午 晚上 "
+    "期间 采访 专访 看到".split()
 )
 _BREAKER_RE = re.compile(f".*(?:{_alternation(_BREAKERS)})", re.S)
 _MAX_ROLE_CHARS = 16
@@ -145,11 +140,9 @@ _MAX_ROLE_CHARS = 16
 _PLACE_SPLIT_RE = re.compile(f"^([{_CJK}]{{2,4}}?)((?:常务副|副|代)?[省市县区州].+)$")
 _LEVEL_ROLE_RE = re.compile("^(?:常务副|副|代)?[市县区州]")
 PROVINCES = frozenset(
-    (
-        "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-        "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
-        "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-    )
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 "
+    "山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 "
+    "广西 西藏 宁夏 新疆 香港 澳门".split()
 )
 
 _SPEECH_VERB = (
@@ -165,7 +158,8 @@ _ADVERBIAL = (
 )
 _CLAUSE_START = r"(?:^|(?<=[，,。！？!?：:；;“”\"\s]))"
 _UNTITLED_CUE_RE = re.compile(
-    f"{_CLAUSE_START}(?:据)?(?P<name>[{_CJK}]{{2,4}}?)(?:{_POSTFIX_TITLE_ALT})?{_ADVERBIAL}{_SPEECH_VERB}"
+    f"{_CLAUSE_START}(?:据)?(?P<name>[{_CJK}]{{2,4}}?)(?:{_POSTFIX_TITLE_ALT})?(?:同志)?"
+    f"{_ADVERBIAL}{_SPEECH_VERB}"
 )
 _PRONOUN_CUE_RE = re.compile(f"{_CLAUSE_START}(?:据)?(?P<pronoun>他|她)(?!们){_ADVERBIAL}{_SPEECH_VERB}")
 _SURNAME_CUE_RE = re.compile(
@@ -179,12 +173,16 @@ _POSTFIX_MENTION_RE = re.compile(
 _HOST_CUE_RE = re.compile(f"来(?P<host>[{_CJK}]{{1,3}}?)(?:考察|调研|访问|参观|视察|交流|洽谈|学习)")
 _SECTION_PLACE_RE = re.compile(f"^\\s*([{_CJK}]{{2,4}})\\s*[:：]")
 _ENUMERATION_GAP_RE = re.compile(r"^[\s,，、和与及]*$")
-_SENTENCE_END_RE = re.compile(r"[。！？!?]+[”’」』）)]*|\n+")
+# The chunker's sentence rule, so a statement starts and ends where chunks do: 。！？!?；; or an
+# ellipsis, with the closing quotes after it, except quoted speech going on with a comma (“不……”，他说).
 _CLAUSE_PUNCT = "，,；;：:"
 _INTRODUCES_QUOTE_RE = re.compile(r"[\s:：,，]*")
 _QUOTE_CLOSE = "”」』\""
 _QUOTE_OPEN = "“「『\""
 _MIN_STATEMENT_CJK = 4
+_QUOTATION_RE = re.compile("[“「『\"][^”」』\"]*[”」』\"]")
+# "威海市召开…", "青岛市与潍坊市…": a two-character city at a clause start or after a conjunction.
+_CITY_MENTION_RE = re.compile(f"(?:^|(?<=[^{_CJK}])|(?<=[与和及、由在赴到从对]))([{_CJK}]{{2}})市")
 
 # How strongly a role's place is known; a stronger one wins when a person's mentions disagree.
 _EXPLICIT, _INHERITED, _DEFAULT = 3, 2, 1
@@ -297,7 +295,7 @@ def best_role(roles: Sequence[str]) -> str:
 
 
 def label(subject: Person | Statement) -> str:
-    """"威海市委书记张海波": the best role, then the name."""
+    """The best role, then the name: "威海市委书记张海波"."""
     role = best_role(subject.roles) if isinstance(subject, Person) else subject.role
     return f"{role}{subject.name}"
 
@@ -306,23 +304,15 @@ def label(subject: Person | Statement) -> str:
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        spans.append((start, m.end()))
-        start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
+    # The chunker's splitter: statements start and end where chunks do.
+    return split_sentences(text)
 
 
 def _sentence_start(text: str, pos: int) -> int:
-    for start, end in _sentence_spans(text):
-        if start <= pos < end:
-            while start < pos and text[start].isspace():
-                start += 1
-            return start
-    return pos
+    start = _sentence_of(text, pos)[0]
+    while start < pos and text[start].isspace():
+        start += 1
+    return start
 
 
 def _sentence_of(text: str, pos: int) -> tuple[int, int]:
@@ -341,7 +331,6 @@ class _Mention:
     units: tuple[str, ...]
     paragraph: int  # index into the paragraph sequence
     start: int  # of the role chain (or the name) in the paragraph
-    name_start: int
     end: int  # after the name
 
 
@@ -369,15 +358,13 @@ def _role_mentions(paragraphs: Sequence[Paragraph], article: str) -> list[_Menti
                 name = _read_name(text, name_at, article)
                 if name is None:
                     break
-                found.append(_Mention(name, tuple(units), index, chain_start, name_at, name_at + len(name)))
+                found.append(_Mention(name, tuple(units), index, chain_start, name_at + len(name)))
                 at = name_at + len(name)
                 if not re.match(r"[ \u3000]+", text[at:]):
                     break
         for m in _POSTFIX_MENTION_RE.finditer(text):
             if plausible_name(m.group("name")):
-                found.append(
-                    _Mention(m.group("name"), (m.group("title"),), index, m.start(), m.start(), m.end("name"))
-                )
+                found.append(_Mention(m.group("name"), (m.group("title"),), index, m.start(), m.end("name")))
         found.sort(key=lambda mention: mention.start)
         mentions.extend(found)
     return mentions
@@ -414,13 +401,14 @@ class _PlaceContext:
         self.places: set[str] = set()
         for mention in mentions:
             for unit in mention.units:
-                place = split_place(unit)[0]
-                if place:
+                place, core = split_place(unit)
+                if place and _placeable(core):  # a province ("山东省委书记") is no city to default to
                     self.places.add(place)
         for p in paragraphs:
             section = _section_place(p.section)
             if section:
                 self.places.add(section)
+            self.places.update(_CITY_MENTION_RE.findall(p.text))
         self.host = _host_place(paragraphs, article, self.places)
         if self.host:
             self.places.add(self.host)
@@ -518,17 +506,17 @@ def _merge(
     name: str, entries: Sequence[tuple[_Mention, list[_PlacedRole]]], paragraphs: Sequence[Paragraph]
 ) -> Person:
     everything = [role for _, roles in entries for role in roles]
-    strongest = max((r for r in everything if r.place), key=lambda r: r.strength, default=None)
-    place = strongest.place if strongest else None
+    # Only a city role's place can stand in for another city role's ("山东省委书记" places no 市长).
+    city = [r for r in everything if r.place and _placeable(r.role[len(r.place) :])]
+    strongest = max(city, key=lambda r: r.strength, default=None)
+    place = strongest.place if strongest else next((r.place for r in everything if r.place), None)
     roles: list[str] = []
     for role in everything:
         text = role.role
         if role.strength == _DEFAULT and strongest is not None and strongest.strength > _DEFAULT:
             # A person placed by the article elsewhere keeps that city over a contextual guess.
-            core = split_place(text)[1] if role.place else text
-            if role.place and text.startswith(role.place):
-                core = text[len(role.place) :]
-            text = f"{place}{core}"
+            core = text[len(role.place) :] if role.place else text
+            text = f"{strongest.place}{core}"
         if text not in roles:
             roles.append(text)
     seen_paragraphs = tuple(dict.fromkeys(paragraphs[m.paragraph].number for m, _ in entries))
@@ -562,7 +550,7 @@ def _known_cues(text: str, names: Sequence[str]) -> list[_Cue]:
             taken.append((name_at, name_at + len(name)))
             units, chain_start = _role_chain_before(text, name_at)
             subject = chain_start if units else m.start()
-            if text.startswith("据", subject - 1) and units:
+            if units and subject > 0 and text[subject - 1] == "据":
                 subject -= 1
             cues.append(_Cue(name, subject, m.end()))
     return cues
@@ -592,14 +580,12 @@ def _resolve_surname(cue: _Cue, local: Sequence[str], people: Sequence[Person]) 
     def fits(name: str) -> bool:
         return name.startswith(cue.surname or "\0") and len(name) > 1
 
+    # Someone named earlier in the paragraph first; else anyone in the article, if only one fits.
     candidates = list(dict.fromkeys(n for n in local if fits(n)))
-    if len(candidates) != 1:
-        by_title = [
-            p.name
-            for p in people
-            if fits(p.name) and (cue.title is None or any(cue.title in r for r in p.roles))
+    if not candidates:
+        candidates = [
+            p.name for p in people if fits(p.name) and (cue.title is None or any(cue.title in r for r in p.roles))
         ]
-        candidates = candidates or by_title
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -627,54 +613,67 @@ def _content_chars(text: str) -> int:
     return len(re.findall(f"[{_CJK}]", text))
 
 
+def _said_chars(text: str, span: _Span) -> int:
+    """How much is said: what follows the verb, plus a quotation put before the speaker."""
+    quoted = "".join(_QUOTATION_RE.findall(text, span.start, span.subject_start))
+    return _content_chars(text[span.verb_end : span.end]) + _content_chars(quoted)
+
+
 def extract_statements(paragraphs: Sequence[Paragraph], people: Sequence[Person]) -> list[Statement]:
     """Every statement the paragraphs attribute to someone, in article order."""
     by_name = {p.name: p for p in people}
-    known = list(by_name)
     statements: list[Statement] = []
-    last_speaker: str | None = None  # of the previous paragraph, for a paragraph opening with "他说"
+    # Who a paragraph opening with "他说" continues: the previous paragraph's closing speaker, or the
+    # only person it names.
+    carried: str | None = None
     for paragraph in paragraphs:
         text = paragraph.text
-        cues = _known_cues(text, known) + _untitled_cues(text, known) + _reference_cues(text)
-        cues = _dedupe(cues)
-        mentions = sorted(
-            (m.start(), name) for name in known for m in re.finditer(re.escape(name), text)
-        )
-        resolved: list[tuple[str, _Cue]] = []
-        for cue in cues:
-            name = cue.name
-            if name is None:
-                local = [n for at, n in mentions if at < cue.subject_start] + [n for n, _ in resolved]
-                if cue.pronoun:
-                    # 他/她 is the latest speaker, else the latest person named before it.
-                    name = resolved[-1][0] if resolved else (local[-1] if local else None)
-                    if name is None and _sentence_start(text, cue.subject_start) == 0:
-                        name = last_speaker
-                else:
-                    name = _resolve_surname(cue, local, people)
-            if name is not None:
-                resolved.append((name, cue))
-        spans = _spans(text, resolved)
-        for name, start, end, verb in spans:
-            body = text[start:end]
-            if _content_chars(body) - _content_chars(text[start:verb]) < _MIN_STATEMENT_CJK and not any(
-                q in text[start:verb] for q in _QUOTE_OPEN
-            ):
-                continue
-            person = by_name.get(name)
+        mentions = sorted((m.start(), name) for name in by_name for m in re.finditer(re.escape(name), text))
+        spans = _spans(text, _resolve(text, mentions, people, carried))
+        for span in spans:
+            if _said_chars(text, span) < _MIN_STATEMENT_CJK:
+                continue  # a speech verb with nothing said ("座谈会上王清宪表示：")
+            person = by_name.get(span.name)
             statements.append(
                 Statement(
-                    name=name,
+                    name=span.name,
                     role=best_role(person.roles) if person else "",
                     paragraph=paragraph.number,
-                    start=paragraph.start + start,
-                    end=paragraph.start + end,
-                    text=body,
+                    start=paragraph.start + span.start,
+                    end=paragraph.start + span.end,
+                    text=text[span.start : span.end],
                     section=paragraph.section,
                 )
             )
-        last_speaker = spans[-1][0] if spans and spans[-1][2] == len(text.rstrip()) else None
+        named = {name for _, name in mentions}
+        if spans and spans[-1].end >= len(text.rstrip().rstrip("，,；;、")):
+            carried = spans[-1].name
+        else:
+            carried = next(iter(named)) if len(named) == 1 else None
     return statements
+
+
+def _resolve(
+    text: str, mentions: Sequence[tuple[int, str]], people: Sequence[Person], carried: str | None
+) -> list[tuple[str, _Cue]]:
+    """The speech cues of one paragraph with their speakers; cues nobody can be named for are dropped."""
+    known = [p.name for p in people]
+    cues = _dedupe(_known_cues(text, known) + _untitled_cues(text, known) + _reference_cues(text))
+    resolved: list[tuple[str, _Cue]] = []
+    for cue in cues:
+        name = cue.name
+        if name is None:
+            local = [n for at, n in mentions if at < cue.subject_start] + [n for n, _ in resolved]
+            if cue.pronoun:
+                # 他/她 is the latest speaker, else the latest person named before it.
+                name = resolved[-1][0] if resolved else (local[-1] if local else None)
+                if name is None and _sentence_start(text, cue.subject_start) == 0:
+                    name = carried
+            else:
+                name = _resolve_surname(cue, local, people)
+        if name is not None:
+            resolved.append((name, cue))
+    return resolved
 
 
 def _dedupe(cues: Sequence[_Cue]) -> list[_Cue]:
@@ -684,31 +683,34 @@ def _dedupe(cues: Sequence[_Cue]) -> list[_Cue]:
         kept = chosen.get(cue.verb_end)
         if kept is None or (kept.name is None and cue.name is not None):
             chosen[cue.verb_end] = cue
-    ordered = sorted(chosen.values(), key=lambda c: (c.subject_start, c.verb_end))
-    result: list[_Cue] = []
-    for cue in ordered:
-        if result and cue.subject_start < result[-1].verb_end:
-            continue  # nested in a longer cue ("据李明介绍" already covers "李明介绍")
-        result.append(cue)
-    return result
+    return sorted(chosen.values(), key=lambda c: (c.subject_start, c.verb_end))
 
 
-def _spans(text: str, cues: Sequence[tuple[str, _Cue]]) -> list[tuple[str, int, int, int]]:
-    """(speaker, start, end, verb end) per run of one speaker; a run ends where another speaker starts."""
-    starts: list[tuple[str, int, int]] = []
+@dataclass(frozen=True)
+class _Span:
+    name: str
+    start: int
+    end: int
+    subject_start: int
+    verb_end: int
+
+
+def _spans(text: str, cues: Sequence[tuple[str, _Cue]]) -> list[_Span]:
+    """One span per run of one speaker; a run ends where another speaker starts."""
+    starts: list[tuple[str, int, _Cue]] = []
     floor = 0
     for name, cue in cues:
         start = _statement_start(text, cue, floor)
         if starts and starts[-1][0] == name:
             floor = max(floor, cue.verb_end)
             continue
-        starts.append((name, start, cue.verb_end))
+        starts.append((name, start, cue))
         floor = max(start, cue.verb_end)
     end_of_text = len(text.rstrip())
-    spans: list[tuple[str, int, int, int]] = []
-    for i, (name, start, verb) in enumerate(starts):
+    spans: list[_Span] = []
+    for i, (name, start, cue) in enumerate(starts):
         end = starts[i + 1][1] if i + 1 < len(starts) else end_of_text
-        while end > start and text[end - 1].isspace():
+        while end > start and (text[end - 1].isspace() or text[end - 1] in "，,；;、"):
             end -= 1
-        spans.append((name, start, end, verb))
+        spans.append(_Span(name, start, end, cue.subject_start, cue.verb_end))
     return spans

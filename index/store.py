@@ -33,21 +33,20 @@ REBUILD_HINT = "rebuild it with 'quotebot index build'"
 
 @dataclass
 class ChunkRow:
-    """A stored chunk: the chunk, its vector id, its content hash and its BM25 tokens."""
+    """A stored chunk: the chunk, its vector id and its content hash (the embedding cache key)."""
 
     id: int
     chunk: Chunk
     hash: str
-    tokens: list[str]
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "hash": self.hash, "tokens": self.tokens, **asdict(self.chunk)}
+        return {"id": self.id, "hash": self.hash, **asdict(self.chunk)}
 
     @staticmethod
     def from_json(raw: dict[str, Any]) -> ChunkRow:
         raw = dict(raw)
-        chunk_id, digest, tokens = raw.pop("id"), raw.pop("hash"), raw.pop("tokens")
-        return ChunkRow(chunk_id, Chunk(**raw), digest, tokens)
+        chunk_id, digest = raw.pop("id"), raw.pop("hash")
+        return ChunkRow(chunk_id, Chunk(**raw), digest)
 
 
 @dataclass
@@ -60,6 +59,8 @@ class ArticleRecord:
     content_hash: str
     paragraphs: list[Paragraph]
     chunk_ids: list[int]
+    # BM25 terms of each paragraph, kept so an update never re-tokenises unchanged articles.
+    terms: list[list[str]] = field(default_factory=list)
     # Filled by the who-said-what extraction; plain JSON-able dicts.
     people: list[dict[str, Any]] = field(default_factory=list)
     statements: list[dict[str, Any]] = field(default_factory=list)
@@ -91,6 +92,7 @@ class ArticleRecord:
             "content_hash": self.content_hash,
             "paragraphs": [asdict(p) for p in self.paragraphs],
             "chunk_ids": self.chunk_ids,
+            "terms": self.terms,
             "people": self.people,
             "statements": self.statements,
         }
@@ -104,6 +106,7 @@ class ArticleRecord:
             content_hash=raw["content_hash"],
             paragraphs=[Paragraph(**p) for p in raw["paragraphs"]],
             chunk_ids=list(raw["chunk_ids"]),
+            terms=[list(t) for t in raw.get("terms", [])],
             people=list(raw.get("people", [])),
             statements=list(raw.get("statements", [])),
         )
@@ -111,14 +114,18 @@ class ArticleRecord:
 
 @dataclass
 class IndexData:
-    """Everything an index holds, in memory. ``rows`` order is the BM25 document order."""
+    """Everything an index holds, in memory.
+
+    ``rows`` are the chunks, whose vectors FAISS holds; BM25 documents are whole paragraphs, in the
+    order of :func:`passage_keys`.
+    """
 
     embedder: str
     dim: int
     vectors: Any  # faiss.IndexIDMap2 over IndexFlatIP; ids are ChunkRow.id
     rows: list[ChunkRow]
     articles: dict[str, ArticleRecord]
-    bm25: Any  # bm25s.BM25 over rows' tokens, or None when there are no rows
+    bm25: Any  # bm25s.BM25 over paragraphs, or None when there are none
     user_words: list[str]
     next_id: int
     generation: int = 0
@@ -134,15 +141,21 @@ def new_vector_index(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
-def build_bm25(rows: list[ChunkRow]) -> Any:
-    """BM25 over the stored tokens (never bm25s's own splitter, which keeps Chinese clauses whole)."""
-    if not rows:
+def passage_keys(articles: dict[str, ArticleRecord]) -> list[tuple[str, int]]:
+    """(article id, paragraph number) of every BM25 document, in document order."""
+    return [(aid, p.number) for aid in sorted(articles) for p in articles[aid].paragraphs]
+
+
+def build_bm25(articles: dict[str, ArticleRecord]) -> Any:
+    """BM25 over paragraph terms (never bm25s's own splitter, which keeps Chinese clauses whole)."""
+    docs = [articles[aid].terms[n] for aid, n in passage_keys(articles)]
+    if not docs:
         return None
     import bm25s
 
     retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
-    # An empty token list would make bm25s drop the document and shift every later row.
-    retriever.index([row.tokens or ["\u2205"] for row in rows], show_progress=False)
+    # An empty document would make bm25s drop it and shift every later one.
+    retriever.index([terms or ["\u2205"] for terms in docs], show_progress=False)
     return retriever
 
 
@@ -235,7 +248,7 @@ def load(index_dir: Path, embedder: str, dim: int) -> IndexData:
         meta = json.loads((index_dir / f"articles-{gen}.json").read_text(encoding="utf-8"))
         articles = {a["article_id"]: ArticleRecord.from_json(a) for a in meta["articles"]}
         bm25 = None
-        if rows:
+        if any(a.paragraphs for a in articles.values()):
             import bm25s
 
             bm25 = bm25s.BM25.load(str(index_dir / f"bm25-{gen}"), show_progress=False)

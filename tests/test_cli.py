@@ -30,19 +30,26 @@ def run(config: Path, *args: str, input: str | None = None) -> tuple[int, str, s
 
 
 def test_ask_json_builds_index_on_first_use(config: Path) -> None:
-    code, out, _ = run(config, "ask", "张海波说了什么", "--json", "--top", "2")
+    code, out, _ = run(config, "ask", "青岛作为牵头城市要做什么", "--json", "--top", "2")
     assert code == 0
     payload = json.loads(out)
     assert set(payload) == {"question", "found", "answers"}
-    assert payload["question"] == "张海波说了什么" and payload["found"] is True
+    assert payload["question"] == "青岛作为牵头城市要做什么" and payload["found"] is True
     assert len(payload["answers"]) == 2
     first = payload["answers"][0]
-    assert {"quote", "article", "section", "score"} <= set(first)
+    assert {"quote", "article", "section", "score", "speaker"} <= set(first)
     assert first["article"] == "把胶东经济圈打造成为产业、利益、命运共同体"
     assert first["quote"] in SAMPLE.read_text(encoding="utf-8")
     scores = [a["score"] for a in payload["answers"]]
     assert scores == sorted(scores, reverse=True)
     assert (config.parent / "data" / "index" / "manifest.json").is_file()
+
+
+def test_ask_json_names_the_speaker(config: Path) -> None:
+    code, out, _ = run(config, "ask", "张海波说了什么", "--json")
+    answers = json.loads(out)["answers"]
+    assert code == 0 and answers[0]["quote"].startswith("张海波说,威海与青岛合作基础扎实")
+    assert answers[0]["speaker"] == {"name": "张海波", "role": "威海市委书记"}
 
 
 def test_ask_plain_text_and_not_found(config: Path) -> None:

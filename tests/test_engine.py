@@ -87,7 +87,8 @@ def test_remove_and_unknown_id(engine: QuoteEngine) -> None:
     info = engine.remove("jiaodong-economic-circle-2")
     assert info.title.startswith("5月7日")
     assert [a.article_id for a in engine.articles()] == ["jiaodong-economic-circle"]
-    assert all(h.row.chunk.article_id != info.article_id for h in engine.searcher.search("胶东经济圈 两会", 50))
+    query = engine.searcher.prepare("胶东经济圈 两会")
+    assert all(h.article_id != info.article_id for h in engine.searcher.search(query, 50))
     with pytest.raises(UnknownArticleError, match="No article with id 'nope'.*jiaodong-economic-circle"):
         engine.remove("nope")
 

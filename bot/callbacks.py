@@ -1,0 +1,112 @@
+"""Callback data for the 更多 and 上下文 buttons, made to outlive the bot process.
+
+Telegram gives a button at most 64 bytes of callback data, which a Chinese question soon outgrows (three
+bytes a character). So the data holds only a row id into a small SQLite file — JSON text, no pickle —
+and the offset of the next page; a button pressed after a restart finds its question there.
+
+    m:<row>:<offset>      更多: the question stored in <row>, results from <offset> on
+    c:<row>               上下文: the article id and paragraph number stored in <row>
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+# Telegram's limit on InlineKeyboardButton.callback_data, in bytes.
+CALLBACK_DATA_LIMIT = 64
+# Rows unused for this long are dropped at start-up; their buttons then say they have expired.
+KEEP_SECONDS = 90 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class More:
+    question: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Context:
+    article_id: str
+    paragraph: int
+
+
+class CallbackStore:
+    """The payloads behind buttons, keyed by row id; identical payloads share a row."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        # The handlers run on one event loop today; the lock keeps the one connection safe should a
+        # caller ever move to a worker thread.
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS payloads ("
+                "id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, used REAL NOT NULL)"
+            )
+            self._db.execute("DELETE FROM payloads WHERE used < ?", (time.time() - KEEP_SECONDS,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _row(self, payload: dict[str, object]) -> int:
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO payloads (body, used) VALUES (?, ?) ON CONFLICT(body) DO UPDATE SET used = ?",
+                (body, time.time(), time.time()),
+            )
+            row = self._db.execute("SELECT id FROM payloads WHERE body = ?", (body,)).fetchone()
+        return int(row[0])
+
+    def _payload(self, row: int) -> dict[str, object] | None:
+        with self._lock:
+            found = self._db.execute("SELECT body FROM payloads WHERE id = ?", (row,)).fetchone()
+        if found is None:
+            return None
+        value = json.loads(found[0])
+        return value if isinstance(value, dict) else None
+
+    def more(self, question: str, offset: int) -> str:
+        """Callback data for the next page of ``question``'s results."""
+        return _checked(f"m:{self._row({'q': question})}:{offset}")
+
+    def context(self, article_id: str, paragraph: int) -> str:
+        """Callback data for the whole paragraph of a quote."""
+        return _checked(f"c:{self._row({'a': article_id, 'p': paragraph})}")
+
+    def parse(self, data: str | None) -> More | Context | None:
+        """What a pressed button asks for; None for data we did not make or rows since dropped."""
+        if not data:
+            return None
+        kind, _, rest = data.partition(":")
+        try:
+            if kind == "m":
+                row, _, offset = rest.partition(":")
+                payload = self._payload(int(row))
+                question = payload.get("q") if payload else None
+                if isinstance(question, str) and int(offset) >= 0:
+                    return More(question, int(offset))
+            elif kind == "c":
+                payload = self._payload(int(rest))
+                article, number = (payload.get("a"), payload.get("p")) if payload else (None, None)
+                if isinstance(article, str) and isinstance(number, int):
+                    return Context(article, number)
+        except ValueError:
+            return None
+        return None
+
+
+def _checked(data: str) -> str:
+    # Row ids would need 50 digits to break this; the check keeps the invariant visible.
+    if len(data.encode("utf-8")) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"Callback data {data!r} is longer than Telegram's {CALLBACK_DATA_LIMIT} bytes.")
+    return data

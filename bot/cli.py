@@ -163,6 +163,28 @@ def index_list(ctx: click.Context, as_json: bool) -> None:
     click.echo(f"{len(articles)} articles.")
 
 
+@index_group.command("people")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def index_people(ctx: click.Context, as_json: bool) -> None:
+    """List who is quoted in which articles, and how often."""
+    from index.speakers import best_role
+
+    people = _engine(ctx).attribution.people()
+    rows = [
+        {"name": person.name, "role": best_role(person.roles), "roles": list(person.roles),
+         "article_id": record.article_id, "article": record.title, "statements": said}
+        for person, record, said in sorted(people, key=lambda item: (-item[2], item[0].name))
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['role']}{row['name']}\t{row['statements']} statements\t{row['article_id']}  《{row['article']}》")
+    quoted = sum(1 for row in rows if row["statements"])
+    click.echo(f"{len(rows)} people, {quoted} quoted.")
+
+
 @cli.command()
 @click.argument("question")
 @click.option("--top", "top_k", type=click.IntRange(1, 50), default=None, help="How many quotes.")

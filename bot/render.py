@@ -293,11 +293,12 @@ def _titles(articles: Sequence[ArticleInfo], lang: str, most: int = 10) -> str:
 def render_answer(answer: Answer, articles: Sequence[ArticleInfo], lang: str, first_number: int = 1) -> list[str]:
     """The messages for one answer; a not-found answer says so politely and hints at what is known."""
     fragments: list[str] = []
-    # A not-found answer gets our own, translated sentence; the engine's note would repeat it in English.
-    if answer.note and answer.found:
-        fragments.extend(cut(answer.note, lambda part: f"<i>{html.escape(part, quote=False)}</i>"))
     if not answer.found or not answer.quotes:
         fragments.extend(cut(text(lang, "not_found", question=answer.question), lambda s: s))
+        # The engine's note says more than "not found" (who holds the role, and that they are not
+        # quoted): it follows our own sentence.
+        if answer.note:
+            fragments.extend(cut(answer.note, lambda part: f"<i>{html.escape(part, quote=False)}</i>"))
         if articles:
             fragments.extend(cut(text(lang, "hint", titles=_titles(articles, lang)), lambda s: s))
         return pack(fragments)

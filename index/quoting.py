@@ -23,6 +23,9 @@ MAX_RUN_CHARS = 160
 EXTRA_SENTENCE_COST = 0.08
 TYPE_BONUS = 0.15
 DENSE_BONUS = 0.15
+# Question words that name the article's topic (its title or section) find the paragraph, not the
+# sentence: within the paragraph they count this much.
+TOPIC_DISCOUNT = 0.3
 # A lone sentence this short rarely stands on its own: it takes a neighbour.
 SHORT_SENTENCE = 12
 
@@ -39,8 +42,8 @@ _ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     (
         "place",
-        re.compile(r"哪里|哪儿|何地|何处|在哪|哪个(?:国家|城市|省|地区|地方)|哪(?:国|座城市|个州)|位于"),
-        re.compile(r"[省市县区州国岛山河湖海港镇村洲路街]|位于|在"),
+        re.compile(r"哪里|哪儿|何地|何处|在哪|哪个(?:国家|城市|省|地区|地方)|哪(?:国|座城市|个州)|什么地方|什么位置|地址|位于"),
+        re.compile(r"[省市县区州国岛山河湖海港镇村洲路街]|位于|地处|坐落"),
     ),
     (
         # "把X建成什么": the answer is the result of a 成 construction.
@@ -75,6 +78,7 @@ class QuoteWeights:
     dense_bonus: float = DENSE_BONUS
     max_run_chars: int = MAX_RUN_CHARS
     max_sentences: int = MAX_SENTENCES
+    topic_discount: float = TOPIC_DISCOUNT
 
 
 DEFAULT_WEIGHTS = QuoteWeights()
@@ -85,10 +89,12 @@ def select_run(
     query: Query,
     chunk_cosine: dict[tuple[int, int], float],
     weights: QuoteWeights = DEFAULT_WEIGHTS,
+    topic: str = "",
 ) -> tuple[int, int]:
     """(start, end) within ``paragraph.text`` of the best run of whole sentences.
 
-    ``chunk_cosine`` maps (start, end) spans of chunks, relative to the paragraph, to their cosine.
+    ``chunk_cosine`` maps (start, end) spans of chunks, relative to the paragraph, to their cosine;
+    ``topic`` is the article title and section, whose words say little about which sentence answers.
     """
     text = paragraph.text
     spans = split_sentences(text)
@@ -111,6 +117,10 @@ def select_run(
     for a, b in spans:
         cosine = max((c for (lo, hi), c in chunk_cosine.items() if lo < b and hi > a), default=DENSE_FLOOR)
         dense.append(min(max((cosine - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0))
+    folded_topic = to_simplified(topic).lower()
+    term_weights = {
+        t: w * (weights.topic_discount if t in folded_topic else 1.0) for t, w in query.weights.items()
+    }
     best = (float("-inf"), 0, 0)
     for i in range(len(spans)):
         seen: set[str] = set()
@@ -119,7 +129,7 @@ def select_run(
             if j > i and end - start > weights.max_run_chars:
                 break
             seen |= present[j]
-            score = coverage(query.weights, seen)
+            score = coverage(term_weights, seen)
             score += weights.type_bonus * any(typed[i : j + 1])
             score += weights.dense_bonus * max(dense[i : j + 1])
             score -= weights.extra_sentence_cost * (j - i)
@@ -154,7 +164,7 @@ def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
     for chunk_id, cosine in hit.chunk_cosines.items():
         chunk = searcher.chunk(chunk_id)
         chunk_cosine[(chunk.start - paragraph.start, chunk.end - paragraph.start)] = cosine
-    lo, hi = select_run(paragraph, query, chunk_cosine)
+    lo, hi = select_run(paragraph, query, chunk_cosine, topic=f"{article.title}\n{paragraph.section or ''}")
     text = paragraph.text[lo:hi]
     return Quote(
         text=text,

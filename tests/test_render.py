@@ -91,20 +91,19 @@ def test_source_line_has_title_section_and_speaker() -> None:
     assert render.source_line(_quote("x", section=None), 2) == "2. 《标题》"
 
 
-def test_not_found_is_polite_with_a_hint_and_no_english_engine_note() -> None:
-    answer = Answer("火星<天气>", False, [], "Nothing in the indexed articles answers this.")
+def test_not_found_is_polite_with_a_hint() -> None:
+    answer = Answer("火星<天气>", False, [], None)
     (message,) = render.render_answer(answer, [_info("胶东"), _info("日照")], "zh")
     plain = _valid(message)
     assert "抱歉" in plain and "“火星<天气>”" in plain and "《胶东》、《日照》" in plain
-    assert "Nothing" not in plain
     (english,) = render.render_answer(answer, [_info("胶东")], "en")
     assert _valid(english).startswith("Sorry")
 
 
-def test_a_found_answer_shows_the_engine_note_in_italics() -> None:
-    answer = Answer("青岛市长说了什么", True, [_quote("孟凡利主持。")], "没有找到青岛市长本人的讲话。")
-    (message,) = render.render_answer(answer, [], "zh")
-    assert message.startswith("<i>没有找到青岛市长本人的讲话。</i>")
+def test_not_found_adds_the_engine_note_in_italics() -> None:
+    note = "索引中没有青岛市长的讲话被引用（青岛市长孟凡利见于《标题》，但没有引述其讲话）。"
+    (message,) = render.render_answer(Answer("青岛市长说了什么", False, [], note), [], "zh")
+    assert message.startswith("抱歉") and f"<i>{note}</i>" in message
     _valid(message)
 
 

@@ -180,7 +180,8 @@ def index_people(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['role']}{row['name']}\t{row['statements']} statements\t{row['article_id']}  《{row['article']}》")
+        who = f"{row['role']}{row['name']}"
+        click.echo(f"{who}\t{row['statements']} statements\t{row['article_id']}  《{row['article']}》")
     quoted = sum(1 for row in rows if row["statements"])
     click.echo(f"{len(rows)} people, {quoted} quoted.")
 

@@ -57,8 +57,8 @@ class EmbedderConfig(_Strict):
 
 
 class ChunkingConfig(_Strict):
-    target_chars: int = Field(120, ge=20, le=5000)
-    max_chars: int = Field(400, ge=40, le=20000)
+    target_chars: int = Field(50, ge=1, le=5000)
+    max_chars: int = Field(200, ge=40, le=20000)
 
     @model_validator(mode="after")
     def _order(self) -> ChunkingConfig:

@@ -21,7 +21,7 @@ from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
 from index.errors import ArticleError, QuoteBotError, UnknownArticleError
-from index.normalization import Analyzer
+from index.normalization import Analyzer, to_simplified
 from index.quoting import quote_passage
 from index.records import Answer, ArticleInfo, CleanArticle, Paragraph, Quote
 from index.search import PassageHit, Searcher
@@ -50,11 +50,13 @@ class EngineSettings:
     index_dir: Path
     cache_dir: Path
     articles_dir: Path
-    chunk_target: int = 120
-    chunk_max: int = 400
+    chunk_target: int = 50
+    chunk_max: int = 200
     threshold: float = 0.3
     dense_weight: float = 0.5
     candidates: int = 50
+    # Embed the simplified-script text: the bundled model matches traditional Chinese less well.
+    simplify_for_embedding: bool = True
 
 
 class QuoteEngine:
@@ -104,7 +106,14 @@ class QuoteEngine:
     def _install(self, data: IndexData) -> None:
         if data.user_words:
             self.analyzer.add_words(data.user_words)
-        searcher = Searcher(data, self.embedder, self.analyzer, self.settings.dense_weight, self.settings.candidates)
+        searcher = Searcher(
+            data,
+            self.embedder,
+            self.analyzer,
+            self.settings.dense_weight,
+            self.settings.candidates,
+            self.settings.simplify_for_embedding,
+        )
         attribution = Attribution(data.articles.values())
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
@@ -307,7 +316,8 @@ class QuoteEngine:
                 people=people,
                 statements=statements,
             )
-        texts = [row.chunk.text for row in new_rows]
+        simplify = to_simplified if s.simplify_for_embedding else str
+        texts = [simplify(row.chunk.text) for row in new_rows]
         total = len(texts)
         done = 0
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from index.embedders import Embedder
-from index.normalization import Analyzer, query_terms
+from index.normalization import Analyzer, query_terms, to_simplified
 from index.records import Chunk
 from index.store import IndexData, passage_keys
 
@@ -62,12 +63,14 @@ class Searcher:
         analyzer: Analyzer,
         dense_weight: float = 0.5,
         candidates: int = 50,
+        simplify_for_embedding: bool = True,
     ) -> None:
         self.data = data
         self.embedder = embedder
         self.analyzer = analyzer
         self.dense_weight = dense_weight
         self.candidates = candidates
+        self.simplify_for_embedding = simplify_for_embedding
         self.keys = passage_keys(data.articles)
         self._position = {key: i for i, key in enumerate(self.keys)}
         self._row_of_chunk = {row.id: i for i, row in enumerate(data.rows)}
@@ -106,7 +109,7 @@ class Searcher:
     def prepare(self, question: str) -> Query:
         vocab: dict[str, int] = self.data.bm25.vocab_dict if self.data.bm25 is not None else {}
         terms = query_terms(question, vocab)
-        vector = self.embedder.encode_queries([question])[0]
+        vector = self.embedder.encode_queries([to_simplified(question) if self.simplify_for_embedding else question])[0]
         return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector)
 
     def lexical_scores(self, terms: list[str]) -> np.ndarray:
@@ -181,7 +184,7 @@ def _stored_vectors(data: IndexData) -> tuple[np.ndarray, dict[int, int]]:
     """
     import faiss
 
-    flat = faiss.downcast_index(data.vectors.index)
+    flat: Any = faiss.downcast_index(data.vectors.index)
     n, dim = data.vectors.ntotal, data.dim
     if n == 0:
         return np.zeros((0, dim), dtype=np.float32), {}

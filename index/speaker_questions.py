@@ -86,6 +86,12 @@ _WHAT_RES = (
     ),
     # "张海波怎么看青岛", "王清宪如何评价胶东经济圈"
     re.compile(f"^(?P<subject>.+?){_FILLER}(?:怎么看待|如何看待|怎么看|如何看|怎么评价|如何评价)(?P<topic>.+)$"),
+    # "王清宪希望把胶东经济圈建成什么", "张海波提出要加强哪些合作": a speech verb of the statements, asked
+    # with 什么/哪些, asks for the content of what the person said.
+    re.compile(
+        f"^(?P<subject>.+?){_FILLER}(?:希望|要求|主张|呼吁|建议|强调|提出|提议|认为)(?:了)?"
+        f"(?P<topic>.*?)(?:什么|哪些|啥)(?P<rest>.{{0,6}})$"
+    ),
 )
 _CLAIM_STRIP = "“”\"'‘’「」『』《》 ，,。.：:？?！!"
 _PUNCT_RE = re.compile(f"[^{_CJK}A-Za-z0-9]")
@@ -211,8 +217,8 @@ def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> 
         if name is None and title is None:
             continue
         groups = m.groupdict()
-        topic = groups.get("topic") or groups.get("occasion")
-        topic = topic.strip(_CLAIM_STRIP) if topic else None
+        topic = (groups.get("topic") or groups.get("occasion") or "") + (groups.get("rest") or "")
+        topic = topic.strip(_CLAIM_STRIP) or None
         return SpeakerQuestion("what_said", name, place, title, topic or None)
     return None
 

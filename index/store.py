@@ -38,9 +38,16 @@ class ChunkRow:
     id: int
     chunk: Chunk
     hash: str
+    # Serialised once: saving an index must not re-encode every unchanged chunk.
+    _line: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "hash": self.hash, **asdict(self.chunk)}
+
+    def json_line(self) -> str:
+        if self._line is None:
+            self._line = json.dumps(self.to_json(), ensure_ascii=False)
+        return self._line
 
     @staticmethod
     def from_json(raw: dict[str, Any]) -> ChunkRow:
@@ -64,6 +71,13 @@ class ArticleRecord:
     # Filled by the who-said-what extraction; plain JSON-able dicts.
     people: list[dict[str, Any]] = field(default_factory=list)
     statements: list[dict[str, Any]] = field(default_factory=list)
+    # Serialised once (``dataclasses.replace`` starts a new record without it).
+    _json: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def json_text(self) -> str:
+        if self._json is None:
+            self._json = json.dumps(self.to_json(), ensure_ascii=False)
+        return self._json
 
     @property
     def sections(self) -> list[str]:
@@ -282,13 +296,12 @@ def save(index_dir: Path, data: IndexData) -> int:
     try:
         vec_path = index_dir / f"vectors-{gen}.faiss"
         _write_atomic(vec_path, faiss.serialize_index(data.vectors).tobytes())
-        chunks = "".join(json.dumps(r.to_json(), ensure_ascii=False) + "\n" for r in data.rows)
+        chunks = "".join(r.json_line() + "\n" for r in data.rows)
         _write_atomic(index_dir / f"chunks-{gen}.jsonl", chunks.encode("utf-8"))
-        meta = {
-            "articles": [a.to_json() for a in data.articles.values()],
-            "user_words": data.user_words,
-        }
-        _write_atomic(index_dir / f"articles-{gen}.json", json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        articles = ",\n".join(a.json_text() for a in data.articles.values())
+        words = json.dumps(data.user_words, ensure_ascii=False)
+        meta = f'{{"articles": [\n{articles}\n], "user_words": {words}}}\n'
+        _write_atomic(index_dir / f"articles-{gen}.json", meta.encode("utf-8"))
         if data.bm25 is not None:
             bm25_dir = index_dir / f"bm25-{gen}"
             staging = Path(tempfile.mkdtemp(prefix=f"bm25-{gen}.", suffix=".tmp", dir=index_dir))

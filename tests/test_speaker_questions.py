@@ -244,3 +244,21 @@ def test_who_said_with_a_role_filters_speakers():
 def test_name_without_a_person_record_still_finds_their_statements():
     untitled = [statement("刘强", "", "刘强说,今年的收成不错。")]
     assert find_statements(what(name="刘强"), [], untitled) == untitled
+
+
+@pytest.mark.parametrize(
+    ("question", "name", "topic"),
+    [
+        ("王清宪希望把胶东经济圈建成什么", "王清宪", "把胶东经济圈建成"),
+        ("张海波提出要加强哪些合作", "张海波", "要加强合作"),
+    ],
+)
+def test_speech_verb_questions_ask_for_statements(question: str, name: str, topic: str) -> None:
+    parsed = parse_speaker_question(question, ["王清宪", "张海波"])
+    assert parsed is not None and parsed.kind == "what_said"
+    assert (parsed.name, parsed.topic) == (name, topic)
+
+
+@pytest.mark.parametrize("question", ["青岛作为牵头城市要做什么", "人们希望得到什么", "大家认为哪个方案好"])
+def test_speech_verbs_without_a_speaker_are_not_speaker_questions(question: str) -> None:
+    assert parse_speaker_question(question, ["王清宪"]) is None

@@ -50,6 +50,17 @@ class HashEmbedder:
         return self._encode(texts)
 
 
+_REAL_SAVE = store.save
+SAVES: list[float] = []
+
+
+def _timed_save(index_dir: Path, data: store.IndexData) -> int:
+    t0 = time.perf_counter()
+    generation = _REAL_SAVE(index_dir, data)
+    SAVES.append(time.perf_counter() - t0)
+    return generation
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Cost of adding one article vs index size.")
     parser.add_argument("dataset", type=Path)
@@ -68,22 +79,14 @@ def main() -> None:
             # The new article arrives as a file, the way `quotebot index add` gets it.
             path = Path(tmp) / "new.txt"
             path.write_text(_as_text(extra), encoding="utf-8")
-            real_save = store.save
-            saved: list[float] = []
-
-            def timed_save(index_dir: Path, data: store.IndexData) -> int:
-                t0 = time.perf_counter()
-                gen = real_save(index_dir, data)
-                saved.append(time.perf_counter() - t0)
-                return gen
-
-            store.save = timed_save  # type: ignore[assignment]
+            SAVES.clear()
+            store.save = _timed_save  # type: ignore[assignment]
             t0 = time.perf_counter()
             engine.add_files([path])
             elapsed = time.perf_counter() - t0
-            store.save = real_save  # type: ignore[assignment]
+            store.save = _REAL_SAVE
             chunks = engine.stats()["chunks"]
-            print(f"{size:>8} {chunks:>7} {embedder.embedded - before:>8} {elapsed:>7.2f} {saved[0]:>7.2f}")
+            print(f"{size:>8} {chunks:>7} {embedder.embedded - before:>8} {elapsed:>7.2f} {SAVES[0]:>7.2f}")
 
 
 def _as_text(article: CleanArticle) -> str:

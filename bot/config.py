@@ -69,8 +69,8 @@ class ChunkingConfig(_Strict):
 
 class SearchConfig(_Strict):
     top_k: int = Field(3, ge=1, le=50)
-    threshold: float = Field(0.3, ge=0.0, le=1.0)
-    dense_weight: float = Field(0.5, ge=0.0, le=1.0)
+    threshold: float = Field(0.5, ge=0.0, le=1.0)
+    dense_weight: float = Field(0.45, ge=0.0, le=1.0)
     candidates: int = Field(50, ge=1, le=1000)
 
 

@@ -52,8 +52,8 @@ class EngineSettings:
     articles_dir: Path
     chunk_target: int = 50
     chunk_max: int = 200
-    threshold: float = 0.3
-    dense_weight: float = 0.5
+    threshold: float = 0.5
+    dense_weight: float = 0.45
     candidates: int = 50
     # Embed the simplified-script text: the bundled model matches traditional Chinese less well.
     simplify_for_embedding: bool = True
@@ -109,7 +109,6 @@ class QuoteEngine:
         searcher = Searcher(
             data,
             self.embedder,
-            self.analyzer,
             self.settings.dense_weight,
             self.settings.candidates,
             self.settings.simplify_for_embedding,
@@ -149,7 +148,10 @@ class QuoteEngine:
         ranked = searcher.search(query, max(offset + top_k, depth))
         if spoken is not None:
             return spoken, ranked
-        hits = [h for h in ranked[: offset + top_k] if h.score >= self.settings.threshold]
+        # The threshold was calibrated on the best passage alone: when it does not answer, nothing does.
+        if not ranked or ranked[0].confidence < self.settings.threshold:
+            return Answer(question, False, [], None), ranked
+        hits = [h for h in ranked[: offset + top_k] if h.confidence >= self.settings.threshold]
         if not hits:
             return Answer(question, False, [], None), ranked
         quotes: list[Quote] = []

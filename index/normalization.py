@@ -151,7 +151,9 @@ def query_terms(question: str, vocabulary: Container[str], longest: int = 8) -> 
     terms = character_terms(simplified)
     for run in _WORD_RUN.findall(simplified):
         if not _CJK_CHAR.match(run[0]):
-            if run in vocabulary and run not in STOPWORDS:
+            # Latin words and numbers count even when the index lacks them: a year or a name the
+            # articles never mention is evidence that they do not answer.
+            if run not in STOPWORDS:
                 terms.append(run)
             continue
         for size in range(3, min(longest, len(run)) + 1):

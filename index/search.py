@@ -10,13 +10,14 @@ embedder's typical range.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from index.embedders import Embedder
-from index.normalization import Analyzer, query_terms, to_simplified
+from index.normalization import query_terms, to_simplified
 from index.records import Chunk
 from index.store import IndexData, passage_keys
 
@@ -26,8 +27,11 @@ faiss_threads = 1
 
 # Cosine similarities of e5-style models crowd into a narrow band: below the floor nothing is related,
 # above the ceiling the passage restates the question.
-DENSE_FLOOR = 0.75
-DENSE_CEILING = 0.92
+DENSE_FLOOR = 0.8
+DENSE_CEILING = 0.95
+# The "not found" threshold was calibrated with this mix of term coverage and meaning; it is a fixed
+# part of what the threshold means, apart from the ranking weight a user may change.
+CONFIDENCE_DENSE_WEIGHT = 0.55
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class PassageHit:
     dense: float
     # Cosine of each of the paragraph's chunks that was scored, by chunk id.
     chunk_cosines: dict[int, float] = field(default_factory=dict)
+    # How sure the paragraph answers at all (0..1): see Searcher.confidence.
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -60,28 +66,44 @@ class Searcher:
         self,
         data: IndexData,
         embedder: Embedder,
-        analyzer: Analyzer,
         dense_weight: float = 0.5,
         candidates: int = 50,
         simplify_for_embedding: bool = True,
     ) -> None:
         self.data = data
         self.embedder = embedder
-        self.analyzer = analyzer
         self.dense_weight = dense_weight
         self.candidates = candidates
         self.simplify_for_embedding = simplify_for_embedding
         self.keys = passage_keys(data.articles)
         self._position = {key: i for i, key in enumerate(self.keys)}
         self._row_of_chunk = {row.id: i for i, row in enumerate(data.rows)}
-        self._chunks_by_passage: dict[tuple[str, int], list[int]] = {}
-        for row in data.rows:
-            self._chunks_by_passage.setdefault((row.chunk.article_id, row.chunk.paragraph), []).append(row.id)
         self._column_max, self._idf = self._bm25_statistics()
         import faiss
 
         faiss.omp_set_num_threads(faiss_threads)
-        self._matrix, self._slot = _stored_vectors(data)
+        self._matrix, self._slot_id = _stored_vectors(data)
+        # Per FAISS slot, the passage it belongs to; per passage, its slots: the search below stays in numpy.
+        self._id_order = np.argsort(self._slot_id)
+        self._slot_passage = np.array(
+            [self._position[self._chunk_key(int(cid))] for cid in self._slot_id], dtype=np.int64
+        )
+        by_passage: list[list[int]] = [[] for _ in self.keys]
+        for slot, position in enumerate(self._slot_passage):
+            by_passage[int(position)].append(slot)
+        self._passage_slots = [np.array(slots, dtype=np.int64) for slots in by_passage]
+        self.folded = lru_cache(maxsize=4096)(self._fold)
+
+    def _chunk_key(self, chunk_id: int) -> tuple[str, int]:
+        chunk = self.chunk(chunk_id)
+        return chunk.article_id, chunk.paragraph
+
+    def _fold(self, position: int) -> str:
+        """The simplified, lower-cased text of a passage, for matching question terms in it."""
+        aid, number = self.keys[position]
+        text = self.data.articles[aid].paragraphs[number].text
+        folded = to_simplified(text).lower()
+        return folded if len(folded) == len(text) else text.lower()
 
     def _bm25_statistics(self) -> tuple[np.ndarray, np.ndarray]:
         """Per term: the best score any paragraph reaches, and the inverse document frequency."""
@@ -136,49 +158,61 @@ class Searcher:
         pool = min(self.candidates, len(self.keys))
         everything = np.arange(len(self.keys))
         lexical_top = np.argpartition(-lexical, pool - 1)[:pool] if pool < len(self.keys) else everything
-        cosines = self._chunk_cosines(query.vector, [self.keys[int(i)] for i in lexical_top])
-        best: dict[tuple[str, int], dict[int, float]] = {}
-        for chunk_id, cosine in cosines.items():
-            chunk = self.chunk(chunk_id)
-            best.setdefault((chunk.article_id, chunk.paragraph), {})[chunk_id] = cosine
-        hits: list[PassageHit] = []
+        slots = self._candidate_slots(query.vector, lexical_top)
+        if slots.size == 0:
+            return []
+        cosines = self._matrix[slots] @ query.vector
+        positions = self._slot_passage[slots]
+        best = np.full(len(self.keys), -1.0, dtype=np.float64)
+        np.maximum.at(best, positions, cosines)
+        candidates = np.unique(positions)
+        dense = np.clip((best[candidates] - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0, 1.0)
         w = self.dense_weight
-        for key, per_chunk in best.items():
-            position = self._position.get(key)
-            if position is None:
-                continue
-            cosine = max(per_chunk.values())
-            dense = min(max((cosine - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0)
-            lex = float(lexical[position])
-            score = (1 - w) * lex + w * dense
-            hits.append(PassageHit(key[0], key[1], score, lex, cosine, per_chunk))
-        hits.sort(key=lambda h: (-h.score, self._position[(h.article_id, h.paragraph)]))
-        return hits[:k]
+        scores = (1 - w) * lexical[candidates] + w * dense
+        # Best score first; equal scores in index order, so results are deterministic.
+        order = np.lexsort((candidates, -scores))[:k]
+        hits = []
+        for i in order:
+            position = int(candidates[i])
+            mine = positions == position
+            per_chunk = {int(self._slot_id[s]): float(c) for s, c in zip(slots[mine], cosines[mine], strict=True)}
+            aid, number = self.keys[position]
+            hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
+            hits.append(replace(hit, confidence=self.confidence(query, hit, position)))
+        return hits
 
-    def _chunk_cosines(self, vector: np.ndarray, lexical_keys: list[tuple[str, int]]) -> dict[int, float]:
-        """Cosines of the dense top chunks, and of every chunk of the lexical top paragraphs."""
+    def confidence(self, query: Query, hit: PassageHit, position: int) -> float:
+        """Whether a paragraph answers at all: the share of the question's term weight it contains
+        (a term the index never saw weighs as its rarest) fused with meaning similarity.
+
+        Ranking uses BM25, whose saturation flatters a paragraph that repeats a few of the
+        question's words; the "not found" decision asks instead which of the words are there.
+        """
+        folded = self.folded(position)
+        present = {t for t in query.terms if t in folded}
+        dense = min(max((hit.dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0)
+        w = CONFIDENCE_DENSE_WEIGHT
+        return (1 - w) * coverage(query.weights, present) + w * dense
+
+    def _candidate_slots(self, vector: np.ndarray, lexical_top: np.ndarray) -> np.ndarray:
+        """FAISS slots of the dense top chunks and of every chunk of the lexical top paragraphs."""
         pool = min(self.candidates, len(self.data.rows))
-        out: dict[int, float] = {}
+        parts = [self._passage_slots[int(p)] for p in lexical_top]
         if pool:
-            sims, ids = self.data.vectors.search(vector[None, :].astype(np.float32), pool)
-            out = {int(i): float(s) for s, i in zip(sims[0], ids[0], strict=True) if int(i) >= 0}
-        wanted = [
-            cid for aid, n in lexical_keys for cid in self.chunks_of(aid, n) if cid not in out
-        ]
-        if wanted:
-            sims = self._matrix[[self._slot[cid] for cid in wanted]] @ vector
-            out.update(zip(wanted, map(float, sims), strict=True))
-        return out
+            _, ids = self.data.vectors.search(vector[None, :].astype(np.float32), pool)
+            found = ids[0][ids[0] >= 0]
+            sorted_ids = self._slot_id[self._id_order]
+            parts.append(self._id_order[np.searchsorted(sorted_ids, found)])
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def position(self, article_id: str, paragraph: int) -> int:
+        return self._position[(article_id, paragraph)]
 
     def chunk(self, chunk_id: int) -> Chunk:
         return self.data.rows[self._row_of_chunk[chunk_id]].chunk
 
-    def chunks_of(self, article_id: str, paragraph: int) -> list[int]:
-        return self._chunks_by_passage.get((article_id, paragraph), [])
-
-
-def _stored_vectors(data: IndexData) -> tuple[np.ndarray, dict[int, int]]:
-    """A read-only view of the vectors FAISS holds (no copy), and each chunk id's row in it.
+def _stored_vectors(data: IndexData) -> tuple[np.ndarray, np.ndarray]:
+    """A read-only view of the vectors FAISS holds (no copy), and the chunk id of each row.
 
     The view stays valid because a live index is never modified: updates work on a clone.
     """
@@ -187,10 +221,9 @@ def _stored_vectors(data: IndexData) -> tuple[np.ndarray, dict[int, int]]:
     flat: Any = faiss.downcast_index(data.vectors.index)
     n, dim = data.vectors.ntotal, data.dim
     if n == 0:
-        return np.zeros((0, dim), dtype=np.float32), {}
+        return np.zeros((0, dim), dtype=np.float32), np.zeros(0, dtype=np.int64)
     matrix = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
-    ids = faiss.vector_to_array(data.vectors.id_map)
-    return matrix, {int(chunk_id): slot for slot, chunk_id in enumerate(ids)}
+    return matrix, faiss.vector_to_array(data.vectors.id_map).astype(np.int64)
 
 
 def coverage(weights: dict[str, float], present: set[str]) -> float:

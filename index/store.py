@@ -29,6 +29,9 @@ from index.records import ArticleInfo, Chunk, Paragraph
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"
+# BM25 saturation and length normalisation (measured on the dev sets: benchmarks/README.md).
+BM25_K1 = 0.7
+BM25_B = 0.5
 
 
 @dataclass
@@ -167,7 +170,7 @@ def build_bm25(articles: dict[str, ArticleRecord]) -> Any:
         return None
     import bm25s
 
-    retriever = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+    retriever = bm25s.BM25(method="lucene", k1=BM25_K1, b=BM25_B)
     # An empty document would make bm25s drop it and shift every later one.
     retriever.index([terms or ["\u2205"] for terms in docs], show_progress=False)
     return retriever

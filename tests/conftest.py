@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +12,7 @@ import pytest
 
 from index.embedders import normalise_rows
 from index.engine import EngineSettings, QuoteEngine
+from tests.fake_bot_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "articles" / "jiaodong-economic-circle.txt"
@@ -53,6 +54,17 @@ class FakeEmbedder:
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.passages.extend(texts)
         return normalise_rows(np.stack([self._vector(t) for t in texts])) if texts else np.zeros((0, self._dim))
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotAPI]:
+    """A fake Telegram Bot API server on 127.0.0.1, with no QuoteBot paths leaking in from the environment."""
+    for name in ("QUOTEBOT_ARTICLES", "QUOTEBOT_INDEX", "QUOTEBOT_CACHE", "QUOTEBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    server = FakeBotAPI()
+    server.start()
+    yield server
+    server.close()
 
 
 @pytest.fixture

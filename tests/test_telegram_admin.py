@@ -19,16 +19,6 @@ NEW_ARTICLE = """日照港口新航线开通
 
 
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotAPI]:
-    for name in ("QUOTEBOT_ARTICLES", "QUOTEBOT_INDEX", "QUOTEBOT_CACHE", "QUOTEBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    server = FakeBotAPI()
-    server.start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def engine(tmp_path: Path) -> FakeEngine:
     return make_engine(tmp_path / "articles")
 

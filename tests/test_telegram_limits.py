@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,6 @@ from tests.fake_engine import WEIHAI_QUOTE, FakeEngine, make_engine
 ADMIN = 4242
 ALLOWED_GROUP = -100_1
 OTHER_GROUP = -100_2
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotAPI]:
-    for name in ("QUOTEBOT_ARTICLES", "QUOTEBOT_INDEX", "QUOTEBOT_CACHE", "QUOTEBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    server = FakeBotAPI()
-    server.start()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -25,16 +25,6 @@ NEW_ARTICLE = """日照港开通东南亚集装箱新航线
 
 
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotAPI]:
-    for name in ("QUOTEBOT_ARTICLES", "QUOTEBOT_INDEX", "QUOTEBOT_CACHE", "QUOTEBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    server = FakeBotAPI()
-    server.start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
 def bot(api: FakeBotAPI, engine: QuoteEngine, tmp_path: Path) -> Iterator[BotRunner]:
     with running_bot(api, make_settings(tmp_path, admins=[ADMIN]), engine) as runner:
         yield runner

@@ -11,7 +11,6 @@ import sys
 import textwrap
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,16 +21,6 @@ from tests.fake_bot_api import TOKEN, FakeBotAPI, make_settings, running_bot
 from tests.fake_engine import ARTICLE, WEIHAI_QUOTE, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotAPI]:
-    for name in ("QUOTEBOT_ARTICLES", "QUOTEBOT_INDEX", "QUOTEBOT_CACHE", "QUOTEBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
-    server = FakeBotAPI()
-    server.start()
-    yield server
-    server.close()
 
 
 def test_serve_without_a_token_says_how_to_set_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

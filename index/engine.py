@@ -21,7 +21,7 @@ from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
 from index.errors import ArticleError, QuoteBotError, UnknownArticleError
-from index.normalization import Analyzer, to_simplified
+from index.normalization import Analyzer, quoted_terms, to_simplified
 from index.quoting import quote_passage
 from index.records import Answer, ArticleInfo, CleanArticle, Paragraph, Quote
 from index.search import PassageHit, Searcher
@@ -300,7 +300,8 @@ class QuoteEngine:
         s = self.settings
         extracted = [extract(article.paragraphs) for article, _ in todo]
         # Names learned from the new articles stay whole for jieba before any of them is tokenised.
-        self._learn_words(data, [str(p["name"]) for people, _ in extracted for p in people])
+        names = [str(p["name"]) for people, _ in extracted for p in people]
+        self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])
         new_rows: list[ChunkRow] = []
         for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
             chunks = chunk_article(article, s.chunk_target, s.chunk_max)

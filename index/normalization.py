@@ -163,6 +163,14 @@ def query_terms(question: str, vocabulary: Container[str], longest: int = 8) -> 
     return list(dict.fromkeys(terms))
 
 
+_QUOTED = re.compile(r"[“「『\"]([\u3400-\u9fff]{2,8})[”」』\"]")
+
+
+def quoted_terms(text: str) -> list[str]:
+    """Short terms an article puts in quotation marks (“火车头”, “一带一路”): whole words for jieba."""
+    return list(dict.fromkeys(to_simplified(term) for term in _QUOTED.findall(text)))
+
+
 def cjk_bigrams(text: str) -> list[str]:
     """Overlapping character pairs of each CJK run: robust to words jieba splits differently."""
     grams: list[str] = []

@@ -37,3 +37,10 @@ def test_query_terms_match_indexed_words_without_jieba() -> None:
     assert "怎么" not in terms
     # Latin words and numbers count even when unknown: they are evidence against an answer.
     assert "2026" in query_terms("2026年的iPhone", vocabulary) and "iphone" in query_terms("iPhone", set())
+
+
+def test_quoted_terms() -> None:
+    from index.normalization import quoted_terms
+
+    text = "青岛是“火车头”和“领头雁”，「一帶一路」倡议；“这是一句很长很长的引语不算术语”。"
+    assert quoted_terms(text) == ["火车头", "领头雁", "一带一路"]

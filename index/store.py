@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -158,6 +159,15 @@ def new_vector_index(dim: int) -> Any:
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
 
 
+def _bm25s() -> Any:
+    """bm25s, with its logger back at WARNING: importing it sets the logger to DEBUG, which would
+    print "Building index from tokens" on every update."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def passage_keys(articles: dict[str, ArticleRecord]) -> list[tuple[str, int]]:
     """(article id, paragraph number) of every BM25 document, in document order."""
     return [(aid, p.number) for aid in sorted(articles) for p in articles[aid].paragraphs]
@@ -168,9 +178,7 @@ def build_bm25(articles: dict[str, ArticleRecord]) -> Any:
     docs = [articles[aid].terms[n] for aid, n in passage_keys(articles)]
     if not docs:
         return None
-    import bm25s
-
-    retriever = bm25s.BM25(method="lucene", k1=BM25_K1, b=BM25_B)
+    retriever = _bm25s().BM25(method="lucene", k1=BM25_K1, b=BM25_B)
     # An empty document would make bm25s drop it and shift every later one.
     retriever.index([terms or ["\u2205"] for terms in docs], show_progress=False)
     return retriever
@@ -266,9 +274,7 @@ def load(index_dir: Path, embedder: str, dim: int) -> IndexData:
         articles = {a["article_id"]: ArticleRecord.from_json(a) for a in meta["articles"]}
         bm25 = None
         if any(a.paragraphs for a in articles.values()):
-            import bm25s
-
-            bm25 = bm25s.BM25.load(str(index_dir / f"bm25-{gen}"), show_progress=False)
+            bm25 = _bm25s().BM25.load(str(index_dir / f"bm25-{gen}"), show_progress=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"The index at {index_dir} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     if vectors.ntotal != len(rows):

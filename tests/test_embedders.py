@@ -43,7 +43,8 @@ def test_unknown_backend() -> None:
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised two-layer BERT saved as a sentence-transformers folder: no download."""
-    from sentence_transformers import SentenceTransformer, models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
     from transformers import BertConfig, BertModel, BertTokenizer
 
     root = tmp_path_factory.mktemp("tiny")
@@ -55,8 +56,8 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=64)
     BertModel(config).save_pretrained(str(hf))
-    transformer = models.Transformer(str(hf), max_seq_length=32)
-    pooling = models.Pooling(16, "mean")
+    transformer = Transformer(str(hf), max_seq_length=32)
+    pooling = Pooling(16, "mean")
     out = root / "st"
     SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(out))
     return out

@@ -16,6 +16,11 @@ class Paragraph:
     end: int
 
 
+def sections_of(paragraphs: list[Paragraph]) -> list[str]:
+    """The distinct sections of some paragraphs, in order of appearance."""
+    return list(dict.fromkeys(p.section for p in paragraphs if p.section is not None))
+
+
 @dataclass(frozen=True)
 class CleanArticle:
     """An article after cleaning: verbatim paragraphs joined by blank lines."""
@@ -31,11 +36,7 @@ class CleanArticle:
 
     @property
     def sections(self) -> list[str]:
-        seen: list[str] = []
-        for p in self.paragraphs:
-            if p.section is not None and p.section not in seen:
-                seen.append(p.section)
-        return seen
+        return sections_of(self.paragraphs)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
-from index.records import ArticleInfo, Chunk, Paragraph
+from index.records import ArticleInfo, Chunk, Paragraph, sections_of
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -85,11 +85,7 @@ class ArticleRecord:
 
     @property
     def sections(self) -> list[str]:
-        seen: list[str] = []
-        for p in self.paragraphs:
-            if p.section is not None and p.section not in seen:
-                seen.append(p.section)
-        return seen
+        return sections_of(self.paragraphs)
 
     def info(self) -> ArticleInfo:
         return ArticleInfo(

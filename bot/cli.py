@@ -41,7 +41,7 @@ class _Group(click.Group):
 
 
 def _debug(ctx: click.Context) -> bool:
-    return bool(ctx.params.get("debug")) or "--debug" in sys.argv
+    return bool(ctx.params.get("debug"))
 
 
 class _Progress:

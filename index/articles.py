@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from index.cleaning import clean_document
@@ -73,7 +73,3 @@ def article_hash(article: CleanArticle) -> str:
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
-
-
-def sources(paths: Sequence[Path]) -> set[str]:
-    return {str(p.resolve()) for p in paths}

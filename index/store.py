@@ -22,8 +22,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.records import ArticleInfo, Chunk, Paragraph, sections_of
 
@@ -356,11 +354,3 @@ def _remove_other_generations(index_dir: Path, keep: int) -> None:
                 shutil.rmtree(path)
             else:
                 path.unlink()
-
-
-def vectors_of(data: IndexData, ids: list[int]) -> np.ndarray:
-    """The stored vectors of some chunk ids (FAISS keeps them; nothing is re-embedded)."""
-    out = np.zeros((len(ids), data.dim), dtype=np.float32)
-    for i, chunk_id in enumerate(ids):
-        out[i] = data.vectors.reconstruct(int(chunk_id))
-    return out

@@ -10,25 +10,17 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from index.engine import IndexReport
 from index.errors import UnknownArticleError
 from index.records import Answer, ArticleInfo, Paragraph, Quote, Speaker
+from index.sentences import split_sentences
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm")
 # Question words carry no content: matching them would find every sentence that asks anything.
 STOP_PAIRS = {"什么", "说了", "了什", "是什", "怎么", "哪些", "多少", "是谁", "谁说"}
-_SENTENCE = re.compile(r".+?(?:[。！？!?；]+[”」』]*|$)", re.S)
-
-
-@dataclass
-class FakeReport:
-    added: list[ArticleInfo] = field(default_factory=list)
-    unchanged: list[ArticleInfo] = field(default_factory=list)
-    removed: list[ArticleInfo] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    embedded_chunks: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,7 @@ def load(path: Path, article_id: str) -> _Article:
         paragraphs.append(Paragraph(len(paragraphs), line, section, offset, offset + len(line)))
         offset += len(line) + 2
     sections = list(dict.fromkeys(p.section for p in paragraphs if p.section))
-    chunks = sum(len(_SENTENCE.findall(p.text)) for p in paragraphs)
+    chunks = sum(len(split_sentences(p.text)) for p in paragraphs)
     info = ArticleInfo(article_id, title, str(path.resolve()), sections, chunks, offset, str(hash(raw)))
     return _Article(info, paragraphs)
 
@@ -109,9 +101,9 @@ class FakeEngine:
         scored: list[tuple[float, Quote]] = []
         for article in articles.values():
             for p in article.paragraphs:
-                for m in _SENTENCE.finditer(p.text):
-                    sentence = m.group()
-                    if not sentence.strip() or not wanted:
+                for start, end in split_sentences(p.text):
+                    sentence = p.text[start:end]
+                    if not wanted:
                         continue
                     matched = sorted(w for w in wanted if w in sentence.lower())
                     score = len(matched) / len(wanted)
@@ -120,7 +112,7 @@ class FakeEngine:
                     speaker = next((s for key, s in self.speakers.items() if key in sentence), None)
                     quote = Quote(
                         text=sentence, article_id=article.info.article_id, title=article.info.title,
-                        section=p.section, paragraph=p.number, start=p.start + m.start(), end=p.start + m.end(),
+                        section=p.section, paragraph=p.number, start=p.start + start, end=p.start + end,
                         score=score, context=p.text, speaker=speaker, matched=tuple(matched),
                     )  # fmt: skip
                     scored.append((score, quote))
@@ -143,7 +135,7 @@ class FakeEngine:
 
     # -- writing -----------------------------------------------------------------------------------
 
-    def add_files(self, paths: Sequence[Path]) -> FakeReport:
+    def add_files(self, paths: Sequence[Path]) -> IndexReport:
         with self._write:
             self.update_started.set()
             if self.hold_updates is not None:
@@ -153,8 +145,8 @@ class FakeEngine:
             self._articles = articles
         return report
 
-    def _add(self, articles: dict[str, _Article], paths: Sequence[Path]) -> FakeReport:
-        report = FakeReport()
+    def _add(self, articles: dict[str, _Article], paths: Sequence[Path]) -> IndexReport:
+        report = IndexReport()
         for path in paths:
             try:
                 article = load(path, _slug(path))
@@ -179,7 +171,7 @@ class FakeEngine:
             self._articles = articles
         return removed.info
 
-    def rebuild(self) -> FakeReport:
+    def rebuild(self) -> IndexReport:
         with self._write:
             files = sorted(
                 p for p in self.articles_dir.rglob("*")

@@ -114,15 +114,19 @@ def _print_report(report: Any) -> None:
 
 @index_group.command("build")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Rebuild even if that drops most or all of the indexed articles.")
 @click.pass_context
-def index_build(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+def index_build(ctx: click.Context, paths: tuple[Path, ...], force: bool) -> None:
     """Rebuild the index from PATHS (default: the configured articles folder)."""
     from bot.runtime import embedder_for, engine_settings
     from index.engine import QuoteEngine
 
     settings = _settings(ctx)
     engine = QuoteEngine(engine_settings(settings), embedder_for(settings), _Progress())
-    report = engine.rebuild(list(paths) or None)
+    report = engine.rebuild(list(paths) or None, force=force)
+    if report.damaged_manifest is not None:
+        click.echo(f"The index manifest was damaged: moved it to {report.damaged_manifest} and built a new index.",
+                   err=True)
     _print_report(report)
     if not report.added and report.failed:
         ctx.exit(1)

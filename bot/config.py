@@ -108,7 +108,10 @@ class Settings(_Strict):
     chunking: ChunkingConfig = ChunkingConfig()
     search: SearchConfig = SearchConfig()
     telegram: TelegramConfig = TelegramConfig()
+    # Set by load_settings, never by the YAML: where the file was, for relative paths and for
+    # refusing an index path that would hold it.
     base_dir: Path = Path(".")
+    config_file: Path | None = None
 
     def path(self, name: Literal["articles", "index", "cache"]) -> Path:
         """The configured path, with its environment override, made absolute."""
@@ -151,9 +154,10 @@ def load_settings(path: Path | None = None) -> Settings:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"Config file {path} must hold a mapping of keys, not {type(raw).__name__}.")
-    if "base_dir" in raw:
-        raise ConfigError(f"Config file {path}: unknown key 'base_dir'.")
+    for internal in ("base_dir", "config_file"):
+        if internal in raw:
+            raise ConfigError(f"Config file {path}: unknown key '{internal}'.")
     try:
-        return Settings(**raw, base_dir=path.resolve().parent)
+        return Settings(**raw, base_dir=path.resolve().parent, config_file=path.resolve())
     except ValidationError as exc:
         raise ConfigError(f"Config file {path}: {_describe(exc)}.") from exc

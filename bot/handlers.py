@@ -48,7 +48,7 @@ from telegram.ext import (
 from bot import render
 from bot.access import Access, RateLimiter, Verdict
 from bot.callbacks import CallbackStore, Context, More
-from index.errors import UnknownArticleError
+from index.errors import BuildRefusedError, UnknownArticleError
 from index.loading import SUPPORTED_SUFFIXES
 from index.records import Answer, ArticleInfo, Paragraph, Quote
 
@@ -85,7 +85,7 @@ class Engine(Protocol):
     def paragraph(self, article_id: str, number: int) -> Paragraph | None: ...
     def add_files(self, paths: Sequence[Path]) -> Report: ...
     def remove(self, article_id: str) -> ArticleInfo: ...
-    def rebuild(self) -> Report: ...
+    def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> Report: ...
     def stats(self) -> dict[str, int]: ...
 
 
@@ -646,8 +646,12 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     st, lang = state(context), _lang(update)
     progress = await update.message.reply_text(render.text(lang, "busy"))
-    async with st.index_lock:
-        report = await asyncio.to_thread(st.engine.rebuild)
+    try:
+        async with st.index_lock:
+            report = await asyncio.to_thread(st.engine.rebuild)
+    except BuildRefusedError as exc:
+        await _edit(progress, [render.text(lang, "reload_refused", indexed=exc.indexed, found=exc.found)], context)
+        return
     counts = await asyncio.to_thread(st.engine.stats)
     lines = [
         render.text(

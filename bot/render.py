@@ -174,6 +174,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "remove_unknown": "没有编号为 {id} 的文章，/articles 里可以看到所有编号。",
         "reloaded": "索引已重建：{articles} 篇文章，{chunks} 段文字，新嵌入 {embedded} 段。",
         "reload_failed": "有 {n} 个文件没能加载：",
+        "reload_refused": "索引没有重建：文章文件夹里只有 {found} 篇可读的文章，索引里却有 {indexed} 篇。"
+        "请先补上缺少的文件。",
         "stats": "文章：{articles}\n可检索的文字段：{chunks}\n运行时间：{uptime}\n回答的问题：{questions}",
         "stat_line": "{name}：{value}",
         "inline_nothing": "没有找到能回答这个问题的原文",
@@ -239,6 +241,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "remove_unknown": "There is no article with id {id}; /articles shows them all.",
         "reloaded": "Index rebuilt: {articles} articles, {chunks} passages, {embedded} newly embedded.",
         "reload_failed": "{n} files could not be loaded:",
+        "reload_refused": "The index was not rebuilt: the articles folder holds {found} readable articles, "
+        "the index {indexed}. Add the missing files first.",
         "stats": "Articles: {articles}\nPassages: {chunks}\nUptime: {uptime}\nQuestions answered: {questions}",
         "stat_line": "{name}: {value}",
         "inline_nothing": "No passage answers this question",

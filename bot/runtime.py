@@ -12,6 +12,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         index_dir=settings.path("index"),
         cache_dir=settings.path("cache"),
         articles_dir=settings.path("articles"),
+        config_file=settings.config_file,
         chunk_target=settings.chunking.target_chars,
         chunk_max=settings.chunking.max_chars,
         threshold=settings.search.threshold,

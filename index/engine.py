@@ -6,21 +6,30 @@ side, saves it, and swaps the reference, so questions keep being answered during
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from index import store
+from index import directory, store
 from index.articles import article_hash, collect_files, load_articles, unique_base_id
 from index.attribution import Attribution, extract
 from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
-from index.errors import ArticleError, QuoteBotError, UnknownArticleError
+from index.errors import (
+    ArticleError,
+    BuildRefusedError,
+    IndexCorruptError,
+    IndexStoreError,
+    QuoteBotError,
+    UnknownArticleError,
+)
+from index.manifest import read_manifest
 from index.normalization import Analyzer, quoted_terms, to_simplified
 from index.quoting import quote_passage
 from index.records import Answer, ArticleInfo, CleanArticle, Paragraph, Quote
@@ -41,6 +50,8 @@ class IndexReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     embedded_chunks: int = 0
     seconds: float = 0.0
+    # Where a damaged manifest was moved when a rebuild replaced it.
+    damaged_manifest: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,8 @@ class EngineSettings:
     index_dir: Path
     cache_dir: Path
     articles_dir: Path
+    # The config file, which an index path must never be or contain (nor the articles folder).
+    config_file: Path | None = None
     chunk_target: int = 50
     chunk_max: int = 200
     threshold: float = 0.5
@@ -75,16 +88,43 @@ class QuoteEngine:
 
     @classmethod
     def open(cls, settings: EngineSettings, embedder: Embedder, progress: Progress | None = None) -> QuoteEngine:
-        """Load the index, or build it from the articles folder when there is none yet."""
+        """Load the index, or build it from the articles folder when its directory is new or empty.
+
+        Anything else (index files without a manifest, a damaged manifest, a folder of other files) is an
+        error: building there on our own would drop articles added from elsewhere.
+        """
         engine = cls(settings, embedder, progress)
-        if store.exists(settings.index_dir):
-            engine._install(store.load(settings.index_dir, embedder.name, embedder.dim))
+        index_dir = settings.index_dir
+        engine._check_location()
+        found = directory.status(index_dir)
+        if found is directory.Status.INDEX:
+            engine._install(store.load(index_dir, embedder.name, embedder.dim))
+        elif found is directory.Status.ORPHANED:
+            raise IndexCorruptError(
+                f"The index at {index_dir} holds index files but no manifest.json; rebuild it with "
+                "'quotebot index build' (and add again any article that came from outside the articles folder)."
+            )
         else:
             report = engine.rebuild()
             if not report.added and report.failed:
                 first = report.failed[0]
                 raise ArticleError(f"No article could be indexed from {settings.articles_dir}: {first[1]}")
         return engine
+
+    def _check_location(self) -> None:
+        s = self.settings
+        protected = [("the articles folder", s.articles_dir)]
+        if s.config_file is not None:
+            protected.append(("the config file", s.config_file))
+        directory.check_location(s.index_dir, protected)
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """This engine's write lock and the directory's, on a directory QuoteBot owns."""
+        self._check_location()
+        directory.claim(self.settings.index_dir)
+        with self._write, directory.write_lock(self.settings.index_dir):
+            yield
 
     @property
     def articles_dir(self) -> Path:
@@ -190,11 +230,15 @@ class QuoteEngine:
 
         idx = self.settings.index_dir
         live = self._searcher.data if self._searcher is not None else None
-        if store.exists(idx):
-            manifest_gen = int(store.read_manifest(idx).get("generation", 0))
-            if live is None or live.generation != manifest_gen:
+        found = directory.status(idx)
+        if found is directory.Status.INDEX:
+            if live is None or live.generation != read_manifest(idx).generation:
                 # Another process updated the index since we loaded it: start from what is on disk.
                 live = store.load(idx, self.embedder.name, self.embedder.dim)
+        elif found is directory.Status.ORPHANED or live is not None:
+            raise IndexCorruptError(
+                f"The index at {idx} has lost its manifest.json; rebuild it with 'quotebot index build'."
+            )
         if live is None:
             return IndexData.empty(self.embedder.name, self.embedder.dim)
         return IndexData(
@@ -205,31 +249,53 @@ class QuoteEngine:
             articles=dict(live.articles),
             bm25=live.bm25,
             user_words=list(live.user_words),
-            next_id=live.next_id,
             generation=live.generation,
         )
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:
         """Index new or changed files; unchanged articles and cached chunks are not re-embedded."""
-        with self._write, store.write_lock(self.settings.index_dir):
+        started = time.time()
+        with self._writing():
             data = self._current_for_update()
-            report = self._add(data, collect_files(paths), replace_all=False)
-            self._commit(data)
+            report = IndexReport()
+            self._apply(data, self._prepare(data, collect_files(paths), report), False, report)
+            # Nothing new: the live generation stays, rather than a copy of it.
+            if report.added or report.removed:
+                self._commit(data)
+        report.seconds = time.time() - started
         return report
 
-    def rebuild(self, folders: Sequence[Path] | None = None) -> IndexReport:
-        """Index everything under ``folders`` (default: the articles folder) from scratch."""
+    def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> IndexReport:
+        """Index everything under ``folders`` (default: the articles folder) from scratch.
+
+        The old manifest is not needed: a damaged one is moved aside. A rebuild that would drop every
+        indexed article, or more than half of them, is refused unless ``force`` is set.
+        """
         folders = list(folders) if folders else [self.settings.articles_dir]
-        with self._write, store.write_lock(self.settings.index_dir):
+        idx = self.settings.index_dir
+        started = time.time()
+        with self._writing():
+            report = IndexReport()
+            try:
+                previous: int | None = read_manifest(idx).counts.articles
+            except IndexCorruptError:
+                previous = None
+                report.damaged_manifest = directory.set_aside(idx)
+            except IndexStoreError:
+                previous = None  # no index yet, or one of another format or model: nothing to compare
             data = IndexData.empty(self.embedder.name, self.embedder.dim)
-            report = self._add(data, collect_files(folders), replace_all=True)
+            prepared = self._prepare(data, collect_files(folders), report)
+            if previous and not force:
+                _refuse_shrinking(previous, len(prepared), folders)
+            self._apply(data, prepared, True, report)
             self._commit(data)
+        report.seconds = time.time() - started
         return report
 
     def build_from_articles(self, articles: Sequence[CleanArticle]) -> IndexReport:
         """Index already-clean articles from scratch (evaluation sets come this way)."""
         started = time.time()
-        with self._write, store.write_lock(self.settings.index_dir):
+        with self._writing():
             data = IndexData.empty(self.embedder.name, self.embedder.dim)
             report = IndexReport()
             self._apply(data, [(a, article_hash(a)) for a in articles], True, report)
@@ -239,7 +305,7 @@ class QuoteEngine:
 
     def remove(self, article_id: str) -> ArticleInfo:
         """Drop one article from the index (its file is left alone)."""
-        with self._write, store.write_lock(self.settings.index_dir):
+        with self._writing():
             data = self._current_for_update()
             record = data.articles.get(article_id)
             if record is None:
@@ -251,9 +317,8 @@ class QuoteEngine:
             self._commit(data)
         return record.info()
 
-    def _add(self, data: IndexData, files: list[Path], replace_all: bool) -> IndexReport:
-        started = time.time()
-        report = IndexReport()
+    def _prepare(self, data: IndexData, files: list[Path], report: IndexReport) -> list[tuple[CleanArticle, str]]:
+        """Read and clean ``files``; articles a file no longer holds are dropped from ``data``."""
         taken = {aid: rec.source for aid, rec in data.articles.items()}
         prepared: list[tuple[CleanArticle, str]] = []
         for i, path in enumerate(files):
@@ -275,9 +340,7 @@ class QuoteEngine:
                 taken[article.article_id] = source
                 prepared.append((article, article_hash(article)))
         self._report("reading", len(files), len(files))
-        self._apply(data, prepared, replace_all, report)
-        report.seconds = time.time() - started
-        return report
+        return prepared
 
     def _apply(
         self, data: IndexData, prepared: list[tuple[CleanArticle, str]], replace_all: bool, report: IndexReport
@@ -303,10 +366,11 @@ class QuoteEngine:
         names = [str(p["name"]) for people, _ in extracted for p in people]
         self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])
         new_rows: list[ChunkRow] = []
+        next_id = data.next_id
         for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
             chunks = chunk_article(article, s.chunk_target, s.chunk_max)
-            ids = list(range(data.next_id, data.next_id + len(chunks)))
-            data.next_id += len(chunks)
+            ids = list(range(next_id, next_id + len(chunks)))
+            next_id += len(chunks)
             new_rows.extend(ChunkRow(i, chunk, content_hash(chunk.text)) for i, chunk in zip(ids, chunks, strict=True))
             data.articles[article.article_id] = ArticleRecord(
                 article_id=article.article_id,
@@ -348,11 +412,10 @@ class QuoteEngine:
                 data.articles[aid] = replace(record, terms=[self.analyzer.terms(p.text) for p in record.paragraphs])
 
     def _drop(self, data: IndexData, article_ids: list[str]) -> None:
-        gone: set[int] = set()
-        for aid in article_ids:
-            record = data.articles.pop(aid, None)
-            if record is not None:
-                gone.update(record.chunk_ids)
+        # Chunks are found by the article they belong to, not by the ids the article lists: a list that
+        # disagrees with the chunks must never take another article's chunk with it.
+        dropped = {aid for aid in article_ids if data.articles.pop(aid, None) is not None}
+        gone = {row.id for row in data.rows if row.chunk.article_id in dropped}
         if gone:
             data.vectors.remove_ids(np.array(sorted(gone), dtype=np.int64))
             data.rows = [r for r in data.rows if r.id not in gone]
@@ -367,3 +430,22 @@ class QuoteEngine:
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(stage, done, total)
+
+
+def _refuse_shrinking(previous: int, new: int, folders: Sequence[Path]) -> None:
+    """Refuse a rebuild that would drop every indexed article, or more than half of them."""
+    where = ", ".join(str(f) for f in folders)
+    if new == 0:
+        raise BuildRefusedError(
+            f"Rebuilding from {where} would replace the {previous} indexed articles with none (no readable "
+            "article was found there); nothing was changed. Use --force to build an empty index.",
+            previous,
+            new,
+        )
+    if new * 2 < previous:
+        raise BuildRefusedError(
+            f"Rebuilding from {where} would keep {new} articles of the {previous} now indexed; nothing was "
+            "changed. Add the missing files or folders, or use --force to rebuild from these alone.",
+            previous,
+            new,
+        )

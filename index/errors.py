@@ -7,8 +7,11 @@ The CLI and the bot catch :class:`QuoteBotError` once, at their edge, and print 
     ├── ArticleError          an article file that cannot be read (empty, undecodable, unsupported type)
     ├── EmbedderError         an embedding model that cannot be loaded or used
     ├── IndexStoreError       an index directory that cannot be read or written
+    │   ├── IndexMissingError     no index there yet
+    │   ├── IndexLocationError    a folder QuoteBot must not use for an index (foreign files, articles)
     │   ├── IndexMismatchError    built with another embedder or format: rebuild it
-    │   └── IndexCorruptError     a file does not match its checksum: never served
+    │   └── IndexCorruptError     a damaged manifest, or a file that does not match its checksum
+    ├── BuildRefusedError     a rebuild that would drop most or all of the indexed articles
     └── UnknownArticleError   an article id that is not in the index
 """
 
@@ -31,12 +34,29 @@ class IndexStoreError(QuoteBotError):
     """The index directory could not be read or written."""
 
 
+class IndexMissingError(IndexStoreError):
+    """There is no index in the directory yet."""
+
+
+class IndexLocationError(IndexStoreError):
+    """The configured index directory is one QuoteBot must not write to."""
+
+
 class IndexMismatchError(IndexStoreError):
     """The index was built by another embedder or format version."""
 
 
 class IndexCorruptError(IndexStoreError):
     """A file of the index does not match the checksum in its manifest."""
+
+
+class BuildRefusedError(QuoteBotError):
+    """A rebuild that would silently drop most or all of the indexed articles; nothing was changed."""
+
+    def __init__(self, message: str, indexed: int, found: int) -> None:
+        super().__init__(message)
+        self.indexed = indexed
+        self.found = found
 
 
 class UnknownArticleError(QuoteBotError):

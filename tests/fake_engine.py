@@ -171,7 +171,7 @@ class FakeEngine:
             self._articles = articles
         return removed.info
 
-    def rebuild(self) -> IndexReport:
+    def rebuild(self, folders: object = None, force: bool = False) -> IndexReport:
         with self._write:
             files = sorted(
                 p for p in self.articles_dir.rglob("*")

@@ -2,9 +2,9 @@
 
 Telegram gives a button at most 64 bytes of callback data, which a Chinese question soon outgrows (three
 bytes a character). So the data holds only a row id into a small SQLite file — JSON text, no pickle —
-and the offset of the next page; a button pressed after a restart finds its question there.
+and the engine's cursor for the next page; a button pressed after a restart finds its question there.
 
-    m:<row>:<offset>      更多: the question stored in <row>, results from <offset> on
+    m:<row>:<cursor>      更多: the question stored in <row>, the page at <cursor> (digits)
     c:<row>               上下文: the article id and paragraph number stored in <row>
 """
 
@@ -26,7 +26,7 @@ KEEP_SECONDS = 90 * 24 * 3600
 @dataclass(frozen=True)
 class More:
     question: str
-    offset: int
+    cursor: str
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,9 @@ class CallbackStore:
         value = json.loads(found[0])
         return value if isinstance(value, dict) else None
 
-    def more(self, question: str, offset: int) -> str:
+    def more(self, question: str, cursor: str) -> str:
         """Callback data for the next page of ``question``'s results."""
-        return _checked(f"m:{self._row({'q': question})}:{offset}")
+        return _checked(f"m:{self._row({'q': question})}:{cursor}")
 
     def context(self, article_id: str, paragraph: int) -> str:
         """Callback data for the whole paragraph of a quote."""
@@ -90,11 +90,11 @@ class CallbackStore:
         kind, _, rest = data.partition(":")
         try:
             if kind == "m":
-                row, _, offset = rest.partition(":")
+                row, _, cursor = rest.partition(":")
                 payload = self._payload(int(row))
                 question = payload.get("q") if payload else None
-                if isinstance(question, str) and int(offset) >= 0:
-                    return More(question, int(offset))
+                if isinstance(question, str) and cursor.isdigit():
+                    return More(question, cursor)
             elif kind == "c":
                 payload = self._payload(int(rest))
                 article, number = (payload.get("a"), payload.get("p")) if payload else (None, None)

@@ -197,14 +197,15 @@ def index_people(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> None:
     """Answer QUESTION with quotes from the articles."""
-    from bot.terminal import render_answer
+    from bot.terminal import answer_json, render_answer, terminal_language
 
     settings = _settings(ctx)
     answer = _engine(ctx).ask(question, top_k or settings.search.top_k)
+    lang = terminal_language()
     if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        click.echo(json.dumps(answer_json(answer, lang), ensure_ascii=False))
     else:
-        click.echo(render_answer(answer))
+        click.echo(render_answer(answer, lang=lang))
 
 
 @cli.command()

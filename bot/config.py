@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from index import settings as defaults
 from index.errors import QuoteBotError
 
 CONFIG_ENV = "QUOTEBOT_CONFIG"
@@ -57,8 +58,8 @@ class EmbedderConfig(_Strict):
 
 
 class ChunkingConfig(_Strict):
-    target_chars: int = Field(50, ge=1, le=5000)
-    max_chars: int = Field(200, ge=40, le=20000)
+    target_chars: int = Field(defaults.CHUNK_TARGET, ge=1, le=5000)
+    max_chars: int = Field(defaults.CHUNK_MAX, ge=40, le=20000)
 
     @model_validator(mode="after")
     def _order(self) -> ChunkingConfig:
@@ -68,10 +69,11 @@ class ChunkingConfig(_Strict):
 
 
 class SearchConfig(_Strict):
-    top_k: int = Field(3, ge=1, le=50)
-    threshold: float = Field(0.5, ge=0.0, le=1.0)
-    dense_weight: float = Field(0.45, ge=0.0, le=1.0)
-    candidates: int = Field(50, ge=1, le=1000)
+    top_k: int = Field(defaults.TOP_K, ge=1, le=50)
+    threshold: float = Field(defaults.THRESHOLD, ge=0.0, le=1.0)
+    dense_weight: float = Field(defaults.DENSE_WEIGHT, ge=0.0, le=1.0)
+    candidates: int = Field(defaults.CANDIDATES, ge=1, le=1000)
+    max_question_chars: int = Field(defaults.MAX_QUESTION_CHARS, ge=10, le=100_000)
 
 
 class RateLimitConfig(_Strict):

@@ -15,7 +15,7 @@ import re
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -45,12 +45,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot import render
+from bot import i18n, render
 from bot.access import Access, RateLimiter, Verdict
 from bot.callbacks import CallbackStore, Context, More
+from index import Answer, ArticleInfo, Page, Paragraph, Quote
 from index.errors import BuildRefusedError, UnknownArticleError
 from index.loading import SUPPORTED_SUFFIXES
-from index.records import Answer, ArticleInfo, Paragraph, Quote
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class Engine(Protocol):
 
     @property
     def articles_dir(self) -> Path: ...
-    def ask(self, question: str, top_k: int = 3, offset: int = 0) -> Answer: ...
+    def ask(self, question: str, top_k: int = 3, cursor: str | None = None) -> Answer: ...
     def articles(self) -> list[ArticleInfo]: ...
     def paragraph(self, article_id: str, number: int) -> Paragraph | None: ...
     def add_files(self, paths: Sequence[Path]) -> Report: ...
@@ -116,7 +116,7 @@ def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
 
 def _lang(update: Update) -> str:
     user = update.effective_user
-    return render.language(user.language_code if user else None)
+    return i18n.language(user.language_code if user else None)
 
 
 def _user_id(update: Update) -> int | None:
@@ -190,24 +190,17 @@ async def _edit(message: Message, chunks: Sequence[str], context: ContextTypes.D
     await _deliver(context.bot, message.chat_id, chunks[1:])
 
 
-async def _page(engine: Engine, question: str, top_k: int, offset: int) -> tuple[Answer, bool]:
-    """One page of quotes, and whether another page follows.
-
-    Asking for one quote more than is shown tells whether 更多 would find anything: a button that only
-    ever answers "no more results" is worse than none.
-    """
-    answer = await asyncio.to_thread(engine.ask, question, top_k + 1, offset)
-    more = len(answer.quotes) > top_k
-    return (replace(answer, quotes=answer.quotes[:top_k]) if more else answer), more
+async def _page(engine: Engine, question: str, top_k: int, cursor: str | None) -> Answer:
+    """One page of quotes; the engine says whether another follows, and de-duplicates across pages."""
+    return await asyncio.to_thread(engine.ask, question, top_k, cursor)
 
 
-def _keyboard(
-    buttons: CallbackStore, question: str, answer: Answer, offset: int, more: bool, lang: str
-) -> InlineKeyboardMarkup | None:
+def _keyboard(buttons: CallbackStore, question: str, answer: Answer, lang: str) -> InlineKeyboardMarkup | None:
     """上下文 for each quote and, when another page follows, 更多 for it."""
-    if not answer.found or not answer.quotes:
+    if not isinstance(answer, Page):
         return None
-    label = render.TEXTS[lang]["context"]
+    label = i18n.TEXTS[lang]["context"]
+    offset = answer.start
     single = len(answer.quotes) == 1 and offset == 0
     context_buttons = [
         InlineKeyboardButton(
@@ -220,21 +213,21 @@ def _keyboard(
         context_buttons[i : i + CONTEXT_BUTTONS_PER_ROW]
         for i in range(0, len(context_buttons), CONTEXT_BUTTONS_PER_ROW)
     ]
-    if more:
-        data = buttons.more(question, offset + len(answer.quotes))
-        rows.append([InlineKeyboardButton(render.TEXTS[lang]["more"], callback_data=data)])
+    if answer.has_more and answer.next_cursor is not None:
+        data = buttons.more(question, answer.next_cursor)
+        rows.append([InlineKeyboardButton(i18n.TEXTS[lang]["more"], callback_data=data)])
     return InlineKeyboardMarkup(rows)
 
 
 def _check_question(question: str, lang: str, empty_key: str) -> str | None:
     """Why a question cannot be asked, or None when it can."""
     if not question:
-        return render.text(lang, empty_key)
+        return i18n.text(lang, empty_key)
     if len(question) > MAX_QUESTION_CHARS:
-        return render.text(lang, "too_long", n=MAX_QUESTION_CHARS)
+        return i18n.text(lang, "too_long", n=MAX_QUESTION_CHARS)
     # Emoji, punctuation and stray symbols carry nothing to search for. CJK characters are alphanumeric.
     if not any(ch.isalnum() for ch in question):
-        return render.text(lang, "no_words")
+        return i18n.text(lang, "no_words")
     return None
 
 
@@ -246,7 +239,7 @@ def _admit(st: BotState, user_id: int | None) -> Verdict:
 
 
 def _wait_text(verdict: Verdict, lang: str) -> str:
-    return render.text(lang, "rate_limited", seconds=max(1, math.ceil(verdict.wait)))
+    return i18n.text(lang, "rate_limited", seconds=max(1, math.ceil(verdict.wait)))
 
 
 async def _answer_question(
@@ -267,10 +260,10 @@ async def _answer_question(
         if verdict.notify:
             await _reply(update, context, [_wait_text(verdict, lang)])
         return
-    answer, more = await _page(st.engine, question, st.top_k, 0)
+    answer = await _page(st.engine, question, st.top_k, None)
     st.questions += 1
     articles = [] if answer.found else await asyncio.to_thread(st.engine.articles)
-    markup = _keyboard(st.buttons, question, answer, 0, more, lang)
+    markup = _keyboard(st.buttons, question, answer, lang)
     chunks = render.render_answer(answer, articles, lang)
     await _deliver(context.bot, message.chat_id, chunks, markup, _reply_target(message))
 
@@ -322,7 +315,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if state(context).access.allows(chat.id if chat else None, _user_id(update)):
         return
-    refusal = render.text(_lang(update), "not_allowed")
+    refusal = i18n.text(_lang(update), "not_allowed")
     if update.callback_query is not None:
         await update.callback_query.answer(refusal)
     elif update.inline_query is not None:
@@ -370,12 +363,12 @@ async def group_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Point a private chat's unknown command to /help."""
-    await _reply(update, context, [render.text(_lang(update), "unknown_command")])
+    await _reply(update, context, [i18n.text(_lang(update), "unknown_command")])
 
 
 async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell a private chat that stickers, photos and the like cannot be answered."""
-    await _reply(update, context, [render.text(_lang(update), "unsupported")])
+    await _reply(update, context, [i18n.text(_lang(update), "unsupported")])
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -396,7 +389,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     answer = await asyncio.to_thread(st.engine.ask, question, min(st.inline_results, InlineQueryLimit.RESULTS))
     st.questions += 1
     if not answer.found or not answer.quotes:
-        hint = InlineQueryResultsButton(text=render.text(lang, "inline_nothing"), start_parameter="help")
+        hint = InlineQueryResultsButton(text=i18n.text(lang, "inline_nothing"), start_parameter="help")
         await query.answer([], cache_time=INLINE_CACHE_SECONDS, button=hint)
         return
     quotes = answer.quotes[: InlineQueryLimit.RESULTS]
@@ -438,7 +431,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     request = st.buttons.parse(query.data)
     message = query.message
     if request is None or message is None:
-        await query.answer(render.text(lang, "expired"))
+        await query.answer(i18n.text(lang, "expired"))
         return
     # A message older than 48 hours is "inaccessible": we may still send to its chat, not reply to it.
     reply_to = _reply_target(message) if isinstance(message, Message) else None
@@ -456,13 +449,13 @@ async def _more(update: Update, context: ContextTypes.DEFAULT_TYPE, request: Mor
     if not verdict.allowed:
         await query.answer(render.to_plain(_wait_text(verdict, lang)))
         return
-    answer, more = await _page(st.engine, request.question, st.top_k, request.offset)
-    if not answer.found or not answer.quotes:
-        await query.answer(render.text(lang, "no_more"))
+    answer = await _page(st.engine, request.question, st.top_k, request.cursor)
+    if not isinstance(answer, Page):
+        await query.answer(i18n.text(lang, "no_more"))
         return
     await query.answer()
-    chunks = render.render_answer(answer, [], lang, first_number=request.offset + 1)
-    markup = _keyboard(st.buttons, request.question, answer, request.offset, more, lang)
+    chunks = render.render_answer(answer, [], lang)
+    markup = _keyboard(st.buttons, request.question, answer, lang)
     await _deliver(context.bot, query.message.chat.id, chunks, markup, reply_to)
     await _drop_button(query.message, query.data)
 
@@ -489,7 +482,7 @@ async def _context(
     st, lang = state(context), _lang(update)
     paragraph = await asyncio.to_thread(st.engine.paragraph, request.article_id, request.paragraph)
     if paragraph is None:
-        await query.answer(render.text(lang, "gone"))
+        await query.answer(i18n.text(lang, "gone"))
         return
     articles = await asyncio.to_thread(st.engine.articles)
     title = next((a.title for a in articles if a.article_id == request.article_id), None)
@@ -503,7 +496,7 @@ async def _admin_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> boo
     """True for admins; anyone else gets a polite refusal."""
     if state(context).access.is_admin(_user_id(update)):
         return True
-    await _reply(update, context, [render.text(_lang(update), "admins_only")])
+    await _reply(update, context, [i18n.text(_lang(update), "admins_only")])
     return False
 
 
@@ -556,25 +549,25 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     suffix = Path(name).suffix.lower()
     limit = st.max_upload_bytes
     if suffix not in SUPPORTED_SUFFIXES:
-        await _reply(update, context, [render.text(lang, "upload_type", name=name or document.mime_type or "?")])
+        await _reply(update, context, [i18n.text(lang, "upload_type", name=name or document.mime_type or "?")])
         return
     if document.file_size is not None and document.file_size > limit:
-        too_big = render.text(lang, "upload_size", size=_size_mb(document.file_size), limit=_size_mb(limit))
+        too_big = i18n.text(lang, "upload_size", size=_size_mb(document.file_size), limit=_size_mb(limit))
         await _reply(update, context, [too_big])
         return
     if document.file_size == 0:
-        await _reply(update, context, [render.text(lang, "upload_empty")])
+        await _reply(update, context, [i18n.text(lang, "upload_empty")])
         return
-    progress = await message.reply_text(render.text(lang, "busy"))
+    progress = await message.reply_text(i18n.text(lang, "busy"))
     telegram_file = await document.get_file()
     if telegram_file.file_size is not None and telegram_file.file_size > limit:
-        too_big = render.text(lang, "upload_size", size=_size_mb(telegram_file.file_size), limit=_size_mb(limit))
+        too_big = i18n.text(lang, "upload_size", size=_size_mb(telegram_file.file_size), limit=_size_mb(limit))
         await _edit(progress, [too_big], context)
         return
     data = bytes(await telegram_file.download_as_bytearray())
     if len(data) > limit or not data:
         key = "upload_empty" if not data else "upload_size"
-        await _edit(progress, [render.text(lang, key, size=_size_mb(len(data)), limit=_size_mb(limit))], context)
+        await _edit(progress, [i18n.text(lang, key, size=_size_mb(len(data)), limit=_size_mb(limit))], context)
         return
     path = await asyncio.to_thread(_save_upload, st.engine.articles_dir, name, suffix, data)
     async with st.index_lock:
@@ -582,7 +575,7 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if report.failed and not report.added:
         # A file the index cannot read would fail every later rebuild too: do not keep it.
         await asyncio.to_thread(path.unlink, missing_ok=True)
-    lines = _report_lines(report, lang) or [render.text(lang, "upload_nothing")]
+    lines = _report_lines(report, lang) or [i18n.text(lang, "upload_nothing")]
     await _edit(progress, render.pack(lines, separator="\n"), context)
 
 
@@ -590,7 +583,7 @@ def _report_lines(report: Report, lang: str) -> list[str]:
     lines = []
     for info in report.added:
         lines.append(
-            render.text(
+            i18n.text(
                 lang,
                 "upload_added",
                 title=info.title,
@@ -601,11 +594,11 @@ def _report_lines(report: Report, lang: str) -> list[str]:
         )
         if info.sections:
             separator = "、" if lang == "zh" else ", "
-            lines.append(render.text(lang, "upload_sections", names=separator.join(info.sections)))
+            lines.append(i18n.text(lang, "upload_sections", names=separator.join(info.sections)))
     for info in report.unchanged:
-        lines.append(render.text(lang, "upload_unchanged", title=info.title))
+        lines.append(i18n.text(lang, "upload_unchanged", title=info.title))
     for _path, reason in report.failed:
-        lines.append(render.text(lang, "upload_failed", reason=reason))
+        lines.append(i18n.text(lang, "upload_failed", reason=reason))
     return lines
 
 
@@ -623,20 +616,20 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     st, lang = state(context), _lang(update)
     article_id = _command_argument(update.message)
     if not article_id:
-        await _reply(update, context, [render.text(lang, "remove_usage")])
+        await _reply(update, context, [i18n.text(lang, "remove_usage")])
         return
     try:
         async with st.index_lock:
             info = await asyncio.to_thread(st.engine.remove, article_id)
             hidden = await asyncio.to_thread(_retire_file, st.engine, info)
     except UnknownArticleError:
-        await _reply(update, context, [render.text(lang, "remove_unknown", id=article_id)])
+        await _reply(update, context, [i18n.text(lang, "remove_unknown", id=article_id)])
         return
-    lines = [render.text(lang, "removed", title=info.title, id=info.article_id)]
+    lines = [i18n.text(lang, "removed", title=info.title, id=info.article_id)]
     if hidden is not None:
-        lines.append(render.text(lang, "removed_file", name=hidden.name))
+        lines.append(i18n.text(lang, "removed_file", name=hidden.name))
     else:
-        lines.append(render.text(lang, "removed_kept"))
+        lines.append(i18n.text(lang, "removed_kept"))
     await _reply(update, context, render.pack(lines, separator="\n"))
 
 
@@ -645,16 +638,16 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if update.message is None or not await _admin_only(update, context):
         return
     st, lang = state(context), _lang(update)
-    progress = await update.message.reply_text(render.text(lang, "busy"))
+    progress = await update.message.reply_text(i18n.text(lang, "busy"))
     try:
         async with st.index_lock:
             report = await asyncio.to_thread(st.engine.rebuild)
     except BuildRefusedError as exc:
-        await _edit(progress, [render.text(lang, "reload_refused", indexed=exc.indexed, found=exc.found)], context)
+        await _edit(progress, [i18n.text(lang, "reload_refused", indexed=exc.indexed, found=exc.found)], context)
         return
     counts = await asyncio.to_thread(st.engine.stats)
     lines = [
-        render.text(
+        i18n.text(
             lang,
             "reloaded",
             articles=counts.get("articles", 0),
@@ -663,8 +656,8 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         )
     ]
     if report.failed:
-        lines.append(render.text(lang, "reload_failed", n=len(report.failed)))
-        lines += [render.text(lang, "upload_failed", reason=f"{Path(p).name}: {why}") for p, why in report.failed]
+        lines.append(i18n.text(lang, "reload_failed", n=len(report.failed)))
+        lines += [i18n.text(lang, "upload_failed", reason=f"{Path(p).name}: {why}") for p, why in report.failed]
     await _edit(progress, render.pack(lines, separator="\n"), context)
 
 
@@ -675,7 +668,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     st, lang = state(context), _lang(update)
     counts = dict(await asyncio.to_thread(st.engine.stats))
     lines = [
-        render.text(
+        i18n.text(
             lang,
             "stats",
             articles=counts.pop("articles", 0),
@@ -686,7 +679,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     ]
     # The engine's own uptime is the index's, not the bot's: ours is the one shown above.
     counts.pop("uptime_s", None)
-    lines += [render.text(lang, "stat_line", name=name, value=value) for name, value in sorted(counts.items())]
+    lines += [i18n.text(lang, "stat_line", name=name, value=value) for name, value in sorted(counts.items())]
     await _reply(update, context, render.pack(lines, separator="\n"))
 
 
@@ -696,7 +689,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("Handling update %s failed.", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return
-    notice = render.text(_lang(update), "error")
+    notice = i18n.text(_lang(update), "error")
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(notice)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.config import Settings
+from index import EngineSettings, Progress, QuoteEngine
 from index.embedders import Embedder, make_embedder
-from index.engine import EngineSettings, Progress, QuoteEngine
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -18,6 +18,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         threshold=settings.search.threshold,
         dense_weight=settings.search.dense_weight,
         candidates=settings.search.candidates,
+        max_question_chars=settings.search.max_question_chars,
     )
 
 

@@ -15,7 +15,7 @@ from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter, Application, Defaults
 
-from bot import handlers, render
+from bot import handlers, i18n
 from bot.access import Access, RateLimiter
 from bot.callbacks import CallbackStore
 from bot.config import TOKEN_ENV, Settings
@@ -89,7 +89,7 @@ def build_application(
 
 
 def _commands(names: tuple[str, ...], lang: str) -> list[BotCommand]:
-    return [BotCommand(name, render.TEXTS[lang][f"cmd_{name}"]) for name in names]
+    return [BotCommand(name, i18n.TEXTS[lang][f"cmd_{name}"]) for name in names]
 
 
 async def _post_init(application: Application) -> None:

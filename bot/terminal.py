@@ -1,12 +1,13 @@
-"""The local terminal chat, and plain-text rendering of answers for the terminal."""
+"""The local terminal chat, and answers as plain text or JSON for the command line."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 
-from index.engine import QuoteEngine
-from index.records import Answer, Quote
+from bot.i18n import TEXTS, not_found_note
+from index import Answer, NotFound, Quote, QuoteEngine
 
 EXIT_WORDS = frozenset({"exit", "quit", "q", ":q", "退出", "再见"})
 
@@ -20,16 +21,26 @@ def source_line(quote: Quote) -> str:
     return " · ".join(parts)
 
 
-def render_answer(answer: Answer, width: int = 40) -> str:
+def terminal_language() -> str:
+    """English where the terminal's locale is English, else Chinese (the articles' language)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "en" if value.lower().startswith("en") else "zh"
+    return "zh"
+
+
+def render_answer(answer: Answer, width: int = 40, lang: str = "zh") -> str:
     """Quotes as indented blocks, each followed by its source; or a not-found line.
 
     ``width`` counts characters, and CJK characters take two columns: 40 fits an 80-column terminal.
     """
-    if not answer.found:
-        lead = "没有找到能回答这个问题的原文。(Nothing in the indexed articles answers this.)"
-        return f"{lead}\n{answer.note}" if answer.note else lead
+    if isinstance(answer, NotFound):
+        lead = TEXTS[lang]["terminal_not_found"]
+        note = not_found_note(answer, lang)
+        return f"{lead}\n{note}" if note else lead
     blocks = []
-    for i, quote in enumerate(answer.quotes, 1):
+    for i, quote in enumerate(answer.quotes, answer.start + 1):
         body = textwrap.fill(quote.text, width=width, initial_indent=f"[{i}] ", subsequent_indent="    ")
         blocks.append(f"{body}\n    — {source_line(quote)}  ({quote.score:.2f})")
     return "\n".join(blocks)
@@ -55,4 +66,32 @@ def run_chat(
             continue
         if question.lower() in EXIT_WORDS:
             return
-        write(render_answer(engine.ask(question, top_k)))
+        write(render_answer(engine.ask(question, top_k), lang=terminal_language()))
+
+
+def answer_json(answer: Answer, lang: str = "zh") -> dict[str, object]:
+    """``ask --json``: the question, whether anything was found, and the quotes, best first.
+
+    A not-found answer also says why (``reason``) and, when there is more to say, a ``note``.
+    """
+    out: dict[str, object] = {
+        "question": answer.question,
+        "found": answer.found,
+        "answers": [
+            {
+                "quote": q.text,
+                "article": q.title,
+                "article_id": q.article_id,
+                "section": q.section,
+                "score": round(float(q.score), 4),
+                "speaker": {"name": q.speaker.name, "role": q.speaker.role} if q.speaker is not None else None,
+            }
+            for q in answer.quotes
+        ],
+    }
+    if isinstance(answer, NotFound):
+        out["reason"] = answer.reason.value
+        note = not_found_note(answer, lang)
+        if note:
+            out["note"] = note
+    return out

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from index.records import Answer, Paragraph, Quote, Speaker
+from index.records import ArticleRecord, Paragraph, Quote, Speaker
+from index.results import Mention, NotFound, Reason
 from index.speaker_questions import SpeakerQuestion, find_statements, parse_speaker_question, role_matches
-from index.speakers import Person, Statement, best_role, extract_people, extract_statements, label
-from index.store import ArticleRecord
+from index.speakers import Person, Statement, best_role, extract_people, extract_statements
 
 
 def extract(paragraphs: Sequence[Paragraph]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -57,8 +57,9 @@ class Attribution:
                 out.append((person, article.record, said))
         return out
 
-    def answer(self, question: str, top_k: int, offset: int = 0) -> Answer | None:
-        """An answer for a speaker question, or None when the question is not about a speaker."""
+    def answer(self, question: str) -> list[Quote] | NotFound | None:
+        """Every statement that answers a speaker question, best first; why none does; or None when
+        the question is not about a speaker."""
         parsed = parse_speaker_question(question, self.names)
         if parsed is None:
             return None
@@ -73,10 +74,12 @@ class Attribution:
             if parsed.name is not None and not holders:
                 # A name the articles never mention as a speaker: leave it to ordinary search.
                 return None
-            return Answer(question, False, [], self._silence(parsed, holders))
-        quotes = [self._quote(statement, article, rank) for rank, (statement, article) in enumerate(found)]
-        page = quotes[offset : offset + top_k]
-        return Answer(question, bool(page), page, None if page else "没有更多的引文了。")
+            asked = parsed.name or f"{parsed.place or ''}{parsed.title or ''}"
+            reason = Reason.PERSON_NOT_QUOTED if holders else Reason.ROLE_NOT_HELD
+            mentions = [Mention(person.name, best_role(person.roles), record.article_id, record.title)
+                        for person, record in holders]
+            return NotFound(question, reason, asked, mentions)
+        return [self._quote(statement, article, rank) for rank, (statement, article) in enumerate(found)]
 
     def _holders(self, parsed: SpeakerQuestion) -> list[tuple[Person, ArticleRecord]]:
         holders = []
@@ -87,14 +90,6 @@ class Attribution:
                 ):
                     holders.append((person, article.record))
         return holders
-
-    @staticmethod
-    def _silence(parsed: SpeakerQuestion, holders: list[tuple[Person, ArticleRecord]]) -> str:
-        asked = parsed.name or f"{parsed.place or ''}{parsed.title or ''}"
-        if not holders:
-            return f"索引中没有人担任{asked}，也没有{asked}的讲话。"
-        mentions = "；".join(f"{label(person)}见于《{record.title}》" for person, record in holders[:3])
-        return f"索引中没有{asked}的讲话被引用（{mentions}，但没有引述其讲话）。"
 
     @staticmethod
     def _quote(statement: Statement, article: _ArticleSpeakers, rank: int) -> Quote:

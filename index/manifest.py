@@ -38,6 +38,22 @@ class Counts(BaseModel):
     chunks: int = Field(ge=0)
 
 
+class Band(BaseModel):
+    """The embedder's cosine band (:class:`index.records.Calibration`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    floor: float
+    ceiling: float
+
+    @field_validator("ceiling")
+    @classmethod
+    def _above_floor(cls, ceiling: float, info: Any) -> float:
+        if ceiling <= info.data.get("floor", float("-inf")):
+            raise ValueError("the ceiling must lie above the floor")
+        return ceiling
+
+
 class Manifest(BaseModel):
     """What ``manifest.json`` holds; unknown keys are ignored so that older indexes still load."""
 
@@ -49,6 +65,8 @@ class Manifest(BaseModel):
     dim: int = Field(ge=1)
     counts: Counts
     files: dict[str, str]
+    # Indexes written before calibration was stored were searched with the bundled model's band.
+    calibration: Band = Band(floor=0.8, ceiling=0.95)
     updated: str = ""
 
     @field_validator("files")

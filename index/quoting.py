@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 
 from index.normalization import to_simplified
-from index.records import Paragraph, Quote
-from index.search import DENSE_CEILING, DENSE_FLOOR, PassageHit, Query, Searcher, coverage
+from index.records import Calibration, Paragraph, Quote
+from index.search import PassageHit, Query, Searcher, coverage
 from index.sentences import split_sentences
 
 # The weights below were measured on CMRC 2018 and DRCD dev (benchmarks/README.md): longer runs hold
@@ -121,6 +121,7 @@ def select_run(
     paragraph: Paragraph,
     query: Query,
     chunk_cosine: dict[tuple[int, int], float],
+    calibration: Calibration,
     weights: QuoteWeights = DEFAULT_WEIGHTS,
     topic: str = "",
     folded: str | None = None,
@@ -150,8 +151,8 @@ def select_run(
         typed = [bool(wanted[1].search(blanked[a:b])) for a, b in spans]
     dense = []
     for a, b in spans:
-        cosine = max((c for (lo, hi), c in chunk_cosine.items() if lo < b and hi > a), default=DENSE_FLOOR)
-        dense.append(min(max((cosine - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0))
+        cosine = max((c for (lo, hi), c in chunk_cosine.items() if lo < b and hi > a), default=calibration.floor)
+        dense.append(calibration.scale(cosine))
     folded_topic = to_simplified(topic).lower()
     term_weights = {
         t: w * (weights.topic_discount if t in folded_topic else 1.0) for t, w in query.weights.items()
@@ -203,7 +204,7 @@ def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
         chunk_cosine[(chunk.start - paragraph.start, chunk.end - paragraph.start)] = cosine
     topic = f"{article.title}\n{paragraph.section or ''}"
     folded = searcher.folded(searcher.position(hit.article_id, hit.paragraph))
-    lo, hi = select_run(paragraph, query, chunk_cosine, topic=topic, folded=folded)
+    lo, hi = select_run(paragraph, query, chunk_cosine, data.calibration, topic=topic, folded=folded)
     text = paragraph.text[lo:hi]
     return Quote(
         text=text,

@@ -4,7 +4,7 @@ The unit of retrieval is the paragraph: BM25 scores whole paragraphs, and a para
 is the best cosine of its chunks. Both are put on an absolute 0..1 scale before fusion, so one
 threshold means the same for every question: BM25 is divided by the most the question's terms could
 score (a term the corpus never uses counts against the question), and cosine is mapped from the
-embedder's typical range.
+embedder's own range, measured when the index is built (:mod:`index.calibration`).
 """
 
 from __future__ import annotations
@@ -12,23 +12,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
 from index.embedders import Embedder
 from index.normalization import query_terms, to_simplified
-from index.records import Chunk
-from index.store import IndexData, passage_keys
+from index.records import Chunk, IndexData
+from index.vectors import stored_vectors
 
 # One question is one small search: OpenMP threads cost more to wake than they save, and they fight
 # the other requests' threads.
 faiss_threads = 1
 
-# Cosine similarities of e5-style models crowd into a narrow band: below the floor nothing is related,
-# above the ceiling the passage restates the question.
-DENSE_FLOOR = 0.8
-DENSE_CEILING = 0.95
 # The "not found" threshold was calibrated with this mix of term coverage and meaning; it is a fixed
 # part of what the threshold means, apart from the ranking weight a user may change.
 CONFIDENCE_DENSE_WEIGHT = 0.55
@@ -66,23 +61,23 @@ class Searcher:
         self,
         data: IndexData,
         embedder: Embedder,
-        dense_weight: float = 0.5,
-        candidates: int = 50,
-        simplify_for_embedding: bool = True,
+        dense_weight: float,
+        candidates: int,
+        simplify_for_embedding: bool,
     ) -> None:
         self.data = data
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.candidates = candidates
         self.simplify_for_embedding = simplify_for_embedding
-        self.keys = passage_keys(data.articles)
+        self.keys = data.passage_keys()
         self._position = {key: i for i, key in enumerate(self.keys)}
         self._row_of_chunk = {row.id: i for i, row in enumerate(data.rows)}
         self._column_max, self._idf = self._bm25_statistics()
         import faiss
 
         faiss.omp_set_num_threads(faiss_threads)
-        self._matrix, self._slot_id = _stored_vectors(data)
+        self._matrix, self._slot_id = stored_vectors(data.vectors, data.dim)
         # Per FAISS slot, the passage it belongs to; per passage, its slots: the search below stays in numpy.
         self._id_order = np.argsort(self._slot_id)
         self._slot_passage = np.array(
@@ -166,7 +161,8 @@ class Searcher:
         best = np.full(len(self.keys), -1.0, dtype=np.float64)
         np.maximum.at(best, positions, cosines)
         candidates = np.unique(positions)
-        dense = np.clip((best[candidates] - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0, 1.0)
+        floor, ceiling = self.data.calibration.floor, self.data.calibration.ceiling
+        dense = np.clip((best[candidates] - floor) / (ceiling - floor), 0.0, 1.0)
         w = self.dense_weight
         scores = (1 - w) * lexical[candidates] + w * dense
         # Best score first; equal scores in index order, so results are deterministic.
@@ -190,7 +186,7 @@ class Searcher:
         """
         folded = self.folded(position)
         present = {t for t in query.terms if t in folded}
-        dense = min(max((hit.dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0)
+        dense = self.data.calibration.scale(hit.dense)
         w = CONFIDENCE_DENSE_WEIGHT
         return (1 - w) * coverage(query.weights, present) + w * dense
 
@@ -210,21 +206,6 @@ class Searcher:
 
     def chunk(self, chunk_id: int) -> Chunk:
         return self.data.rows[self._row_of_chunk[chunk_id]].chunk
-
-def _stored_vectors(data: IndexData) -> tuple[np.ndarray, np.ndarray]:
-    """A read-only view of the vectors FAISS holds (no copy), and the chunk id of each row.
-
-    The view stays valid because a live index is never modified: updates work on a clone.
-    """
-    import faiss
-
-    flat: Any = faiss.downcast_index(data.vectors.index)
-    n, dim = data.vectors.ntotal, data.dim
-    if n == 0:
-        return np.zeros((0, dim), dtype=np.float32), np.zeros(0, dtype=np.int64)
-    matrix = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
-    return matrix, faiss.vector_to_array(data.vectors.id_map).astype(np.int64)
-
 
 def coverage(weights: dict[str, float], present: set[str]) -> float:
     """The share of the question's term weight that a text contains (0..1)."""

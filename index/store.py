@@ -11,171 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from index import directory
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
-from index.manifest import FORMAT_VERSION, MANIFEST, REBUILD_HINT, Counts, Manifest, read_manifest
-from index.records import ArticleInfo, Chunk, Paragraph, sections_of
-
-# BM25 saturation and length normalisation (measured on the dev sets: benchmarks/README.md).
-BM25_K1 = 0.7
-BM25_B = 0.5
-
-
-@dataclass
-class ChunkRow:
-    """A stored chunk: the chunk, its vector id and its content hash (the embedding cache key)."""
-
-    id: int
-    chunk: Chunk
-    hash: str
-    # Serialised once: saving an index must not re-encode every unchanged chunk.
-    _line: str | None = field(default=None, init=False, repr=False, compare=False)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "hash": self.hash, **asdict(self.chunk)}
-
-    def json_line(self) -> str:
-        if self._line is None:
-            self._line = json.dumps(self.to_json(), ensure_ascii=False)
-        return self._line
-
-    @staticmethod
-    def from_json(raw: dict[str, Any]) -> ChunkRow:
-        raw = dict(raw)
-        chunk_id, digest = raw.pop("id"), raw.pop("hash")
-        return ChunkRow(chunk_id, Chunk(**raw), digest)
-
-
-@dataclass
-class ArticleRecord:
-    """A stored article: what it is, where it came from, and its paragraphs (for context)."""
-
-    article_id: str
-    title: str
-    source: str
-    content_hash: str
-    paragraphs: list[Paragraph]
-    chunk_ids: list[int]
-    # BM25 terms of each paragraph, kept so an update never re-tokenises unchanged articles.
-    terms: list[list[str]] = field(default_factory=list)
-    # Filled by the who-said-what extraction; plain JSON-able dicts.
-    people: list[dict[str, Any]] = field(default_factory=list)
-    statements: list[dict[str, Any]] = field(default_factory=list)
-    # Serialised once (``dataclasses.replace`` starts a new record without it).
-    _json: str | None = field(default=None, init=False, repr=False, compare=False)
-
-    def json_text(self) -> str:
-        if self._json is None:
-            self._json = json.dumps(self.to_json(), ensure_ascii=False)
-        return self._json
-
-    @property
-    def sections(self) -> list[str]:
-        return sections_of(self.paragraphs)
-
-    def info(self) -> ArticleInfo:
-        return ArticleInfo(
-            article_id=self.article_id,
-            title=self.title,
-            source=self.source,
-            sections=self.sections,
-            chunks=len(self.chunk_ids),
-            chars=sum(len(p.text) for p in self.paragraphs),
-            content_hash=self.content_hash,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "article_id": self.article_id,
-            "title": self.title,
-            "source": self.source,
-            "content_hash": self.content_hash,
-            "paragraphs": [asdict(p) for p in self.paragraphs],
-            "chunk_ids": self.chunk_ids,
-            "terms": self.terms,
-            "people": self.people,
-            "statements": self.statements,
-        }
-
-    @staticmethod
-    def from_json(raw: dict[str, Any]) -> ArticleRecord:
-        return ArticleRecord(
-            article_id=raw["article_id"],
-            title=raw["title"],
-            source=raw["source"],
-            content_hash=raw["content_hash"],
-            paragraphs=[Paragraph(**p) for p in raw["paragraphs"]],
-            chunk_ids=list(raw["chunk_ids"]),
-            terms=[list(t) for t in raw.get("terms", [])],
-            people=list(raw.get("people", [])),
-            statements=list(raw.get("statements", [])),
-        )
-
-
-@dataclass
-class IndexData:
-    """Everything an index holds, in memory.
-
-    ``rows`` are the chunks, whose vectors FAISS holds; BM25 documents are whole paragraphs, in the
-    order of :func:`passage_keys`.
-    """
-
-    embedder: str
-    dim: int
-    vectors: Any  # faiss.IndexIDMap2 over IndexFlatIP; ids are ChunkRow.id
-    rows: list[ChunkRow]
-    articles: dict[str, ArticleRecord]
-    bm25: Any  # bm25s.BM25 over paragraphs, or None when there are none
-    user_words: list[str]
-    generation: int = 0
-
-    @staticmethod
-    def empty(embedder: str, dim: int) -> IndexData:
-        return IndexData(embedder, dim, new_vector_index(dim), [], {}, None, [])
-
-    @property
-    def next_id(self) -> int:
-        """The next free chunk id, derived from the chunks themselves: a stored counter could disagree."""
-        return max((row.id for row in self.rows), default=-1) + 1
-
-
-def new_vector_index(dim: int) -> Any:
-    import faiss
-
-    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-
-
-def _bm25s() -> Any:
-    """bm25s, with its logger back at WARNING: importing it sets the logger to DEBUG, which would
-    print "Building index from tokens" on every update."""
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    return bm25s
-
-
-def passage_keys(articles: dict[str, ArticleRecord]) -> list[tuple[str, int]]:
-    """(article id, paragraph number) of every BM25 document, in document order."""
-    return [(aid, p.number) for aid in sorted(articles) for p in articles[aid].paragraphs]
-
-
-def build_bm25(articles: dict[str, ArticleRecord]) -> Any:
-    """BM25 over paragraph terms (never bm25s's own splitter, which keeps Chinese clauses whole)."""
-    docs = [articles[aid].terms[n] for aid, n in passage_keys(articles)]
-    if not docs:
-        return None
-    retriever = _bm25s().BM25(method="lucene", k1=BM25_K1, b=BM25_B)
-    # An empty document would make bm25s drop it and shift every later one.
-    retriever.index([terms or ["\u2205"] for terms in docs], show_progress=False)
-    return retriever
+from index.lexical import load_bm25
+from index.manifest import FORMAT_VERSION, MANIFEST, REBUILD_HINT, Band, Counts, Manifest, read_manifest
+from index.records import ArticleRecord, Calibration, ChunkRow, IndexData
 
 
 def _sha256(path: Path) -> str:
@@ -237,7 +83,7 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
         articles = {a["article_id"]: ArticleRecord.from_json(a) for a in meta["articles"]}
         bm25 = None
         if any(a.paragraphs for a in articles.values()):
-            bm25 = _bm25s().BM25.load(str(index_dir / f"bm25-{gen}"), show_progress=False)
+            bm25 = load_bm25(str(index_dir / f"bm25-{gen}"))
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -245,6 +91,7 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
     data = IndexData(
         embedder=embedder,
         dim=dim,
+        calibration=Calibration(manifest.calibration.floor, manifest.calibration.ceiling),
         vectors=vectors,
         rows=rows,
         articles=articles,
@@ -306,6 +153,7 @@ def save(index_dir: Path, data: IndexData) -> int:
             dim=data.dim,
             counts=Counts(articles=len(data.articles), chunks=len(data.rows)),
             files=files,
+            calibration=Band(floor=data.calibration.floor, ceiling=data.calibration.ceiling),
             updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
         directory.fsync_dir(index_dir)

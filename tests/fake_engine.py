@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.engine import IndexReport
+from index import Answer, ArticleInfo, IndexReport, NotFound, Page, Paragraph, Quote, Reason, Speaker
 from index.errors import UnknownArticleError
-from index.records import Answer, ArticleInfo, Paragraph, Quote, Speaker
 from index.sentences import split_sentences
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -88,7 +87,8 @@ class FakeEngine:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def ask(self, question: str, top_k: int = 3, offset: int = 0) -> Answer:
+    def ask(self, question: str, top_k: int = 3, cursor: str | None = None) -> Answer:
+        offset = int(cursor or 0)
         self.asked.append(question)
         if self.fail_on is not None and self.fail_on in question:
             raise RuntimeError("the fake engine was told to fail on this question")
@@ -118,7 +118,10 @@ class FakeEngine:
                     scored.append((score, quote))
         scored.sort(key=lambda pair: (-pair[0], pair[1].article_id, pair[1].start))
         page = [quote for _, quote in scored[offset : offset + top_k]]
-        return Answer(question, bool(page), page, None)
+        if not page:
+            return NotFound(question, Reason.NO_MORE if offset else Reason.NO_MATCH)
+        more = len(scored) > offset + top_k
+        return Page(question, page, more, str(offset + top_k) if more else None, offset)
 
     def articles(self) -> list[ArticleInfo]:
         return sorted((a.info for a in self._articles.values()), key=lambda a: a.article_id)

@@ -16,7 +16,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     path = tmp_path / "config.yaml"
-    path.write_text("search:\n  threshold: 0.2\n", encoding="utf-8")
+    path.write_text("search:\n  top_k: 3\n", encoding="utf-8")
     embedder = FakeEmbedder()
     monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: embedder)
     for name in ("QUOTEBOT_CONFIG", "QUOTEBOT_INDEX", "QUOTEBOT_ARTICLES", "QUOTEBOT_CACHE"):
@@ -56,7 +56,8 @@ def test_ask_plain_text_and_not_found(config: Path) -> None:
     code, out, _ = run(config, "ask", "张海波说了什么")
     assert code == 0 and "张海波说,威海与青岛合作基础扎实" in out and "威海:将积极接轨青岛" in out
     code, out, _ = run(config, "ask", "Quantum chromodynamics lattice", "--json")
-    assert json.loads(out) == {"question": "Quantum chromodynamics lattice", "found": False, "answers": []}
+    assert json.loads(out) == {"question": "Quantum chromodynamics lattice", "found": False, "answers": [],
+                               "reason": "no_match"}
 
 
 def test_index_commands(config: Path, tmp_path: Path) -> None:

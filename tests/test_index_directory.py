@@ -43,7 +43,7 @@ def cli_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     path = tmp_path / "config.yaml"
-    path.write_text("search:\n  threshold: 0.2\n", encoding="utf-8")
+    path.write_text("search:\n  top_k: 3\n", encoding="utf-8")
     embedder = FakeEmbedder()
     monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: embedder)
     for name in ("QUOTEBOT_CONFIG", "QUOTEBOT_INDEX", "QUOTEBOT_ARTICLES", "QUOTEBOT_CACHE"):
@@ -90,7 +90,7 @@ def test_an_index_path_holding_the_config_or_the_articles_is_refused(
     cli_config: Path, index: str, articles: str, what: str
 ) -> None:
     (cli_config.parent.parent / "elsewhere").mkdir(exist_ok=True)
-    cli_config.write_text(f"paths:\n  index: {index}\n  articles: {articles}\nsearch:\n  threshold: 0.2\n",
+    cli_config.write_text(f"paths:\n  index: {index}\n  articles: {articles}\n",
                           encoding="utf-8")
     before = _tree(cli_config.parent)
     code, _, err = run(cli_config, "ask", "威海书记说了什么")
@@ -128,7 +128,7 @@ def test_an_index_from_before_the_marker_is_adopted(engine: QuoteEngine, engine_
     extra.write_text("标题\n\n一篇补充文章的正文，讲述青岛港口的发展。\n", encoding="utf-8")
     reopened.add_files([extra])
     assert (index_dir / directory.MARKER).is_file()
-    assert "extra" in store.load(index_dir, "fake:hash-64", 64).articles
+    assert "extra" in store.load(index_dir, "fake:hash-256", 256).articles
 
 
 DAMAGED = {
@@ -258,7 +258,7 @@ def test_a_full_disk_leaves_no_dictionary_temporary(tmp_path: Path, monkeypatch:
 
 
 def _write_many(index_dir: str, cache_dir: str, articles_dir: str, name: str, rounds: int) -> None:
-    settings = EngineSettings(Path(index_dir), Path(cache_dir), Path(articles_dir), threshold=0.2)
+    settings = EngineSettings(Path(index_dir), Path(cache_dir), Path(articles_dir))
     engine = QuoteEngine(settings, FakeEmbedder())
     folder = Path(articles_dir).parent / name
     folder.mkdir(exist_ok=True)
@@ -271,7 +271,7 @@ def _write_many(index_dir: str, cache_dir: str, articles_dir: str, name: str, ro
 def _read_many(index_dir: str, reads: int, errors: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     for _ in range(reads):
         try:
-            store.load(Path(index_dir), "fake:hash-64", 64)
+            store.load(Path(index_dir), "fake:hash-256", 256)
         except Exception as exc:  # every failure counts, whatever it is
             errors.put(f"{type(exc).__name__}: {exc}")
     errors.put(None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.quoting import QuoteWeights, answer_type, matched_spans, select_run
-from index.records import Paragraph
+from index.records import Calibration, Paragraph
 from index.search import Query
 
 TEXT = (
@@ -20,7 +20,7 @@ def _query(text: str, weights: dict[str, float]) -> Query:
 
 def _quote(query: Query, topic: str = "", weights: QuoteWeights | None = None) -> str:
     paragraph = Paragraph(0, TEXT, None, 0, len(TEXT))
-    lo, hi = select_run(paragraph, query, {}, weights or QuoteWeights(), topic=topic)
+    lo, hi = select_run(paragraph, query, {}, Calibration(0.8, 0.95), weights or QuoteWeights(), topic=topic)
     return TEXT[lo:hi]
 
 

@@ -19,23 +19,23 @@ def _article(folder: Path, name: str, body: str) -> Path:
 
 
 def test_roundtrip_keeps_everything(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    data = store.load(engine_settings.index_dir, "fake:hash-64", 64)
+    data = store.load(engine_settings.index_dir, "fake:hash-256", 256)
     live = engine.searcher.data
     assert [r.to_json() for r in data.rows] == [r.to_json() for r in live.rows]
     assert data.articles.keys() == live.articles.keys()
     assert data.vectors.ntotal == len(data.rows) > 0
     manifest = read_manifest(engine_settings.index_dir)
     assert manifest.format == FORMAT_VERSION
-    assert manifest.embedder == "fake:hash-64" and manifest.dim == 64
+    assert manifest.embedder == "fake:hash-256" and manifest.dim == 256
     assert manifest.counts.articles == 2 and manifest.counts.chunks == len(data.rows)
     assert all(len(digest) == 64 for digest in manifest.files.values())
 
 
 def test_other_embedder_is_told_to_rebuild(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    with pytest.raises(IndexMismatchError, match=r"built with embedder 'fake:hash-64'.*'other'.*quotebot index build"):
+    with pytest.raises(IndexMismatchError, match=r"built with embedder 'fake:hash-256'.*'other'.*quotebot index build"):
         store.load(engine_settings.index_dir, "other", 64)
     with pytest.raises(IndexMismatchError):
-        QuoteEngine.open(engine_settings, FakeEmbedder(dim=32, name="fake:hash-64"))
+        QuoteEngine.open(engine_settings, FakeEmbedder(dim=32, name="fake:hash-256"))
 
 
 def test_checksum_mismatch_is_never_served(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
@@ -44,7 +44,7 @@ def test_checksum_mismatch_is_never_served(engine: QuoteEngine, engine_settings:
     path = engine_settings.index_dir / chunks
     path.write_text(path.read_text(encoding="utf-8").replace("威海", "烟台"), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match=r"does not match its checksum"):
-        store.load(engine_settings.index_dir, "fake:hash-64", 64)
+        store.load(engine_settings.index_dir, "fake:hash-256", 256)
 
 
 def test_missing_file_is_damage(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
@@ -52,7 +52,7 @@ def test_missing_file_is_damage(engine: QuoteEngine, engine_settings: EngineSett
     vectors = next(name for name in manifest.files if name.startswith("vectors-"))
     (engine_settings.index_dir / vectors).unlink()
     with pytest.raises(IndexCorruptError, match="is missing"):
-        store.load(engine_settings.index_dir, "fake:hash-64", 64)
+        store.load(engine_settings.index_dir, "fake:hash-256", 256)
 
 
 def test_crash_mid_write_leaves_previous_index_whole(
@@ -72,7 +72,7 @@ def test_crash_mid_write_leaves_previous_index_whole(
         engine.add_files([new])
     monkeypatch.undo()
     assert read_manifest(engine_settings.index_dir) == before
-    data = store.load(engine_settings.index_dir, "fake:hash-64", 64)
+    data = store.load(engine_settings.index_dir, "fake:hash-256", 256)
     assert set(data.articles) == {"jiaodong-economic-circle", "jiaodong-economic-circle-2"}
     # The live engine also still serves the old index, and no temporary file is left behind.
     assert engine.stats()["articles"] == 2
@@ -119,7 +119,7 @@ def test_a_reader_that_loses_the_race_reads_the_new_generation(
         return real(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store, "_load_generation", writer_in_between)
-    data = store.load(index_dir, "fake:hash-64", 64)
+    data = store.load(index_dir, "fake:hash-256", 256)
     assert len(calls) == 2
     assert "late" in data.articles
 
@@ -132,14 +132,14 @@ def test_chunk_ids_come_from_the_data_not_a_stored_counter(
     # An older manifest's counter, lowered: it must not decide the next chunk id.
     raw["next_id"] = 0
     (index_dir / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
-    sample_chunks = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-64", 64).rows}
+    sample_chunks = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-256", 256).rows}
     fresh = QuoteEngine.open(engine_settings, FakeEmbedder())
     fresh.add_files([_article(tmp_path, "apples", "烟台苹果今年丰收，果农王大山说收购价每斤3.5元。")])
-    data = store.load(index_dir, "fake:hash-64", 64)
+    data = store.load(index_dir, "fake:hash-256", 256)
     ids = [r.id for r in data.rows]
     assert len(ids) == len(set(ids))
     fresh.remove("apples")
-    after = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-64", 64).rows}
+    after = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-256", 256).rows}
     assert after == sample_chunks
 
 
@@ -155,4 +155,4 @@ def test_articles_that_claim_other_chunks_are_refused(engine: QuoteEngine, engin
     files[name] = store._sha256(index_dir / name)
     (index_dir / MANIFEST).write_bytes(manifest.model_copy(update={"files": files}).to_bytes())
     with pytest.raises(IndexCorruptError, match="articles and chunks disagree"):
-        store.load(index_dir, "fake:hash-64", 64)
+        store.load(index_dir, "fake:hash-256", 256)

@@ -19,6 +19,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         dense_weight=settings.search.dense_weight,
         candidates=settings.search.candidates,
         max_question_chars=settings.search.max_question_chars,
+        max_quote_chars=settings.search.max_quote_chars,
     )
 
 

@@ -27,7 +27,7 @@ from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
 from index.lexical import build_bm25
 from index.manifest import read_manifest
 from index.normalization import Analyzer
-from index.quoting import quote_passage
+from index.quoting import bound_quote, quote_passage
 from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph, Quote
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Query, Searcher
@@ -162,7 +162,10 @@ class QuoteEngine:
             ranked = searcher.search(query, asked)
         if isinstance(spoken, NotFound):
             return spoken, ranked
-        quotes = _distinct(spoken, wanted) if spoken is not None else self._quotes(query, ranked, asked, wanted)
+        if spoken is not None:
+            quotes = _distinct([bound_quote(q, self.settings.max_quote_chars) for q in spoken], wanted)
+        else:
+            quotes = self._quotes(query, ranked, asked, wanted)
         if not quotes:
             return NotFound(question, Reason.NO_MATCH), ranked
         page = quotes[start : start + top_k]
@@ -189,7 +192,7 @@ class QuoteEngine:
             for hit in ranked[used:]:
                 if hit.confidence < threshold:
                     return quotes
-                quote = quote_passage(hit, query, searcher)
+                quote = bound_quote(quote_passage(hit, query, searcher), self.settings.max_quote_chars)
                 if quote.text not in seen:
                     seen.add(quote.text)
                     quotes.append(replace(quote, speaker=attribution.speaker_of(quote)))

@@ -11,12 +11,12 @@ from the article's own text, in its own script.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.normalization import to_simplified
 from index.records import Calibration, Paragraph, Quote
 from index.search import PassageHit, Query, Searcher, coverage
-from index.sentences import split_sentences
+from index.sentences import bounded_end, split_sentences
 
 # The weights below were measured on CMRC 2018 and DRCD dev (benchmarks/README.md): longer runs hold
 # the answer more often, so a run may grow to MAX_RUN_CHARS as long as every sentence it adds brings
@@ -218,3 +218,13 @@ def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
         context=paragraph.text,
         matched=matched_spans(text, query.terms),
     )
+
+
+def bound_quote(quote: Quote, limit: int) -> Quote:
+    """``quote`` cut to its leading whole sentences within ``limit`` characters (a statement can be a
+    whole long paragraph); still a verbatim span of the article."""
+    if len(quote.text) <= limit:
+        return quote
+    end = bounded_end(quote.text, limit)
+    text = quote.text[:end].rstrip()
+    return replace(quote, text=text, end=quote.start + len(text), matched=tuple(m for m in quote.matched if m in text))

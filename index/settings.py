@@ -24,6 +24,8 @@ CHUNK_TARGET = 50
 CHUNK_MAX = 200
 # Longer questions are pasted text, not questions; they never reach the searcher.
 MAX_QUESTION_CHARS = 500
+# No quote is longer: a statement spanning a long paragraph is cut to its leading whole sentences.
+MAX_QUOTE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -41,5 +43,6 @@ class EngineSettings:
     dense_weight: float = DENSE_WEIGHT
     candidates: int = CANDIDATES
     max_question_chars: int = MAX_QUESTION_CHARS
+    max_quote_chars: int = MAX_QUOTE_CHARS
     # Embed the simplified-script text: the bundled model matches traditional Chinese less well.
     simplify_for_embedding: bool = True

@@ -22,11 +22,11 @@ _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x
 def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
     """The charset named by an HTTP ``Content-Type`` header, else by the page's first ``<meta>``."""
     if content_type:
-        match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type, re.I)
-        if match:
-            return _known(match.group(1))
-    match = _META_CHARSET.search(data[:8192])
-    return _known(match.group(1).decode("ascii", "ignore")) if match else None
+        header = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", content_type, re.I)
+        if header:
+            return _known(header.group(1))
+    meta = _META_CHARSET.search(data[:8192])
+    return _known(meta.group(1).decode("ascii", "ignore")) if meta else None
 
 
 def _known(name: str) -> str | None:

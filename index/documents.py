@@ -27,6 +27,8 @@ MAX_DOCX_RATIO = 200
 MAX_DOCX_MEMBERS = 2000
 # Fewer characters than this per page means the pages are images (scans) with at most a stray label.
 MIN_TEXT_PER_PAGE = 10
+# A line at least this share of a full line's width reached the margin (it wrapped, it did not end).
+_FULL_LINE = 0.85
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 
 
@@ -115,6 +117,40 @@ def pdf_lines(data: bytes, path: Path) -> list[Line]:
         )
     lines: list[Line] = []
     for page in pages:
-        lines.extend(Line(raw) for raw in page.splitlines())
+        lines.extend(Line(paragraph) for paragraph in reflow(page.splitlines()))
         lines.append(Line(""))
     return lines
+
+
+def _width(text: str) -> int:
+    """Display width: a CJK character is as wide as two Latin ones."""
+    return sum(1 if ch.isascii() else 2 for ch in text)
+
+
+def reflow(raw_lines: list[str]) -> list[str]:
+    """A page's wrapped lines → paragraphs, by where lines end: a paragraph's last line stops short.
+
+    A wrapped line that happens to end on "。" still reaches the right margin, so sentence ends alone
+    cannot say where a paragraph ends (they split paragraphs wherever the wrap falls after one).
+    """
+    lines = [(raw.strip(), raw[:1].isspace()) for raw in raw_lines if raw.strip()]
+    if not lines:
+        return []
+    widths = sorted(_width(text) for text, _ in lines)
+    full = widths[int(len(widths) * 0.8)] if len(widths) >= 3 else widths[-1]
+    paragraphs: list[str] = []
+    previous = 0
+    for text, indented in lines:
+        # The line above reached (nearly) the margin: the paragraph goes on in this one.
+        if paragraphs and not indented and previous >= full * _FULL_LINE:
+            paragraphs[-1] = _join(paragraphs[-1], text)
+        else:
+            paragraphs.append(text)
+        previous = _width(text)
+    return paragraphs
+
+
+def _join(left: str, right: str) -> str:
+    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+        return left + " " + right
+    return left + right

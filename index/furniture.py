@@ -25,14 +25,17 @@ _CREDIT = re.compile(
     re.I,
 )
 # Promotions and share prompts. The first kind never stands in prose: a line of up to 120 characters
-# that holds one is furniture. The second kind can ("用户打开APP后……"): only a short line goes.
-_BUTTON = re.compile(r"点击(?:查看|进入|投票|阅读|下载|关注|这里|播放)|扫描?.{0,4}二维码|扫一扫|长按(?:识别|二维码)|^已收藏|我的收藏")
+# that holds one is furniture. The second kind can ("用户打开APP后……"): only a short line that is
+# not a sentence goes.
+_BUTTON = re.compile(
+    r"点击(?:查看|进入|投票|阅读|下载|关注|这里|播放)|扫描?.{0,4}二维码|扫一扫|长按(?:识别|二维码)|^已收藏|我的收藏"
+)
 _PROMO = re.compile(
     r"^分享(?:到|至)|关注.{0,12}(?:公众号|微信|微博|头条号|客户端)|(?:下载|安装|打开).{0,12}(?:客户端|APP|App|app)",
     re.I,
 )
 # "（原标题：……）" or "原标题：《……》" opening a paragraph: the rest of the paragraph is text.
-_ORIGINAL_TITLE = re.compile(r"^[（(]?\s*(?:本文)?原标题\s*[:：]\s*(?:《[^》]*》|[^）)]*[）)])\s*")
+_ORIGINAL_TITLE = re.compile(r"^[（(]?\s*(?:本文)?原标题\s*[:：]\s*(?:《[^》]*》\s*[）)]?|[^）)]*[）)])\s*")
 _OPENERS = "（(【[「 "
 # Lines up to this long are judged as a whole; longer ones are prose that may carry a tail.
 SHORT_LINE = 60
@@ -67,13 +70,19 @@ _DATE_LINE = re.compile(
 # A dateline opens a report: outlet, optional place and date, then 电/讯/消息, then an optional credit.
 _OUTLET = r"(?:本报|本站|本刊|本台|本网|[\u4e00-\u9fffA-Za-z0-9]{1,10}?(?:社|网|报|台|站|刊|端|新闻|日报|晚报|时报))"
 _DATELINE = re.compile(
-    rf"^(?P<outlet>{_OUTLET})(?P<place>[\u4e00-\u9fff]{{0,8}}?)"
+    # "据新华社报道，……" is a sentence citing a source, not a dateline.
+    rf"^(?![据从在向对经由])(?P<outlet>{_OUTLET})(?P<place>[\u4e00-\u9fff]{{0,8}}?)"
     r"(?P<date>(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}日)?(?:电|讯|快讯|消息|报道)"
     r"\s*(?:[（(](?P<credit>[^）)]{1,40})[）)])?\s*[:：]?\s*"
 )
 # A credit in brackets opening a paragraph: 【环球时报记者 张三】, （记者 李四 王五）.
-_CREDIT_LEAD = re.compile(r"^\s*[【（(\[](?P<credit>[^】）)\]]{0,30}(?:记者|通讯员|作者|专栏作者|文)[^】）)\]]{0,30})[】）)\]]\s*")
-_REPORTER = re.compile(r"(?:记者|通讯员|作者|文\s*[/／])\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4})*)")
+_CREDIT_LEAD = re.compile(
+    r"^\s*[【（(\[](?P<credit>[^】）)\]]{0,30}(?:记者|通讯员|作者|专栏作者|文)[^】）)\]]{0,30})[】）)\]]\s*"
+)
+_ROLE_WORDS = {"整合", "整理", "报道", "摄", "摄影", "编译", "综合", "发自", "采写", "撰文", "实习生", "通讯员", "记者"}
+_REPORTER = re.compile(
+    r"(?:记者|通讯员|作者|文\s*[/／])\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4})*)"
+)
 
 
 def ends_sentence(text: str) -> bool:
@@ -88,7 +97,8 @@ def strip_furniture(text: str) -> str | None:
         return None
     if len(text) <= 40 and _WEAK.search(text):
         return None
-    if (len(text) <= SHORT_LINE and _PROMO.search(text)) or (len(text) <= 120 and _BUTTON.search(text)):
+    short_promo = len(text) <= SHORT_LINE and not ends_sentence(text) and _PROMO.search(text)
+    if short_promo or (len(text) <= 120 and _BUTTON.search(text)):
         return None
     for match in _CREDIT.finditer(text):
         head = text[:match.start()].rstrip(_OPENERS)
@@ -193,7 +203,11 @@ def find_dateline(text: str, year: int | None = None) -> Dateline | None:
 
 def _reporter(credit: str) -> str | None:
     match = _REPORTER.search(credit)
-    return match.group(1).strip() if match else None
+    if match is None:
+        return None
+    # "记者陈智 整合", "记者 王五 摄": the role words after the names are not names.
+    names = [n for n in re.split(r"[\s、，,]+", match.group(1)) if n and n not in _ROLE_WORDS]
+    return "、".join(names) or None
 
 
 def _month_day(text: str, year: int | None) -> str | None:

@@ -42,7 +42,9 @@ def decode(data: bytes, path: Path, content_type: str | None = None) -> str:
     """Decode by detection (UTF-8 first, then the declared charset, GB18030…), or raise naming the file."""
     text = detect_text(data, declared_charset(data, content_type))
     if text is None:
-        raise ArticleError(f"{path}: cannot be decoded as UTF-8, GB18030/GBK or its declared charset; is it a text file?")
+        raise ArticleError(
+            f"{path}: cannot be decoded as UTF-8, GB18030/GBK or its declared charset; is it a text file?"
+        )
     return text
 
 

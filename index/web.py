@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -28,6 +29,8 @@ _INVISIBLE = ("script", "style", "noscript", "template", "head", "iframe", "svg"
 _LINE_BREAKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th", "table",
                 "section", "article", "header", "footer", "blockquote", "dd", "dt", "dl", "form", "nav", "aside"}
 _TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|--|—|-\s|\s-|::)\s*")
+# What libraries take for an author but is a widget, a site or a role.
+_NOT_A_NAME = re.compile(r"[;；:：@|｜]|编辑|跟贴|评论|授权|搜索|网易|新浪")
 _SITE_SUFFIX = re.compile(r"(?:版权所有|官方网站|官网|首页)$")
 
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
@@ -48,7 +51,8 @@ def extract_page(html: str, url: str | None = None) -> WebArticle:
     """Extract the article of one page (already decoded)."""
     import trafilatura
 
-    document = trafilatura.bare_extraction(
+    # trafilatura's Document is loosely typed (a dict with as_dict=True): read it through getattr.
+    document: Any = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_links=True, include_tables=True, include_comments=False,
         include_formatting=False,
     )
@@ -61,7 +65,7 @@ def extract_page(html: str, url: str | None = None) -> WebArticle:
     lines = visible_lines(html)
     at = _body_position(lines, body)
     above = lines[max(0, at - _ABOVE):at] if at is not None else []
-    title = _headline(html, above, [getattr(document, "title", None), gne.get("title")])
+    title = _headline(html, above, [getattr(document, "title", None), str(gne.get("title") or "") or None])
     meta = _metadata(above, title, document, gne, body)
     if meta.author and re.search(rf"(?:编辑|责编)\s*[:：|｜/]\s*{re.escape(meta.author)}", "\n".join(lines)):
         # Libraries take the editor line for the author; an editor did not write the article.
@@ -159,7 +163,9 @@ def _metadata(above: list[str], title: str | None, document: object, gne: dict[s
     for line in after_title:
         if is_meta_line(line):
             meta = meta.merged(meta_of_line(line))
-    library_date = parse_date(str(getattr(document, "date", None) or "")) or parse_date(str(gne.get("publish_time") or ""))
+    library_date = parse_date(str(getattr(document, "date", None) or "")) or parse_date(
+        str(gne.get("publish_time") or "")
+    )
     year = int((meta.date or library_date or "0")[:4]) or None
     if body:
         dateline = find_dateline(body[0].text, year)
@@ -188,6 +194,6 @@ def _outlet(name: str) -> str | None:
 def _author(name: str, outlet: str | None) -> str | None:
     """A person's (or a column's) name, or None for what libraries take for one (site names, widgets)."""
     name = name.strip()
-    if not 2 <= len(name) <= 12 or name == outlet or re.search(r"[;；:：@|｜]|编辑|跟贴|评论|授权|搜索|网易|新浪", name):
+    if not 2 <= len(name) <= 12 or name == outlet or _NOT_A_NAME.search(name):
         return None
     return None if is_furniture(name) or len(name.split()) > 2 else name

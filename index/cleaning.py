@@ -243,12 +243,34 @@ def _fallback_title(paragraphs: list[tuple[str, str | None]], name: str) -> str:
     return title if len(title) <= 30 else title[:30] + "…"
 
 
+def _first_line_title(items: list[_Item]) -> None:
+    """A plain file's first line, if it reads as a headline, is the title even with a comma or a ？ in it.
+
+    A line ending in a colon is a kicker over the headline ("……座谈会上王清宪表示："), not the title.
+    """
+    first = next((item for item in items if item.kind is not Kind.META), None)
+    if (
+        first is not None
+        and first.kind in (Kind.BODY, Kind.SHORT)
+        and 4 <= len(first.text) <= TITLE_MAX
+        # Headlines end in ？ or ！ often, in 。 never.
+        and (not _ends_sentence(first.text) or first.text.rstrip(CLOSERS)[-1:] in "？！?!")
+        and "。" not in first.text
+        and first.text[-1] not in "：:，,、"
+        and _CJK.search(first.text)
+        and not _unbalanced_quote(first.text)
+        and len(items) > 1
+    ):
+        first.kind, first.level = Kind.HEADING, 1
+
+
 def clean_document(
     document: SourceDocument, make_id: Callable[[int], str], fallback_name: str
 ) -> list[CleanArticle]:
     """Clean one document into its articles; ``make_id(k)`` names the k-th article (0-based)."""
     items = _items(document)
     if not document.structured:
+        _first_line_title(items)
         items = _merge_broken(items)
         _resolve_short(items)
     drafts = _split_articles(items, document.structured)

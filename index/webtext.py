@@ -138,9 +138,6 @@ def main_run(blocks: list[Block]) -> list[Block]:
         if total > best:
             best, best_span = total, (start, i + 1)
     lo, hi = best_span
-    # Posts written one clause a line score little per line: the article goes on up to the furniture.
-    while hi < len(blocks) and not _stops(blocks[hi]) and not blocks[hi].heading:
-        hi += 1
     run = [b for b in blocks[lo:hi] if not _stops(b)]
     while run and not _is_prose(run[0]):
         run.pop(0)

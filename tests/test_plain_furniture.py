@@ -45,3 +45,26 @@ def test_chunks_start_after_the_dateline() -> None:
     first = chunk_article(article, 200, 400)[0]
     assert first.text.startswith("记者从市交通部门获悉")
     assert article.text[first.start:first.end] == first.text
+
+
+def _titled(text: str) -> str:
+    lines = [Line(t) for t in text.splitlines()]
+    return clean_document(SourceDocument(Path("x.txt"), lines, False), lambda k: "x", "x")[0].title
+
+
+def test_a_plain_file_opens_with_its_headline_even_with_a_comma_or_question_mark() -> None:
+    body = "\n会议总结了一年来的工作，部署了明年的重点任务，并对重点项目作出了安排。\n"
+    assert _titled("阿里发布新芯片：性能提升明显，一块顶十块" + body) == "阿里发布新芯片：性能提升明显，一块顶十块"
+    assert _titled("儿歌被改了词 原作者女儿：不觉得拗口吗？" + body) == "儿歌被改了词 原作者女儿：不觉得拗口吗？"
+
+
+def test_a_kicker_ending_in_a_colon_is_not_the_title() -> None:
+    text = "考察团来青考察 座谈会上市委书记表示：\n把胶东经济圈打造成为共同体\n会议总结了一年来的工作，部署了明年的重点任务。\n"
+    assert _titled(text) == "把胶东经济圈打造成为共同体"
+
+
+def test_a_first_line_that_is_a_sentence_is_text_not_a_title() -> None:
+    text = "会议总结了一年来的工作。\n会议部署了明年的重点任务，并对重点项目作出了安排。\n"
+    lines = [Line(t) for t in text.splitlines()]
+    (article,) = clean_document(SourceDocument(Path("x.txt"), lines, False), lambda k: "x", "x")
+    assert article.paragraphs[0].text == "会议总结了一年来的工作。"

@@ -25,7 +25,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph
 
 PARAGRAPHS = [
-    "新华社北京5月14日电 国务院新闻办公室14日举行新闻发布会，介绍今年一季度国民经济运行情况。发言人表示，面对复杂严峻的外部环境，经济运行总体平稳、稳中有进。",
+    "新华社北京5月14日电 国务院新闻办公室14日举行新闻发布会，介绍今年一季度国民经济运行情况。"
+    "发言人表示，面对复杂严峻的外部环境，经济运行总体平稳、稳中有进。",
     "国家统计局新闻发言人说：“一季度国内生产总值同比增长百分之五点三，比上年四季度环比增长百分之一点六。”他指出，工业生产较快增长，服务业持续恢复。",
     "记者注意到，高技术制造业增加值同比增长百分之七点五，快于全部规模以上工业，新动能持续壮大。专家认为，下阶段要继续巩固和增强经济回升向好态势。",
     "会议强调，要坚持稳中求进工作总基调，完整、准确、全面贯彻新发展理念，加快构建新发展格局，着力推动高质量发展，更好统筹发展和安全。",
@@ -35,7 +36,9 @@ _WS = re.compile(r"\s+")
 
 def make_pdf(columns: int) -> bytes:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK", firstLineIndent=22)
+    style = ParagraphStyle(
+        "zh", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK", firstLineIndent=22
+    )
     buffer = io.BytesIO()
     width, height = A4
     doc = BaseDocTemplate(buffer, pagesize=A4)
@@ -91,7 +94,8 @@ def main() -> None:
             found, inserted, ordered = measure(text)
             total = len(set(PARAGRAPHS))
             layout = "one column" if columns == 1 else "two columns"
-            print(f"| {name} | {layout} | {found}/{total} | {inserted} | {'yes' if ordered else 'no'} | {seconds:.3f} |")
+            order = "yes" if ordered else "no"
+            print(f"| {name} | {layout} | {found}/{total} | {inserted} | {order} | {seconds:.3f} |")
 
 
 if __name__ == "__main__":

@@ -99,8 +99,13 @@ def page_lines(html: str, url: str | None = None) -> tuple[list[Line], Metadata]
     article = extract_page(html, url)
     if not article.blocks:
         return html_lines(html), article.meta
+    from index.webtext import is_subheading
+
     lines = [Line(article.title, heading=1)] if article.title else []
-    lines.extend(Line(block.text, heading=2 if block.heading else None) for block in article.blocks)
+    blocks = article.blocks
+    lines.extend(
+        Line(block.text, heading=2 if is_subheading(blocks, i) else None) for i, block in enumerate(blocks)
+    )
     return lines, article.meta
 
 

@@ -32,6 +32,9 @@ ENDS_ARTICLE = re.compile(
     r"|网友评论|新闻评论|热门评论|最新评论|热门文章|最新文章|.{0,4}最近文章)\s*[:：]?$"
 )
 END_PENALTY = 120.0
+# A subheading is at most this long, and a paragraph after one at least that long.
+SUBHEADING_MAX = 30
+FULL_PARAGRAPH = 40
 CLAUSE_END = "，,、：:"
 _SIGNATURE = re.compile(r"(?<=[。！？!?…”」』])\s*(?:——|—|--)\s*[\u4e00-\u9fff·A-Za-z ]{1,12}$")
 _STAMP = re.compile(r"(?:19|20)\d\d-\d{1,2}-\d{1,2}")
@@ -92,7 +95,7 @@ def blocks_of(body: etree._Element) -> list[Block]:
     return out
 
 
-def _is_prose(block: Block) -> bool:
+def is_prose(block: Block) -> bool:
     """Sentences, or a clause of one: ends in 。！？ or in ，：、 (a one-clause-per-line post), or is long."""
     if block.heading:
         return False
@@ -113,7 +116,7 @@ def _score(block: Block) -> float:
         return -END_PENALTY
     if _linky(block) or is_furniture(block.text):
         return -float(max(len(block.text), 10))
-    if _is_prose(block):
+    if is_prose(block):
         return float(len(block.text))
     if block.heading:
         return -2.0
@@ -139,15 +142,31 @@ def main_run(blocks: list[Block]) -> list[Block]:
             best, best_span = total, (start, i + 1)
     lo, hi = best_span
     run = [b for b in blocks[lo:hi] if not _stops(b)]
-    while run and not _is_prose(run[0]):
+    while run and not is_prose(run[0]):
         run.pop(0)
-    while run and not _is_prose(run[-1]):
+    while run and not is_prose(run[-1]):
         run.pop()
     return run
 
 
+def is_subheading(blocks: list[Block], i: int) -> bool:
+    """A short line, no sentence, between a finished sentence and a full paragraph: a section name.
+
+    Posts written one clause a line ("这么高大上的邮轮母港" / "开始搓搓手了！") have short lines
+    after such a line, not a paragraph: there it is text, kept for quoting.
+    """
+    block = blocks[i]
+    if block.heading:
+        return True
+    if is_prose(block) or len(block.text) > SUBHEADING_MAX or i + 1 >= len(blocks):
+        return False
+    after = blocks[i + 1]
+    before_ends = i == 0 or ends_sentence(blocks[i - 1].text.rstrip(CLOSERS + " ")) or blocks[i - 1].heading
+    return before_ends and is_prose(after) and len(after.text) >= FULL_PARAGRAPH
+
+
 def prose_chars(blocks: list[Block]) -> int:
-    return sum(len(b.text) for b in blocks if _is_prose(b))
+    return sum(len(b.text) for b in blocks if is_prose(b))
 
 
 def text_blocks(text: str) -> Iterator[Block]:

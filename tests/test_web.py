@@ -38,6 +38,9 @@ def test_page_becomes_an_article_with_metadata_url_and_dateline_lead(tmp_path: P
     assert first.text == PARAGRAPHS[0]
     assert first.text[:first.lead] == "新华社青岛5月14日电（记者 王小明）"
     assert all(p.lead == 0 for p in article.paragraphs[1:])
+    # The short line without a sentence inside the body is a subheading: a section, not a paragraph.
+    assert SUBHEADING not in [p.text for p in article.paragraphs]
+    assert [p.section for p in article.paragraphs] == [None, None, SUBHEADING, SUBHEADING, SUBHEADING]
     for p in article.paragraphs:
         assert article.text[p.start:p.end] == p.text
 

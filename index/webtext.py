@@ -152,16 +152,29 @@ def main_run(blocks: list[Block]) -> list[Block]:
 def is_subheading(blocks: list[Block], i: int) -> bool:
     """A short line, no sentence, between a finished sentence and a full paragraph: a section name.
 
-    Posts written one clause a line ("这么高大上的邮轮母港" / "开始搓搓手了！") have short lines
-    after such a line, not a paragraph: there it is text, kept for quoting.
+    A kicker and a subheading may stand together ("你知道吗" / "《一分钱》“一分钱不要”"). Posts written
+    one clause a line ("这么高大上的邮轮母港" / "开始搓搓手了！") have short lines after such a line,
+    not a paragraph: there it is text, kept for quoting.
     """
-    block = blocks[i]
-    if block.heading:
+    if blocks[i].heading:
         return True
-    if is_prose(block) or len(block.text) > SUBHEADING_MAX or i + 1 >= len(blocks):
+
+    def short(k: int) -> bool:
+        return not is_prose(blocks[k]) and len(blocks[k].text) <= SUBHEADING_MAX and not blocks[k].heading
+
+    if not short(i):
         return False
-    after = blocks[i + 1]
-    before_ends = i == 0 or ends_sentence(blocks[i - 1].text.rstrip(CLOSERS + " ")) or blocks[i - 1].heading
+    first = i
+    while first > 0 and i - first < 2 and short(first - 1):
+        first -= 1
+    last = i
+    while last + 1 < len(blocks) and last - first < 2 and short(last + 1):
+        last += 1
+    if last + 1 >= len(blocks):
+        return False
+    after = blocks[last + 1]
+    before = blocks[first - 1] if first > 0 else None
+    before_ends = before is None or before.heading or ends_sentence(before.text.rstrip(CLOSERS + " "))
     return before_ends and is_prose(after) and len(after.text) >= FULL_PARAGRAPH
 
 

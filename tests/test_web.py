@@ -76,3 +76,13 @@ def test_http_header_charset_wins_over_meta() -> None:
 
 def test_binary_is_not_text() -> None:
     assert detect_text(b"\x00\x01\x02\x03" * 50, None) is None
+
+
+def test_subheadings_versus_one_clause_a_line_posts() -> None:
+    from index.webtext import Block, is_subheading
+
+    long = "马莉回忆起这首歌的故事说，因为这首歌太有名了，作曲家还有了一个雅号，当时大家都这样称呼他。"
+    blocks = [Block("第一段说完了一件事。"), Block("你知道吗"), Block("《一分钱》的故事"), Block(long)]
+    assert [is_subheading(blocks, i) for i in range(4)] == [False, True, True, False]
+    post = [Block("购物、餐饮、空中花园……"), Block("这么高大上的邮轮母港"), Block("开始搓搓手了！！！")]
+    assert [is_subheading(post, i) for i in range(3)] == [False, False, False]

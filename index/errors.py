@@ -12,7 +12,9 @@ The CLI and the bot catch :class:`QuoteBotError` once, at their edge, and print 
     │   ├── IndexMismatchError    built with another embedder or format: rebuild it
     │   └── IndexCorruptError     a damaged manifest, or a file that does not match its checksum
     ├── BuildRefusedError     a rebuild that would drop most or all of the indexed articles
-    └── UnknownArticleError   an article id that is not in the index
+    ├── UnknownArticleError   an article id that is not in the index
+    ├── FetchError            a link that cannot be fetched (unreachable, 404, not a page, too large, slow)
+    └── FeedError             a feed that is not XML, not RSS/Atom, or unsafe XML
 """
 
 from __future__ import annotations
@@ -61,3 +63,11 @@ class BuildRefusedError(QuoteBotError):
 
 class UnknownArticleError(QuoteBotError):
     """An article id that the index does not hold."""
+
+
+class FetchError(QuoteBotError):
+    """A link that could not be fetched: unreachable, an HTTP error, a type that cannot be read, too large."""
+
+
+class FeedError(QuoteBotError):
+    """A feed that could not be read: not XML, not RSS or Atom, or unsafe XML."""

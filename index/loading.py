@@ -1,21 +1,22 @@
-"""Read an article file into lines of text: decoding, and main-text extraction for HTML and Markdown.
+"""Read an article file (or fetched bytes) into lines of text: decoding, and main-text extraction.
 
-Plain text is returned line by line for the cleaner to repair; HTML and Markdown carry their own
-structure, so their headings are marked here and their paragraphs are already whole.
+Plain text, Word and PDF text are returned line by line for the cleaner to repair; web pages and
+Markdown carry their own structure, so their headings are marked here and their paragraphs are
+already whole. A web page also yields what it says about itself: title, date, outlet, author.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.charsets import declared_charset, detect_text
 from index.errors import ArticleError
+from index.furniture import Metadata
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-_ENCODINGS = ("utf-8", "gb18030")
-# Control characters other than tab/newline/CR mean binary data, whatever the codec says.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+HTML_SUFFIXES = (".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -32,21 +33,19 @@ class SourceDocument:
     lines: list[Line]
     # Plain text has no markup: its structure must be guessed by the cleaner.
     structured: bool
+    # What the document says about itself (a web page's date, outlet, author), and where it came from.
+    meta: Metadata = field(default_factory=Metadata)
+    url: str | None = None
 
 
-def decode(data: bytes, path: Path) -> str:
-    """Decode UTF-8 (with or without BOM) or GB18030/GBK, or raise naming the file."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in _ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _CONTROL.search(text):
-            break
-        return text
-    raise ArticleError(f"{path}: cannot be decoded as UTF-8 or GB18030/GBK text; is it a text file?")
+def decode(data: bytes, path: Path, content_type: str | None = None) -> str:
+    """Decode by detection (UTF-8 first, then the declared charset, GB18030…), or raise naming the file."""
+    text = detect_text(data, declared_charset(data, content_type))
+    if text is None:
+        raise ArticleError(
+            f"{path}: cannot be decoded as UTF-8, GB18030/GBK or its declared charset; is it a text file?"
+        )
+    return text
 
 
 def read_document(path: Path) -> SourceDocument:
@@ -60,11 +59,24 @@ def read_document(path: Path) -> SourceDocument:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
-    text = decode(data, path)
+    return read_bytes(data, path)
+
+
+def read_bytes(data: bytes, path: Path, url: str | None = None, content_type: str | None = None) -> SourceDocument:
+    """Read an article from its bytes; ``path`` names it (its suffix gives the type), ``url`` is kept."""
+    suffix = path.suffix.lower()
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ArticleError(f"{path}: the file is empty.")
+    if suffix in (".docx", ".pdf"):
+        from index.documents import document_lines
+
+        return SourceDocument(path=path, lines=document_lines(data, path), structured=False, url=url)
+    text = decode(data, path, content_type)
     if not text.strip():
         raise ArticleError(f"{path}: the file is empty.")
-    if suffix in (".html", ".htm"):
-        lines = html_lines(text)
+    meta = Metadata()
+    if suffix in HTML_SUFFIXES:
+        lines, meta = page_lines(text, url)
         structured = True
     elif suffix in (".md", ".markdown"):
         lines = markdown_lines(text)
@@ -74,7 +86,27 @@ def read_document(path: Path) -> SourceDocument:
         structured = False
     if not any(line.text.strip() for line in lines):
         raise ArticleError(f"{path}: no article text found in the file.")
-    return SourceDocument(path=path, lines=lines, structured=structured)
+    return SourceDocument(path=path, lines=lines, structured=structured, meta=meta, url=url)
+
+
+def page_lines(html: str, url: str | None = None) -> tuple[list[Line], Metadata]:
+    """A news page → its headline and body paragraphs (index/web.py), with what the page says about itself.
+
+    A page too small or plain for the extractors (a hand-written one) falls back to its main markup.
+    """
+    from index.web import extract_page
+
+    article = extract_page(html, url)
+    if not article.blocks:
+        return html_lines(html), article.meta
+    from index.webtext import is_subheading
+
+    lines = [Line(article.title, heading=1)] if article.title else []
+    blocks = article.blocks
+    lines.extend(
+        Line(block.text, heading=2 if is_subheading(blocks, i) else None) for i, block in enumerate(blocks)
+    )
+    return lines, article.meta
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

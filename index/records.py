@@ -13,13 +13,18 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One cleaned paragraph; ``start``/``end`` are offsets into :attr:`CleanArticle.text`."""
+    """One cleaned paragraph; ``start``/``end`` are offsets into :attr:`CleanArticle.text`.
+
+    ``lead`` counts the characters of a dateline opening the text ("新华社北京5月14日电（记者 X）"):
+    they stay in the verbatim text, but they are metadata, and a quote starts after them.
+    """
 
     number: int
     text: str
     section: str | None
     start: int
     end: int
+    lead: int = 0
 
 
 def sections_of(paragraphs: list[Paragraph]) -> list[str]:
@@ -29,12 +34,20 @@ def sections_of(paragraphs: list[Paragraph]) -> list[str]:
 
 @dataclass(frozen=True)
 class CleanArticle:
-    """An article after cleaning: verbatim paragraphs joined by blank lines."""
+    """An article after cleaning: verbatim paragraphs joined by blank lines, and what is known of it.
+
+    ``date`` is the publication date as YYYY-MM-DD, ``outlet`` the publisher, ``author`` the reporter
+    or author the article names, ``url`` where it was fetched from; each is None when unknown.
+    """
 
     article_id: str
     title: str
     source: str
     paragraphs: list[Paragraph]
+    date: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    url: str | None = None
 
     @property
     def text(self) -> str:

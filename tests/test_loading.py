@@ -35,9 +35,9 @@ def test_empty_file_names_itself(tmp_path: Path, content: bytes) -> None:
 
 
 def test_unsupported_type_lists_the_valid_ones(tmp_path: Path) -> None:
-    path = tmp_path / "a.pdf"
-    path.write_bytes(b"%PDF")
-    with pytest.raises(ArticleError, match=r"unsupported file type '\.pdf'.*\.txt"):
+    path = tmp_path / "a.rtf"
+    path.write_bytes(b"{\\rtf1 text}")
+    with pytest.raises(ArticleError, match=r"unsupported file type '\.rtf'.*\.txt.*\.docx.*\.pdf"):
         read_document(path)
 
 

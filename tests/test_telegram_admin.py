@@ -112,7 +112,7 @@ def test_non_admin_uploads_are_refused_without_downloading(api: FakeBotAPI, bot:
 @pytest.mark.parametrize(
     ("name", "declared", "expected"),
     [
-        ("scan.pdf", None, "只能添加"),
+        ("scan.rtf", None, "只能添加"),
         ("program.exe", None, "只能添加"),
         ("noextension", None, "只能添加"),
         ("big.txt", 2 * 1024 * 1024, "文件太大了"),

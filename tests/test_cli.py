@@ -19,8 +19,6 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text("search:\n  top_k: 3\n", encoding="utf-8")
     embedder = FakeEmbedder()
     monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: embedder)
-    for name in ("QUOTEBOT_CONFIG", "QUOTEBOT_INDEX", "QUOTEBOT_ARTICLES", "QUOTEBOT_CACHE"):
-        monkeypatch.delenv(name, raising=False)
     return path
 
 
@@ -105,6 +103,5 @@ def test_chat_answers_until_exit(config: Path) -> None:
 
 
 def test_serve_without_token_explains(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     code, _, err = run(config, "serve")
     assert code == 1 and "TELEGRAM_BOT_TOKEN" in err and "quotebot chat" in err

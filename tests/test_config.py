@@ -56,7 +56,6 @@ def test_paths_resolve_against_config_folder_and_env_overrides(
 
 
 def test_token_only_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert Settings.token() is None
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123:abc ")
     assert Settings.token() == "123:abc"

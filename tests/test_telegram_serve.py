@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.server import file_url_for, serve, webhook_options
+from bot.server import serve, webhook_options
+from bot.telegram.application import file_url_for
 from index.errors import QuoteBotError
+from tests.engines import ARTICLE, WEIHAI_QUOTE, make_engine
 from tests.fake_bot_api import TOKEN, FakeBotAPI, make_settings, running_bot
-from tests.fake_engine import ARTICLE, WEIHAI_QUOTE, make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_serve_without_a_token_says_how_to_set_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     with pytest.raises(QuoteBotError) as caught:
         serve(make_settings(tmp_path))
     message = str(caught.value)
@@ -44,7 +44,7 @@ def test_webhook_needs_a_url_and_a_well_formed_secret(tmp_path: Path, monkeypatc
     with pytest.raises(QuoteBotError, match="telegram.webhook.url"):
         webhook_options(no_url)
     hook = {"enabled": True, "url": "https://quotebot.example/hook", "secret_token_env": "HOOK_SECRET"}
-    assert webhook_options(make_settings(tmp_path, webhook=hook))["secret_token"] == "s3cret_-token"
+    assert webhook_options(make_settings(tmp_path, webhook=hook)).secret_token == "s3cret_-token"
     for bad in ("", "has spaces", "x" * 257):
         monkeypatch.setenv("HOOK_SECRET", bad)
         with pytest.raises(QuoteBotError, match=r"\$HOOK_SECRET"):
@@ -98,7 +98,7 @@ import sys, types
 from pathlib import Path
 
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
-from tests.fake_engine import make_engine
+from tests.engines import make_engine
 
 # The real engine would load an embedding model; the fake one answers the same questions at once.
 runtime = types.ModuleType("bot.runtime")
@@ -152,10 +152,9 @@ def test_quotebot_serve_answers_private_and_group_questions_and_stops_on_sigterm
 
 
 def test_api_and_file_urls_come_from_the_command_line_or_the_config(tmp_path: Path) -> None:
-    from bot.server import build_application
-    from tests.fake_engine import FakeEngine
+    from bot.telegram.application import build as build_application
 
-    engine = FakeEngine(tmp_path / "articles")
+    engine = make_engine(tmp_path / "articles")
     configured = make_settings(
         tmp_path, base_url="http://127.0.0.1:9/bot", base_file_url="http://127.0.0.1:9/files/bot"
     )

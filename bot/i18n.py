@@ -73,7 +73,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reload_refused": "索引没有重建：文章文件夹里只有 {found} 篇可读的文章，索引里却有 {indexed} 篇。"
         "请先补上缺少的文件。",
         "stats": "文章：{articles}\n可检索的文字段：{chunks}\n运行时间：{uptime}\n回答的问题：{questions}",
-        "stat_line": "{name}：{value}",
+        "stats_more": "索引版本：{generation}\n答复“太忙”：{busy}\n没能送达的消息：{dropped}",
         "inline_nothing": "没有找到能回答这个问题的原文",
         "terminal_not_found": "没有找到能回答这个问题的原文。",
         "note_role_not_held": "索引中没有人担任{asked}，也没有{asked}的讲话。",
@@ -113,7 +113,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "/remove ID removes one, /reload rebuilds the index, /stats shows counts.",
         "not_found": "Sorry, no passage of the articles I know answers “{question}”.",
         "hint": "I know about: {titles}. Try other words, or ask about these articles.",
-        "empty": "Please put your question after the command, e.g. /ask 威海书记说了什么",
+        "empty": "Please put your question after the command: /ask, then your question (the articles are "
+        "Chinese, so Chinese questions work best).",
         "empty_private": "Please send me a question in words.",
         "too_long": "That question is too long (at most {n} characters). Please ask a shorter one.",
         "no_words": "I can only read questions written in words.",
@@ -152,7 +153,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "reload_refused": "The index was not rebuilt: the articles folder holds {found} readable articles, "
         "the index {indexed}. Add the missing files first.",
         "stats": "Articles: {articles}\nPassages: {chunks}\nUptime: {uptime}\nQuestions answered: {questions}",
-        "stat_line": "{name}: {value}",
+        "stats_more": "Index generation: {generation}\nAnswered “busy”: {busy}\nMessages not delivered: {dropped}",
         "inline_nothing": "No passage answers this question",
         "terminal_not_found": "Nothing in the indexed articles answers this.",
         "note_role_not_held": "Nobody in the indexed articles is {asked}, and no words of a {asked} are quoted.",

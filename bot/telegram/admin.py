@@ -246,10 +246,17 @@ async def stats_command(update: Update, context: Context) -> None:
         return
     data, lang = context.bot_data, language(update)
     counts = dict(await asyncio.to_thread(data.engine.stats))
-    lines = [i18n.text(lang, "stats", articles=counts.pop("articles", 0), chunks=counts.pop("chunks", 0),
-                       uptime=render.duration(time.monotonic() - data.started, lang),
-                       questions=data.questions)]  # fmt: skip
-    # The engine's own uptime is the index's, not the bot's: ours is the one shown above.
-    counts.pop("uptime_s", None)
-    lines += [i18n.text(lang, "stat_line", name=name, value=value) for name, value in sorted(counts.items())]
+    metrics = data.metrics
+    dropped = sum(
+        sample.value
+        for family in metrics.dropped.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    )
+    lines = [
+        i18n.text(lang, "stats", articles=counts.get("articles", 0), chunks=counts.get("chunks", 0),
+                  uptime=render.duration(time.monotonic() - data.started, lang), questions=data.questions),
+        i18n.text(lang, "stats_more", generation=counts.get("generation", 0),
+                  busy=int(metrics.value("quotebot_questions_total", outcome="busy")), dropped=int(dropped)),
+    ]  # fmt: skip
     await data.sender.send(reply_place(update.effective_message), render.pack(lines, separator="\n"))

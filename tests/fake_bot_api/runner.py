@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.config import PathsConfig, Settings, TelegramConfig
+from bot.config import PathsConfig, SearchConfig, Settings, TelegramConfig
 from bot.telegram import application as telegram_app
 from bot.telegram import lifecycle
 from bot.telegram.context import App, BotData, Engine
@@ -112,7 +112,8 @@ def running_bot(api: FakeBotAPI, settings: Settings, engine: Engine, **options: 
         runner.stop()
 
 
-def make_settings(root: Path, **telegram: Any) -> Settings:
+def make_settings(root: Path, top_k: int = 3, **telegram: Any) -> Settings:
     """Settings whose every path lies under ``root``; ``telegram`` overrides TelegramConfig keys."""
     paths = PathsConfig(articles=root / "articles", index=root / "index", cache=root / "cache")
-    return Settings(paths=paths, telegram=TelegramConfig(**telegram), base_dir=root)
+    search = SearchConfig(top_k=top_k)
+    return Settings(paths=paths, search=search, telegram=TelegramConfig(**telegram), base_dir=root)

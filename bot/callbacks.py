@@ -25,9 +25,9 @@ from pathlib import Path
 from telegram.constants import InlineKeyboardButtonLimit
 
 CALLBACK_DATA_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
-MORE_PATTERN = re.compile(r"^m:(\d{1,18}):(\d{1,6})$")
-CONTEXT_PATTERN = re.compile(r"^c:(\d{1,18})$")
-VOTE_PATTERN = re.compile(r"^v:(\d{1,18}):([ud])$")
+MORE_PATTERN = re.compile(r"^m:([0-9]{1,18}):([0-9]{1,6})\Z")
+CONTEXT_PATTERN = re.compile(r"^c:([0-9]{1,18})\Z")
+VOTE_PATTERN = re.compile(r"^v:([0-9]{1,18}):([ud])\Z")
 # Rows unused for this long are dropped at start-up; their buttons then say they have expired.
 KEEP_SECONDS = 90 * 24 * 3600
 

@@ -114,7 +114,8 @@ def _print_report(report: Any) -> None:
     for info in report.removed:
         click.echo(f"removed  {info.article_id}  《{info.title}》")
     for path, reason in report.failed:
-        click.echo(f"skipped  {path}: {reason}", err=True)
+        # The index's reasons start with the path already: print it once.
+        click.echo(f"skipped  {path}: {reason.removeprefix(f'{path}: ')}", err=True)
     click.echo(f"{report.embedded_chunks} chunks embedded in {report.seconds:.1f} s.")
 
 

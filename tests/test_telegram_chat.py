@@ -16,16 +16,35 @@ ADMIN = 4242
 GROUP = -100_555
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> HeldEngine:
-    return make_engine(tmp_path / "articles")
+# One bot for the whole module: these tests only read the index, and each uses users of its own.
+# Tests that start a bot of their own do it on a server of their own (``own_api``).
+@pytest.fixture(scope="module")
+def api() -> Iterator[FakeBotAPI]:
+    server = FakeBotAPI()
+    server.start()
+    yield server
+    server.close()
 
 
 @pytest.fixture
-def bot(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> Iterator[BotRunner]:
+def own_api() -> Iterator[FakeBotAPI]:
+    server = FakeBotAPI()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> HeldEngine:
+    return make_engine(tmp_path_factory.mktemp("engine") / "articles")
+
+
+@pytest.fixture(scope="module")
+def bot(api: FakeBotAPI, engine: HeldEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotRunner]:
     api.private_chat(api.user(ADMIN))
-    with running_bot(api, make_settings(tmp_path, admins=[ADMIN]), engine) as runner:
+    with running_bot(api, make_settings(tmp_path_factory.mktemp("bot"), admins=[ADMIN]), engine) as runner:
         yield runner
+
 
 
 def test_start_publishes_commands_in_both_languages_and_for_admins(api: FakeBotAPI, bot: BotRunner) -> None:
@@ -224,7 +243,8 @@ def test_inline_query_offers_quotes_with_sources(api: FakeBotAPI, bot: BotRunner
     assert first["input_message_content"]["parse_mode"] == "HTML"
 
 
-def test_inline_results_are_capped_at_fifty(api: FakeBotAPI, tmp_path: Path) -> None:
+def test_inline_results_are_capped_at_fifty(own_api: FakeBotAPI, tmp_path: Path) -> None:
+    api = own_api
     lines = [f"第{i}条：威海港口合作第{i}项进展顺利。" for i in range(80)]
     engine = make_engine(tmp_path / "many", "威海港口合作\n" + "\n".join(lines))
     with running_bot(api, make_settings(tmp_path, inline_results=50), engine):
@@ -291,7 +311,8 @@ def test_unknown_button_data_is_answered_as_expired(api: FakeBotAPI, bot: BotRun
     assert all("失效" in c.params["text"] for c in calls)
 
 
-def test_buttons_still_work_after_a_restart(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> None:
+def test_buttons_still_work_after_a_restart(own_api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> None:
+    api = own_api
     settings = make_settings(tmp_path)
     user = api.user(19)
     chat = api.private_chat(user)
@@ -312,7 +333,8 @@ def test_buttons_still_work_after_a_restart(api: FakeBotAPI, engine: HeldEngine,
             runner.wait_processed(update_id)
 
 
-def test_long_answers_are_split_at_sentences_with_buttons_on_the_last(api: FakeBotAPI, tmp_path: Path) -> None:
+def test_long_answers_are_split_at_sentences_with_buttons_on_the_last(own_api: FakeBotAPI, tmp_path: Path) -> None:
+    api = own_api
     sentence = "威海港口合作取得新进展，" + "双方在航线、物流与口岸通关方面持续深化协作" * 8 + "。"
     engine = make_engine(tmp_path / "long", "长文\n" + sentence * 40)
     with running_bot(api, make_settings(tmp_path), engine):

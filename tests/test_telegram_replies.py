@@ -14,16 +14,35 @@ GROUP = -100_808
 ADMIN = 4242
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> HeldEngine:
-    return make_engine(tmp_path / "articles")
+# One bot for the whole module: these tests only read the index, and each uses users of its own.
+# Tests that start a bot of their own do it on a server of their own (``own_api``).
+@pytest.fixture(scope="module")
+def api() -> Iterator[FakeBotAPI]:
+    server = FakeBotAPI()
+    server.start()
+    yield server
+    server.close()
 
 
 @pytest.fixture
-def bot(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> Iterator[BotRunner]:
+def own_api() -> Iterator[FakeBotAPI]:
+    server = FakeBotAPI()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> HeldEngine:
+    return make_engine(tmp_path_factory.mktemp("engine") / "articles")
+
+
+@pytest.fixture(scope="module")
+def bot(api: FakeBotAPI, engine: HeldEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotRunner]:
     api.private_chat(api.user(ADMIN))
-    with running_bot(api, make_settings(tmp_path, admins=[ADMIN]), engine) as runner:
+    with running_bot(api, make_settings(tmp_path_factory.mktemp("bot"), admins=[ADMIN]), engine) as runner:
         yield runner
+
 
 
 def test_a_group_answer_quotes_the_asked_words_of_the_question(api: FakeBotAPI, bot: BotRunner) -> None:
@@ -65,7 +84,8 @@ def test_typing_is_shown_while_searching_in_the_chat_and_topic_asked(api: FakeBo
     assert api.calls.index(typing) < api.calls.index(reply)
 
 
-def test_long_passages_are_expandable_short_ones_are_not(api: FakeBotAPI, tmp_path: Path) -> None:
+def test_long_passages_are_expandable_short_ones_are_not(own_api: FakeBotAPI, tmp_path: Path) -> None:
+    api = own_api
     long_sentence = "威海港口合作取得新进展，" + "双方在航线、物流与口岸通关方面持续深化协作，" * 12 + "成效明显。"
     text = f"港口合作\n\n本报讯 威海港务局介绍了港口合作的情况。\n\n{long_sentence}\n"
     engine = make_engine(tmp_path / "long", text)

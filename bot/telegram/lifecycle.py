@@ -100,13 +100,16 @@ async def stop(application: App, server: WebhookServer | None) -> None:
         await application.post_shutdown(application)
 
 
-async def run(application: App, retries: int, webhook: WebhookOptions | None = None) -> None:
+async def run(application: App, retries: int, webhook: WebhookOptions | None = None,
+              poll_timeout: int = POLL_TIMEOUT) -> None:  # fmt: skip
     """Serve until SIGINT/SIGTERM, or until Telegram refuses the token (then :class:`StartupError`)."""
     finished = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, finished.set)
-    server = await start(application, retries, webhook)
+        # Only the main thread can take signals; run elsewhere (embedded, tests), the caller stops it.
+        with contextlib.suppress(RuntimeError, ValueError, NotImplementedError):
+            loop.add_signal_handler(sig, finished.set)
+    server = await start(application, retries, webhook, poll_timeout)
     stopping = application.bot_data.stopping
     try:
         while not finished.is_set() and not stopping:

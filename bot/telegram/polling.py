@@ -46,8 +46,11 @@ class PollingRequest(HTTPXRequest):
             url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
         )
         if code == HTTPStatus.UNAUTHORIZED:
+            # Stop the bot ourselves (a one-line exit); PTB would only end its polling loop, with a
+            # traceback, and leave the process running. Until the stop, polls come back empty.
             self._on_unauthorized()
-        elif code == HTTPStatus.OK and url.endswith("/getUpdates"):
+            return HTTPStatus.OK, b'{"ok": true, "result": []}'
+        if code == HTTPStatus.OK and url.endswith("/getUpdates"):
             payload = self._readable(payload)
         return code, payload
 

@@ -324,7 +324,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.delay:
             time.sleep(reply.delay)
-        self._reply(reply.status, json.dumps(reply.body, ensure_ascii=False).encode("utf-8"))
+        self._reply(reply.status, json.dumps(reply.body).encode("utf-8"))
 
 
 def _json_or_raw(value: str) -> Any:

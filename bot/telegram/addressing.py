@@ -61,7 +61,13 @@ def _is_bot_mention(entity: MessageEntity, value: str, bot: Bot) -> bool:
 def bot_mentions(message: Message) -> list[str]:
     bot = message.get_bot()
     kinds: list[str | None] = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
-    return [value for entity, value in message.parse_entities(kinds).items() if _is_bot_mention(entity, value, bot)]
+    try:
+        entities = message.parse_entities(kinds)
+    except UnicodeError:
+        # Entities count UTF-16 units; text with a lone surrogate has none to count (Telegram itself
+        # never sends one, a forged update may).
+        return []
+    return [value for entity, value in entities.items() if _is_bot_mention(entity, value, bot)]
 
 
 def without_mentions(message: Message) -> str:

@@ -110,6 +110,7 @@ class TelegramConfig(_Strict):
     search_queue: int = Field(32, ge=0, le=10_000)
     max_concurrent_updates: int = Field(256, ge=1, le=10_000)
     index_watch_seconds: float = Field(5.0, gt=0, le=3600)
+    typing_after_seconds: float = Field(0.5, ge=0, le=60)
     inline_results: int = Field(10, ge=1, le=50)
     webhook: WebhookConfig = WebhookConfig()
 

@@ -40,7 +40,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> HeldEngine:
 @pytest.fixture(scope="module")
 def bot(api: FakeBotAPI, engine: HeldEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotRunner]:
     api.private_chat(api.user(ADMIN))
-    with running_bot(api, make_settings(tmp_path_factory.mktemp("bot"), admins=[ADMIN]), engine) as runner:
+    settings = make_settings(tmp_path_factory.mktemp("bot"), admins=[ADMIN], typing_after_seconds=0)
+    with running_bot(api, settings, engine) as runner:
         yield runner
 
 
@@ -130,3 +131,14 @@ def test_articles_lists_deep_links(api: FakeBotAPI, bot: BotRunner, engine: Held
     api.send_text(chat, admin, "/articles")
     (reply,) = api.sent(chat["id"], mark)
     assert f"https://t.me/QuoteTestBot?start={article.article_id}" in reply.result["text"]
+
+
+def test_a_quick_answer_needs_no_typing(own_api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> None:
+    api = own_api
+    user = api.user(76)
+    chat = api.private_chat(user)
+    with running_bot(api, make_settings(tmp_path, typing_after_seconds=5), engine) as runner:
+        mark = api.mark()
+        runner.wait_processed(api.send_text(chat, user, "威海书记说了什么"))
+        assert WEIHAI_QUOTE in api.sent(chat["id"], mark)[0].result["text"]
+    assert api.calls_of("sendChatAction", mark) == []

@@ -116,6 +116,7 @@ def build(settings: Settings, engine: Engine, token: str, base_url: str | None =
     data.top_k = settings.search.top_k
     data.inline_results = config.inline_results
     data.index_watch_seconds = config.index_watch_seconds
+    data.typing_after = config.typing_after_seconds
     data.stopping = stopping
     data.private_paths = [str(settings.path(name)) for name in ("articles", "index", "cache")] + [
         str(settings.base_dir)

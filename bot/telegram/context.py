@@ -63,6 +63,8 @@ class BotData:
     top_k: int
     inline_results: int
     index_watch_seconds: float
+    # Show "typing…" when a search has not answered within this many seconds.
+    typing_after: float
     # Paths of this server that replies must never show (articles, index, cache, config folder).
     private_paths: list[str]
     # Why the bot must stop (a revoked token), set by the polling request, read by the lifecycle.

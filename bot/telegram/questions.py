@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import re
 import time
@@ -127,15 +128,15 @@ async def answer_question(update: Update, context: Context, question: str, empty
         if verdict.notify:
             await data.sender.send(where, [wait_text(verdict, lang)])
         return
-    typing = asyncio.ensure_future(show_typing(context, where))
+    typing = Typing(context, where, data.typing_after)
     try:
         composed = await data.workload.search(compose, data, question, lang)
     except Busy:
-        await typing
+        await typing.done()
         data.metrics.questions.labels("busy").inc()
         await data.sender.send(where, [i18n.text(lang, "busy_try_again")])
         return
-    await typing
+    await typing.done()
     data.questions += 1
     delivery, _ = await data.sender.send(where, composed.chunks, composed.markup)
     data.metrics.questions.labels("found" if composed.answer.found else "not_found").inc()
@@ -143,13 +144,33 @@ async def answer_question(update: Update, context: Context, question: str, empty
         data.metrics.latency.observe(time.monotonic() - started)
 
 
-async def show_typing(context: Context, where: Where) -> None:
-    """ "typing…" in the chat while the search runs (Telegram shows it for five seconds at most)."""
-    bot = context.bot
-    await context.bot_data.sender.call(
-        "sendChatAction",
-        lambda: bot.send_chat_action(where.chat_id, ChatAction.TYPING, message_thread_id=where.thread),
-    )
+class Typing:
+    """ "typing…" in the chat while a search runs, once it has run ``after`` seconds.
+
+    A quick answer needs no typing indicator, and every chat action counts against Telegram's flood
+    limit like a message: under load, sending one per question would halve the answers per second.
+    """
+
+    def __init__(self, context: Context, where: Where, after: float) -> None:
+        self._started = False
+        self._task = asyncio.ensure_future(self._show(context, where, after))
+
+    async def _show(self, context: Context, where: Where, after: float) -> None:
+        if after:
+            await asyncio.sleep(after)
+        self._started = True
+        bot = context.bot
+        await context.bot_data.sender.call(
+            "sendChatAction",
+            lambda: bot.send_chat_action(where.chat_id, ChatAction.TYPING, message_thread_id=where.thread),
+        )
+
+    async def done(self) -> None:
+        """The answer is ready: let a chat action already on its way finish, skip one not yet sent."""
+        if not self._started:
+            self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
 
 async def start(update: Update, context: Context) -> None:
@@ -208,7 +229,3 @@ async def unsupported(update: Update, context: Context) -> None:
         text = i18n.text(language(update), "unsupported")
         await context.bot_data.sender.send(reply_place(update.effective_message), [text])
 
-
-def reply_where(update: Update) -> Where | None:
-    message = update.effective_message
-    return reply_place(message) if message is not None else None

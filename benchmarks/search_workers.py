@@ -65,13 +65,18 @@ def main() -> None:
                 list(pool.map(_ask, asked))
                 rate = len(asked) / (time.perf_counter() - t0)
                 print(f"| {threads} thread{'s' if threads > 1 else ''} | {rate:.0f} |", flush=True)
-        # Spawned, not forked: a fork of a process running the model's threads can deadlock.
+        # Spawned, not forked: a fork of a process running the model's threads can deadlock. Each
+        # worker is measured with its native thread pools as they come, and limited to one thread
+        # (two processes with a pool of two threads each oversubscribe two cores).
         spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(2, mp_context=spawn, initializer=_init, initargs=(tmp,)) as pool:
-            list(pool.map(_ask, QUESTIONS * 2))  # both workers loaded and warm
-            t0 = time.perf_counter()
-            list(pool.map(_ask, asked, chunksize=4))
-            print(f"| 2 processes | {len(asked) / (time.perf_counter() - t0):.0f} |")
+        for label, threads_each in (("2 processes", None), ("2 processes, 1 native thread each", "1")):
+            if threads_each:
+                os.environ["OMP_NUM_THREADS"] = threads_each
+            with ProcessPoolExecutor(2, mp_context=spawn, initializer=_init, initargs=(tmp,)) as pool:
+                list(pool.map(_ask, QUESTIONS * 2))  # both workers loaded and warm
+                t0 = time.perf_counter()
+                list(pool.map(_ask, asked, chunksize=4))
+                print(f"| {label} | {len(asked) / (time.perf_counter() - t0):.0f} |", flush=True)
 
 
 if __name__ == "__main__":

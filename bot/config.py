@@ -108,6 +108,7 @@ class TelegramConfig(_Strict):
     startup_retries: int = Field(5, ge=0, le=100)
     search_threads: int = Field(2, ge=1, le=64)
     search_queue: int = Field(32, ge=0, le=10_000)
+    max_wait_seconds: float = Field(1.0, gt=0, le=600)
     max_concurrent_updates: int = Field(256, ge=1, le=10_000)
     index_watch_seconds: float = Field(5.0, gt=0, le=3600)
     typing_after_seconds: float = Field(0.5, ge=0, le=60)

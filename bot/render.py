@@ -21,6 +21,8 @@ from index import Answer, ArticleInfo, NotFound, Paragraph, Quote
 MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
 # A passage longer than this is shown collapsed (an expandable blockquote): a few lines and "more".
 EXPANDABLE_CHARS = 200
+# What a t.me/<bot>?start=<payload> deep link may carry.
+DEEP_LINK = re.compile(rf"[A-Za-z0-9_-]{{1,{int(MessageLimit.DEEP_LINK_LENGTH)}}}")
 # The inline description is cut short by every client anyway.
 INLINE_DESCRIPTION_CHARS = 120
 INLINE_TITLE_CHARS = 60
@@ -208,7 +210,7 @@ def render_article_intro(info: ArticleInfo, first: Paragraph | None, lang: str) 
 
 def deep_link(bot_username: str | None, article_id: str) -> str | None:
     """t.me/<bot>?start=<article_id>, when the id is a valid start parameter."""
-    if not bot_username or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", article_id):
+    if not bot_username or not DEEP_LINK.fullmatch(article_id):
         return None
     return f"https://t.me/{bot_username}?start={article_id}"
 

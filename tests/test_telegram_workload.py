@@ -143,3 +143,15 @@ def test_control_characters_and_bidi_overrides_are_removed_before_searching(
         api.send_text(chat, user, "\x00威海\u202e书记\x1b说了\ud800什么\x7f")
         (reply,) = api.sent(chat["id"], mark)
     assert engine.asked == ["威海书记说了什么"] and WEIHAI_QUOTE in reply.result["text"]
+
+
+def test_the_expected_wait_from_the_measured_search_time_bounds_the_line() -> None:
+    from bot.telegram.workload import Busy, Workload
+
+    workload = Workload(threads=1, queue=100, max_wait=1.5)
+    workload.service = 1.0  # seconds a search takes, as measured
+    # One searching, one waiting 1 s: a third would wait 2 s.
+    with workload.admit(), workload.admit(), pytest.raises(Busy), workload.admit():
+        pass
+    assert workload.pending == 0
+    workload.close()

@@ -110,7 +110,7 @@ def build(settings: Settings, engine: Engine, token: str, base_url: str | None =
     data.feedback = FeedbackStore(settings.path("cache") / FEEDBACK_FILE)
     data.limits = Limits(question_chars=config.max_question_chars,
                          upload_bytes=int(config.max_upload_mb * 1024 * 1024))  # fmt: skip
-    data.workload = Workload(config.search_threads, config.search_queue)
+    data.workload = Workload(config.search_threads, config.search_queue, config.max_wait_seconds)
     data.metrics = metrics
     data.sender = Sender(application.bot, metrics, config.send_retries)
     data.top_k = settings.search.top_k

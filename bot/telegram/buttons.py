@@ -40,7 +40,8 @@ async def more(update: Update, context: Context) -> None:
             await data.sender.answer_query(query, render.to_plain(wait_text(verdict, lang)))
             return
         try:
-            composed = await data.workload.search(compose, data, request.question, lang, request.cursor)
+            with data.workload.admit():
+                composed = await data.workload.search(compose, data, request.question, lang, request.cursor)
         except Busy:
             await data.sender.answer_query(query, i18n.text(lang, "busy_try_again"))
             return

@@ -40,7 +40,8 @@ async def inline_query(update: Update, context: Context) -> None:
         return
     top = min(data.inline_results, InlineQueryLimit.RESULTS)
     try:
-        answer = await data.workload.search(data.engine.ask, question, top)
+        with data.workload.admit():
+            answer = await data.workload.search(data.engine.ask, question, top)
     except Busy:
         busy = InlineQueryResultsButton(text=i18n.text(lang, "busy_inline"), start_parameter="help")
         await sender.call("answerInlineQuery", lambda: query.answer([], cache_time=0, button=busy))

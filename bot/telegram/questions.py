@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,6 @@ from bot.telegram.workload import Busy
 from index import Answer, Page
 
 CONTEXT_BUTTONS_PER_ROW = 5
-# Telegram's deep-link payload: https://t.me/<bot>?start=<payload>
-DEEP_LINK = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -128,17 +125,20 @@ async def answer_question(update: Update, context: Context, question: str, empty
         if verdict.notify:
             await data.sender.send(where, [wait_text(verdict, lang)])
         return
-    typing = Typing(context, where, data.typing_after)
     try:
-        composed = await data.workload.search(compose, data, question, lang)
+        with data.workload.admit():
+            async with data.workload.turn(where.chat_id):
+                typing = Typing(context, where, data.typing_after)
+                try:
+                    composed = await data.workload.search(compose, data, question, lang)
+                finally:
+                    await typing.done()
+                data.questions += 1
+                delivery, _ = await data.sender.send(where, composed.chunks, composed.markup)
     except Busy:
-        await typing.done()
         data.metrics.questions.labels("busy").inc()
         await data.sender.send(where, [i18n.text(lang, "busy_try_again")])
         return
-    await typing.done()
-    data.questions += 1
-    delivery, _ = await data.sender.send(where, composed.chunks, composed.markup)
     data.metrics.questions.labels("found" if composed.answer.found else "not_found").inc()
     if delivery is Delivery.DELIVERED:
         data.metrics.latency.observe(time.monotonic() - started)
@@ -180,7 +180,7 @@ async def start(update: Update, context: Context) -> None:
         return
     data, lang = context.bot_data, language(update)
     payload = command_argument(message) if update.message is not None else ""
-    if payload and DEEP_LINK.fullmatch(payload):
+    if payload and render.DEEP_LINK.fullmatch(payload):
         opened = await asyncio.to_thread(render_article, data, payload, lang)
         if opened is not None:
             await data.sender.send(reply_place(message), opened)

@@ -1,10 +1,13 @@
 """Concurrency that matches the work.
 
-- Searches run on a small thread pool of their own (``telegram.workload.search_threads``): the embedder
-  and FAISS release the GIL, so threads use both cores (``benchmarks/load.py`` compares processes).
-- At most ``queue`` questions wait for a search thread; one more is told "busy, try again" at once
-  instead of waiting an unbounded time (:class:`Busy`).
-- Messages of one chat are handled in the order they came (:class:`ChatOrder`); chats run side by side.
+- Searches run on a small thread pool of their own (``telegram.search_threads``): the embedder and
+  FAISS release the GIL, so threads use the cores (``benchmarks/search_workers.py`` compares processes).
+- A question is admitted when it arrives (:meth:`Workload.admit`), counting every question not yet
+  answered, also those waiting for their chat's turn. Beyond ``search_threads + search_queue`` of them,
+  or when the expected wait (from the measured search time) passes ``max_wait_seconds``, it is told
+  "busy, try again" at once instead of waiting an unbounded time (:class:`Busy`).
+- Questions of one chat are answered in the order they came (:meth:`Workload.turn`); chats run side
+  by side. :class:`ChatOrder` only marks each update's log lines with its id.
 - A button pressed again while its previous press on the same message is still running is answered
   "still working", not queued (:meth:`Workload.press`).
 """
@@ -15,7 +18,8 @@ import asyncio
 import contextlib
 import contextvars
 import functools
-from collections.abc import Awaitable, Callable, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -33,24 +37,53 @@ class Busy(Exception):
 
 
 class Workload:
-    def __init__(self, threads: int, queue: int) -> None:
+    def __init__(self, threads: int, queue: int, max_wait: float = 1.0) -> None:
         self.threads = threads
         self.queue = queue
-        self.pending = 0
+        self.max_wait = max_wait
+        self.pending = 0  # questions admitted and not yet answered
+        # Seconds one search takes, smoothed; the first questions are admitted on this guess.
+        self.service = 0.05
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="quotebot-search")
         self._pressed: set[tuple[int, int]] = set()
+        self._turns: dict[int, asyncio.Lock] = {}
 
-    async def search(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function(*args)`` on a search thread, or raise :class:`Busy` when the line is full."""
-        if self.pending >= self.threads + self.queue:
+    def expected_wait(self) -> float:
+        """How long a question admitted now would wait for a search thread."""
+        ahead = max(0, self.pending + 1 - self.threads)
+        return ahead * self.service / self.threads
+
+    @contextlib.contextmanager
+    def admit(self) -> Iterator[None]:
+        """Count a question from its arrival to its answer, or raise :class:`Busy` when the line is full."""
+        if self.pending >= self.threads + self.queue or self.expected_wait() > self.max_wait:
             raise Busy
         self.pending += 1
         try:
-            loop = asyncio.get_running_loop()
-            context = contextvars.copy_context()
-            return await loop.run_in_executor(self._pool, functools.partial(context.run, function, *args))
+            yield
         finally:
             self.pending -= 1
+
+    @contextlib.asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """The chat's turn: its questions are answered one after another, in the order they came."""
+        lock = self._turns.setdefault(chat_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked() and self._turns.get(chat_id) is lock:
+                del self._turns[chat_id]
+
+    async def search(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` on a search thread."""
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        started = time.monotonic()
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(context.run, function, *args))
+        finally:
+            self.service = 0.8 * self.service + 0.2 * (time.monotonic() - started)
 
     @contextlib.contextmanager
     def press(self, chat_id: int, message_id: int) -> Iterator[bool]:
@@ -69,37 +102,13 @@ class Workload:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ordered_chat(update: object) -> int | None:
-    """The chat whose messages must keep their order: messages only, not button presses or inline queries."""
-    if isinstance(update, Update) and update.message is not None:
-        return update.message.chat_id
-    return None
-
-
 class ChatOrder(BaseUpdateProcessor):
-    """Concurrent updates, except that one chat's messages are handled one after another, in order."""
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
-        self._chats: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+    """Updates handled side by side, each with its id set for the log lines written while handling it."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         token = CURRENT_UPDATE.set(update.update_id if isinstance(update, Update) else None)
         try:
-            chat = _ordered_chat(update)
-            if chat is None:
-                await coroutine
-                return
-            lock = self._chats.setdefault(chat, asyncio.Lock())
-            self._waiting[chat] = self._waiting.get(chat, 0) + 1
-            try:
-                async with lock:
-                    await coroutine
-            finally:
-                self._waiting[chat] -= 1
-                if not self._waiting[chat]:
-                    del self._waiting[chat], self._chats[chat]
+            await coroutine
         finally:
             CURRENT_UPDATE.reset(token)
 

@@ -5,6 +5,7 @@ Errors a user can fix print one line and exit non-zero; ``--debug`` shows the tr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -30,8 +31,8 @@ class _Group(click.Group):
         except BrokenPipeError:
             # `quotebot index list | head -1`: the reader has gone, which is no error of ours. Python
             # would report the pipe again when it flushes stdout at exit, so point stdout elsewhere.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(0)
         except QuoteBotError as exc:
             if _debug(ctx):

@@ -35,10 +35,10 @@ def test_fuzzed_updates_and_uploads(api: FakeBotAPI, tmp_path: Path) -> None:
     admin = api.user(fuzz.ADMIN)
     admin_chat = api.private_chat(admin)
     with running_bot(api, settings, engine) as runner:
-        ids = [api.push(fuzz.update(rng, api)) for _ in range(200)]
+        ids = [api.push(fuzz.update(rng, api)) for _ in range(150)]
         for update_id in ids:
             runner.wait_processed(update_id, timeout=30)
-        for _ in range(20):
+        for _ in range(12):
             name, data = fuzz.upload(rng, scale=0.02)
             runner.wait_processed(api.send_document(admin_chat, admin, name, data)[0], timeout=60)
         user = api.user(5)

@@ -26,7 +26,7 @@ FAULTS: dict[str, dict[str, object]] = {
     "500": {"code": 500, "description": "Internal Server Error"},
     "not-modified": {"code": 400, "description": "Bad Request: message is not modified"},
     "blocked": {"code": 403, "description": "Forbidden: bot was blocked by the user"},
-    "timeout": {"kind": "slow", "delay": 1.0},
+    "timeout": {"kind": "slow", "delay": 0.6},
     "dropped": {"kind": "drop"},
 }
 
@@ -39,7 +39,7 @@ def engine(tmp_path: Path) -> HeldEngine:
 @pytest.fixture
 def bot(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[BotRunner]:
     monkeypatch.setattr(sending, "BACKOFF_SECONDS", 0.05)
-    settings = make_settings(tmp_path, admins=[ADMIN], request_timeout=0.5, send_retries=2, flood_retries=2,
+    settings = make_settings(tmp_path, admins=[ADMIN], request_timeout=0.3, send_retries=2, flood_retries=2,
                              rate_limit={"messages": 1000, "per_seconds": 1})  # fmt: skip
     api.private_chat(api.user(ADMIN))
     with running_bot(api, settings, engine) as runner:

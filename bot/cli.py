@@ -5,15 +5,18 @@ Errors a user can fix print one line and exit non-zero; ``--debug`` shows the tr
 
 from __future__ import annotations
 
+import contextlib
 import json
-import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from bot import logs
 from bot.config import Settings, load_settings
+from bot.limits import from_terminal
 from index.errors import QuoteBotError
 
 
@@ -25,10 +28,16 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:
+            # `quotebot index list | head -1`: the reader has gone, which is no error of ours. Python
+            # would report the pipe again when it flushes stdout at exit, so point stdout elsewhere.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except QuoteBotError as exc:
             if _debug(ctx):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {logs.mask(str(exc))}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
@@ -36,7 +45,8 @@ class _Group(click.Group):
         except Exception as exc:
             if _debug(ctx):
                 raise
-            click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (run with --debug for details).", err=True)
+            message = logs.mask(f"{exc}")
+            click.echo(f"Error: unexpected {type(exc).__name__}: {message} (run with --debug for details).", err=True)
             ctx.exit(2)
 
 
@@ -86,11 +96,8 @@ def _engine(ctx: click.Context) -> Any:
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, debug: bool) -> None:
     """QuoteBot: answers questions about Chinese news articles by quoting them."""
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # bm25s sets its own logger to DEBUG; httpx logs request URLs, which hold the bot token.
-    for noisy in ("bm25s", "httpx", "jieba"):
-        logging.getLogger(noisy).setLevel(logging.DEBUG if debug and noisy != "httpx" else logging.WARNING)
+    # Every handler masks the bot token, whatever logs it (PTB and httpx log request URLs at DEBUG).
+    logs.setup(debug)
     ctx.obj = load_settings(config_path)
 
 
@@ -108,7 +115,8 @@ def _print_report(report: Any) -> None:
     for info in report.removed:
         click.echo(f"removed  {info.article_id}  《{info.title}》")
     for path, reason in report.failed:
-        click.echo(f"skipped  {path}: {reason}", err=True)
+        # The index's reasons start with the path already: print it once.
+        click.echo(f"skipped  {path}: {reason.removeprefix(f'{path}: ')}", err=True)
     click.echo(f"{report.embedded_chunks} chunks embedded in {report.seconds:.1f} s.")
 
 
@@ -200,7 +208,7 @@ def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> 
     from bot.terminal import answer_json, render_answer, terminal_language
 
     settings = _settings(ctx)
-    answer = _engine(ctx).ask(question, top_k or settings.search.top_k)
+    answer = _engine(ctx).ask(from_terminal(question), top_k or settings.search.top_k)
     lang = terminal_language()
     if as_json:
         click.echo(json.dumps(answer_json(answer, lang), ensure_ascii=False))
@@ -293,6 +301,30 @@ def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool
     click.echo(f"{dataset.name}")
     for key, value in metrics.items():
         click.echo(f"  {key.ljust(width)}  {value}")
+
+
+@cli.group("feedback")
+def feedback_group() -> None:
+    """The 👍/👎 votes Telegram users gave answers."""
+
+
+@feedback_group.command("export")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def feedback_export(ctx: click.Context, file: Path | None) -> None:
+    """Write the votes as evaluation cases (JSONL, as `quotebot eval` reads) to FILE, or print them."""
+    from bot.feedback import FILE_NAME, FeedbackStore
+
+    store = FeedbackStore(_settings(ctx).path("cache") / FILE_NAME)
+    try:
+        if file is None:
+            for case in store.cases():
+                click.echo(json.dumps(case, ensure_ascii=False))
+            return
+        count = store.export(file)
+    finally:
+        store.close()
+    click.echo(f"{count} cases written to {file}.", err=True)
 
 
 def main() -> None:

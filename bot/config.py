@@ -30,13 +30,16 @@ class ConfigError(QuoteBotError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict types: `top_k: true` or `messages: "6"` are mistakes, not numbers; infinities and NaN
+    # are never a sensible limit.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class PathsConfig(_Strict):
-    articles: Path = Path("articles")
-    index: Path = Path("data/index")
-    cache: Path = Path("data/cache")
+    # YAML gives strings; a path is the one place a string is converted.
+    articles: Path = Field(Path("articles"), strict=False)
+    index: Path = Field(Path("data/index"), strict=False)
+    cache: Path = Field(Path("data/cache"), strict=False)
 
 
 class EmbedderConfig(_Strict):
@@ -78,8 +81,8 @@ class SearchConfig(_Strict):
 
 
 class RateLimitConfig(_Strict):
-    messages: int = Field(6, ge=1)
-    per_seconds: float = Field(30.0, gt=0)
+    messages: int = Field(6, ge=1, le=10_000)
+    per_seconds: float = Field(30.0, gt=0, le=86_400)
 
 
 class WebhookConfig(_Strict):
@@ -97,8 +100,19 @@ class TelegramConfig(_Strict):
     admins: list[int] = Field(default_factory=list)
     allowed_chats: list[int] = Field(default_factory=list)
     max_upload_mb: float = Field(5.0, gt=0, le=20)
+    max_question_chars: int = Field(300, ge=10, le=4096)
     rate_limit: RateLimitConfig = RateLimitConfig()
     flood_retries: int = Field(3, ge=0, le=10)
+    send_retries: int = Field(3, ge=0, le=10)
+    sends_per_second: float = Field(30.0, gt=0, le=1000)
+    request_timeout: float = Field(10.0, gt=0, le=300)
+    startup_retries: int = Field(5, ge=0, le=100)
+    search_threads: int = Field(2, ge=1, le=64)
+    search_queue: int = Field(32, ge=0, le=10_000)
+    max_wait_seconds: float = Field(1.0, gt=0, le=600)
+    max_concurrent_updates: int = Field(256, ge=1, le=10_000)
+    index_watch_seconds: float = Field(5.0, gt=0, le=3600)
+    typing_after_seconds: float = Field(0.5, ge=0, le=60)
     inline_results: int = Field(10, ge=1, le=50)
     webhook: WebhookConfig = WebhookConfig()
 

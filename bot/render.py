@@ -11,12 +11,18 @@ import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 
+from telegram.constants import MessageLimit
+
 from bot.i18n import TEXTS, not_found_note, text
 from index import Answer, ArticleInfo, NotFound, Paragraph, Quote
 
 # Telegram's limit on a message, counted in UTF-16 code units after entity parsing. Counting the raw
 # HTML instead is stricter, so a message measured here is always accepted.
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)
+# A passage longer than this is shown collapsed (an expandable blockquote): a few lines and "more".
+EXPANDABLE_CHARS = 200
+# What a t.me/<bot>?start=<payload> deep link may carry.
+DEEP_LINK = re.compile(rf"[A-Za-z0-9_-]{{1,{int(MessageLimit.DEEP_LINK_LENGTH)}}}")
 # The inline description is cut short by every client anyway.
 INLINE_DESCRIPTION_CHARS = 120
 INLINE_TITLE_CHARS = 60
@@ -135,7 +141,7 @@ def quote_fragments(quote: Quote, number: int | None = None, limit: int = MESSAG
     source = source_line(quote, number)
 
     def render(part: str) -> str:
-        return f"<blockquote>{highlight(part, quote.matched)}</blockquote>"
+        return f"{blockquote(part)}{highlight(part, quote.matched)}</blockquote>"
 
     # Leave room for the source line, so the last piece and its source always share one message.
     pieces = cut(quote.text, render, limit - utf16_len(source) - 1)
@@ -177,8 +183,36 @@ def render_paragraph(paragraph: Paragraph, title: str | None, lang: str) -> list
     # Paragraph numbers count from 0 in the index, from 1 for readers.
     parts.append(TEXTS[lang]["paragraph"].format(n=paragraph.number + 1))
     heading = f"<b>{html.escape(' · '.join(parts), quote=False)}</b>"
-    body = cut(paragraph.text, lambda part: f"<blockquote>{html.escape(part, quote=False)}</blockquote>")
+    body = cut(paragraph.text, _passage)
     return pack([heading, *body], separator="\n")
+
+
+def _passage(part: str) -> str:
+    return f"{blockquote(part)}{html.escape(part, quote=False)}</blockquote>"
+
+
+def blockquote(part: str) -> str:
+    """The opening tag for a passage: expandable when it is long, so an answer stays readable."""
+    return "<blockquote expandable>" if len(part) > EXPANDABLE_CHARS else "<blockquote>"
+
+
+def render_article_intro(info: ArticleInfo, first: Paragraph | None, lang: str) -> list[str]:
+    """What a ``/start <article_id>`` deep link opens: title, sections, first paragraph, how to ask."""
+    fragments = [f"<b>{html.escape(f'《{info.title}》', quote=False)}</b>"]
+    if info.sections:
+        separator = "、" if lang == "zh" else ", "
+        fragments.append(text(lang, "upload_sections", names=separator.join(info.sections)))
+    if first is not None:
+        fragments.extend(cut(first.text, _passage))
+    fragments.append(text(lang, "article_how", title=info.title))
+    return pack(fragments, separator="\n")
+
+
+def deep_link(bot_username: str | None, article_id: str) -> str | None:
+    """t.me/<bot>?start=<article_id>, when the id is a valid start parameter."""
+    if not bot_username or not DEEP_LINK.fullmatch(article_id):
+        return None
+    return f"https://t.me/{bot_username}?start={article_id}"
 
 
 def render_help(articles: Sequence[ArticleInfo], lang: str, bot_username: str, admin: bool) -> list[str]:
@@ -198,14 +232,15 @@ def render_help(articles: Sequence[ArticleInfo], lang: str, bot_username: str, a
     return pack(fragments)
 
 
-def render_articles(articles: Sequence[ArticleInfo], lang: str) -> list[str]:
-    """One line per indexed article, with the id ``/remove`` takes."""
+def render_articles(articles: Sequence[ArticleInfo], lang: str, bot_username: str | None = None) -> list[str]:
+    """One line per indexed article, with the id ``/remove`` takes and the link that opens it."""
     if not articles:
         return [text(lang, "articles_none")]
-    lines = [
-        text(lang, "articles_line", id=a.article_id, title=a.title, sections=len(a.sections), chunks=a.chunks)
-        for a in articles
-    ]
+    lines = []
+    for a in articles:
+        line = text(lang, "articles_line", id=a.article_id, title=a.title, sections=len(a.sections), chunks=a.chunks)
+        link = deep_link(bot_username, a.article_id)
+        lines.append(f"{line} {html.escape(link, quote=False)}" if link else line)
     return pack(lines, separator="\n")
 
 

@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Callable
 
 from bot.i18n import TEXTS, not_found_note
+from bot.limits import from_terminal
 from index import Answer, NotFound, Quote, QuoteEngine
 
 EXIT_WORDS = frozenset({"exit", "quit", "q", ":q", "退出", "再见"})
@@ -58,10 +59,13 @@ def run_chat(
     write("输入问题，例如：威海书记说了什么（exit 退出）")
     while True:
         try:
-            question = read("> ").strip()
+            question = from_terminal(read("> ")).strip()
         except (EOFError, KeyboardInterrupt):
             write("")
             return
+        except UnicodeDecodeError:
+            write("（这一行不是 UTF-8 文字，请重新输入。）")
+            continue
         if not question:
             continue
         if question.lower() in EXIT_WORDS:

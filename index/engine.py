@@ -220,6 +220,23 @@ class QuoteEngine:
             "uptime_s": int(time.time() - self.started),
         }
 
+    def refresh(self) -> bool:
+        """Load the index again if another process (the CLI) has made a newer generation live since.
+
+        True when it did. A manifest that cannot be read, or a generation that does not load, leaves
+        the live index serving: the next refresh tries again.
+        """
+        idx = self.settings.index_dir
+        live = self._searcher.data if self._searcher is not None else None
+        try:
+            if live is not None and read_manifest(idx).generation == live.generation:
+                return False
+            with self._write:
+                self._install(store.load(idx, self.embedder.name, self.embedder.dim))
+        except IndexStoreError:
+            return False
+        return True
+
     # -- writing ---------------------------------------------------------------------------------
 
     @contextlib.contextmanager

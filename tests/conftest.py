@@ -64,11 +64,19 @@ class LexicalOnlyEmbedder(FakeEmbedder):
     calibration = Calibration(floor=1.0, ceiling=2.0)
 
 
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No QuoteBot or Telegram setting of the machine running the tests reaches a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("QUOTEBOT_", "TELEGRAM_")):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotAPI]:
-    """A fake Telegram Bot API server on 127.0.0.1, with no QuoteBot paths leaking in from the environment."""
-    for name in ("QUOTEBOT_ARTICLES", "QUOTEBOT_INDEX", "QUOTEBOT_CACHE", "QUOTEBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+def api() -> Iterator[FakeBotAPI]:
+    """A fake Telegram Bot API server on 127.0.0.1."""
     server = FakeBotAPI()
     server.start()
     yield server

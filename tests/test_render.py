@@ -173,7 +173,8 @@ def test_every_text_exists_in_both_languages() -> None:
             sample = value.format(**{name: "x" for name in ("n", "bot", "question", "titles", "seconds", "name",
                                                               "size", "limit", "title", "id", "sections", "chunks",
                                                               "names", "reason", "articles", "embedded", "uptime",
-                                                              "questions", "value", "found", "indexed", "asked", "mentions", "who")})  # fmt: skip
+                                                              "questions", "value", "found", "indexed", "asked", "mentions", "who",
+                                                              "kinds", "generation", "busy", "dropped")})  # fmt: skip
             assert parse_html(sample) is not None, key
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.callbacks import CALLBACK_DATA_LIMIT, CallbackStore, Context, More
+import pytest
+
+from bot.callbacks import CALLBACK_DATA_LIMIT, CallbackStore, Context, More, parse_vote
 
 
 def test_buttons_round_trip_and_survive_a_new_store(tmp_path: Path) -> None:
@@ -38,3 +40,13 @@ def test_old_rows_are_dropped_at_start(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("UPDATE payloads SET used = 0")
     assert CallbackStore(path).parse(data) is None
+
+
+@pytest.mark.parametrize(
+    "data", ["c:" + "9" * 23, "m:" + "1" * 23 + ":3", "m:1:" + "9" * 40, "v:" + "9" * 30 + ":u", "c:-1", "c:1 ", "c:1\n", "c:١"]
+)
+def test_forged_numbers_parse_to_none_without_overflow(tmp_path: Path, data: str) -> None:
+    store = CallbackStore(tmp_path / "buttons.sqlite3")
+    store.context("a", 1)
+    assert store.parse(data) is None and parse_vote(data) is None
+    store.close()

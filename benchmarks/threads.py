@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -82,7 +81,8 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
 
 
 def part_latency(args: argparse.Namespace) -> None:
-    print(f"{'threads':>10} {'load':>6} {'question p50':>12} {'p95':>8} {'embedding p50':>13} {'p95':>8} {'loadavg':>8}")
+    print(f"{'threads':>10} {'load':>6} {'question p50':>12} {'p95':>8} {'embedding p50':>13} {'p95':>8} "
+          f"{'loadavg':>8}")
     for label, extra in SETTINGS.items():
         for busy in (False, True):
             competitor = subprocess.Popen([sys.executable, "-c", BUSY]) if busy else None

@@ -71,7 +71,9 @@ class Corpus:
         noise = rng.standard_normal((n, real.shape[1])).astype(np.float32) * 0.01
         dense = real[pick] + noise
         self.dense = dense / np.linalg.norm(dense, axis=1, keepdims=True)
-        self.vocab: dict[str, int] = {}
+        # Term 0 is never asked for: it stands in for a chunk without terms (Milvus rejects empty and
+        # all-zero sparse vectors).
+        self.vocab: dict[str, int] = {"\u2205": 0}
         counts = [Counter(terms(t)) for t in self.texts]
         lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
         self.avglen = float(lengths.mean())
@@ -79,7 +81,7 @@ class Corpus:
         self.sparse: list[dict[int, float]] = []
         for c, length in zip(counts, lengths, strict=True):
             norm = K1 * (1 - B + B * length / self.avglen)
-            vec = {self.vocab.setdefault(t, len(self.vocab)): tf / (tf + norm) for t, tf in c.items()}
+            vec = {self.vocab.setdefault(t, len(self.vocab)): tf / (tf + norm) for t, tf in c.items()} or {0: 1.0}
             self.df.update(vec.keys())
             self.sparse.append(vec)
 
@@ -121,7 +123,7 @@ def insert(client: Any, corpus: Corpus, start: int, stop: int) -> None:
         hi = min(stop, lo + 2000)
         client.insert(COLLECTION, [
             {"id": i, "article": corpus.articles[i], "paragraph": i % 7, "dense": corpus.dense[i].tolist(),
-             "sparse": corpus.sparse[i] or {0: 0.0}}
+             "sparse": corpus.sparse[i]}
             for i in range(lo, hi)
         ])
 
@@ -176,6 +178,7 @@ def spike(args: argparse.Namespace, n: int) -> None:
         for q in qsparse[:20]:
             got = client.search(COLLECTION, [q], anns_field="sparse", limit=10, search_params={"metric_type": "IP"})
             ids = [hit["id"] for hit in got[0]]
+            assert ids, "no sparse results"
             exact = corpus.bm25_exact(q)
             top = set(np.argsort(-exact)[:10].tolist())
             agree += len(top & set(ids))

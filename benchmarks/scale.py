@@ -118,7 +118,7 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     sys.path.insert(0, str(HERE))
-    from synthetic import questions
+    from synthetic import questions, spread
 
     embedder = make_embedder(args.vectors)
     before = time.perf_counter()
@@ -126,7 +126,7 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
     open_s = time.perf_counter() - before
     ready_s = time.time() - float(os.environ.get("SCALE_SPAWNED", STARTED))
     loaded = rss_mb()
-    asked = questions(args.eval_dir)[:: max(1, 6743 // args.queries)][: args.queries]
+    asked = spread(questions(args.eval_dir, Path(args.vectors) if args.vectors else None), args.queries)
     for q in asked[:10]:  # warm-up: lazy tables, the OpenCC converter
         IndexAPI.answer(engine, q)
     times = []

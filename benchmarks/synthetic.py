@@ -48,8 +48,17 @@ def source_articles(eval_dir: Path) -> list[CleanArticle]:
     return out
 
 
-def questions(eval_dir: Path) -> list[str]:
+def questions(eval_dir: Path, vectors_dir: Path | None = None) -> list[str]:
+    """The dev sets' questions; with ``vectors_dir``, those the model embedded (they have real vectors)."""
+    if vectors_dir is not None and (vectors_dir / "questions.jsonl").exists():
+        with (vectors_dir / "questions.jsonl").open(encoding="utf-8") as fh:
+            return [json.loads(line)["text"] for line in fh]
     return [q.question for name in CORPORA for q in load_squad(eval_dir / name).questions]
+
+
+def spread(items: list[str], n: int) -> list[str]:
+    """``n`` items evenly spread over ``items`` (both dev sets, not the first one only)."""
+    return items[:: max(1, len(items) // max(n, 1))][:n]
 
 
 def varied(article: CleanArticle, copy: int) -> CleanArticle:

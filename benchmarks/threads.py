@@ -49,7 +49,7 @@ def _p(values: list[float], q: float) -> float:
 
 def child_latency(args: argparse.Namespace) -> dict[str, float]:
     sys.path.insert(0, str(HERE))
-    from synthetic import StandInEmbedder, questions
+    from synthetic import StandInEmbedder, questions, spread
 
     from index.engine import EngineSettings, QuoteEngine
 
@@ -67,7 +67,7 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
 
     embedder.encode_queries = encode_queries  # type: ignore[method-assign]
     engine = QuoteEngine.open(EngineSettings(args.index, args.cache, args.index.parent), embedder)
-    asked = questions(args.eval_dir)[5::37][: args.queries]
+    asked = spread(questions(args.eval_dir, args.vectors), args.queries)
     for q in asked[:10]:
         engine.ask(q)
     embed_times.clear()

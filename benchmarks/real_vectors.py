@@ -80,10 +80,13 @@ def main() -> None:
     parser.add_argument("--eval-dir", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=0, help="OpenMP threads of the model (0: its default)")
     parser.add_argument("--question-step", type=int, default=1, help="embed every n-th question only")
+    parser.add_argument("--max-chunks", type=int, default=0, help="embed the first n chunks only (0: all)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     chunks, questions = corpus_texts(args.eval_dir)
     questions = questions[:: args.question_step]
+    if args.max_chunks:
+        chunks = chunks[: args.max_chunks]
     for name, records in (("chunks", chunks), ("questions", questions)):
         with (args.out / f"{name}.jsonl").open("w", encoding="utf-8") as fh:
             fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)

@@ -18,6 +18,9 @@ bundled model's distribution and questions get their real vectors. Then it print
   excluded (the stand-in returns a precomputed vector); dense p50: the vector search alone;
 - recall@10: the dense top 10 of the index against an exact search over the same vectors.
 
+The JSON line after each row adds CPU seconds (build, open, per answer): on a shared machine they
+move less than wall times. ``loadavg`` is the 1-minute load when the row was printed.
+
 Every call into the index goes through ``IndexAPI`` below: after the storage rewrite only that class
 changes. WORK_DIR (default: a temporary folder) keeps the indexes for a rerun with ``--reuse``.
 """
@@ -108,10 +111,10 @@ def child_build(args: argparse.Namespace) -> dict[str, Any]:
 
     embedder = make_embedder(args.vectors)
     articles = list(synthetic_articles(source_articles(args.eval_dir), args.size))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     chunks = IndexAPI.build(IndexAPI.settings(args.index, args.cache), embedder, articles)
-    return {"build_s": time.perf_counter() - t0, "chunks": chunks, "articles": len(articles),
-            "build_peak_mb": peak_mb()}
+    return {"build_s": time.perf_counter() - t0, "build_cpu_s": time.process_time() - c0, "chunks": chunks,
+            "articles": len(articles), "build_peak_mb": peak_mb()}
 
 
 def child_serve(args: argparse.Namespace) -> dict[str, Any]:
@@ -121,19 +124,21 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
     from synthetic import questions, spread
 
     embedder = make_embedder(args.vectors)
-    before = time.perf_counter()
+    before, cpu_before = time.perf_counter(), time.process_time()
     engine = IndexAPI.open(IndexAPI.settings(args.index, args.cache), embedder)
-    open_s = time.perf_counter() - before
+    open_s, open_cpu_s = time.perf_counter() - before, time.process_time() - cpu_before
+    ready_cpu_s = time.process_time()  # the process's CPU from its start: imports and opening
     ready_s = time.time() - float(os.environ.get("SCALE_SPAWNED", STARTED))
     loaded = rss_mb()
     asked = spread(questions(args.eval_dir, Path(args.vectors) if args.vectors else None), args.queries)
     for q in asked[:10]:  # warm-up: lazy tables, the OpenCC converter
         IndexAPI.answer(engine, q)
-    times = []
+    times, cpu = [], []
     for q in asked:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         IndexAPI.answer(engine, q)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     qvecs = embedder.encode_queries(asked)
     dense = []
     for row in qvecs:
@@ -145,8 +150,10 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
     exact = ids[np.argsort(-(np.asarray(matrix) @ qvecs.T), axis=0)[:10].T]
     recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)]))
     return {
-        "open_s": open_s, "ready_s": ready_s, "rss_loaded_mb": loaded, "serve_peak_mb": peak_mb(),
+        "open_s": open_s, "open_cpu_s": open_cpu_s, "ready_s": ready_s, "ready_cpu_s": ready_cpu_s,
+        "rss_loaded_mb": loaded, "serve_peak_mb": peak_mb(),
         "answer_p50_ms": 1000 * statistics.median(times), "answer_p95_ms": 1000 * _p95(times),
+        "answer_cpu_p50_ms": 1000 * statistics.median(cpu),
         "dense_p50_ms": 1000 * statistics.median(dense), "dense_p95_ms": 1000 * _p95(dense),
         "recall_at_10": recall, "queries": len(times),
     }
@@ -196,7 +203,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         print(f"{'chunks':>8} {'build s':>8} {'peak GB':>8} {'disk MB':>8} {'ready s':>8} {'open s':>7} "
-              f"{'RSS GB':>7} {'ans p50':>8} {'ans p95':>8} {'dense p50':>9} {'dense p95':>9} {'rec@10':>7}",
+              f"{'RSS GB':>7} {'ans p50':>8} {'ans p95':>8} {'dense p50':>9} {'dense p95':>9} {'rec@10':>7} "
+              f"{'loadavg':>7}",
               flush=True)
         for size in [int(s) for s in args.sizes.split(",")]:
             index, cache = work / f"index-{size}", work / f"cache-{size}"
@@ -208,7 +216,8 @@ def main() -> None:
             print(f"{size:>8} {built['build_s']:>8.1f} {built['build_peak_mb'] / 1024:>8.2f} {disk_mb(index):>8.0f} "
                   f"{served['ready_s']:>8.2f} {served['open_s']:>7.2f} {served['rss_loaded_mb'] / 1024:>7.2f} "
                   f"{served['answer_p50_ms']:>8.1f} {served['answer_p95_ms']:>8.1f} {served['dense_p50_ms']:>9.2f} "
-                  f"{served['dense_p95_ms']:>9.2f} {served['recall_at_10']:>7.3f}", flush=True)
+                  f"{served['dense_p95_ms']:>9.2f} {served['recall_at_10']:>7.3f} {os.getloadavg()[0]:>7.1f}",
+                  flush=True)
             print("  " + json.dumps({"size": size, **built, **served}), flush=True)
 
 

@@ -365,6 +365,8 @@ def part_bm25(args: argparse.Namespace) -> None:
         folded = post.folded(k1, b, float(post.lengths.mean())).astype(np.float16)
         mb = (post.doc.nbytes + post.tf.nbytes + post.indptr.nbytes + post.lengths.nbytes) / 1e6
         qcols = [[post.vocab[t] for t in query_terms(q, post.vocab) if t in post.vocab] for q in asked]
+        print(f"  {total} chunks: vocabulary {len(post.vocab)} terms, mean paragraph {post.lengths.mean():.0f} terms",
+              flush=True)
         label = f"{total:>8} {len(docs):>7} {len(post.doc):>9}"
         for method in ("tf postings", "folded float16"):
             times = []

@@ -147,8 +147,7 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
         dense.append(time.perf_counter() - t0)
     found = IndexAPI.dense_ids(engine, qvecs, 10)
     matrix, ids = IndexAPI.stored_vectors(engine)
-    exact = ids[np.argsort(-(np.asarray(matrix) @ qvecs.T), axis=0)[:10].T]
-    recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)]))
+    recall = recall_at_10(np.asarray(matrix), ids, qvecs, found)
     return {
         "open_s": open_s, "open_cpu_s": open_cpu_s, "ready_s": ready_s, "ready_cpu_s": ready_cpu_s,
         "rss_loaded_mb": loaded, "serve_peak_mb": peak_mb(),
@@ -157,6 +156,22 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
         "dense_p50_ms": 1000 * statistics.median(dense), "dense_p95_ms": 1000 * _p95(dense),
         "recall_at_10": recall, "queries": len(times),
     }
+
+
+def recall_at_10(matrix: Any, ids: Any, queries: Any, found: Any) -> float:
+    """Share of the index's top 10 that score at least the exact 10th best score.
+
+    Counting by score, not by id: the synthetic archive repeats some chunks verbatim, and equal
+    vectors tie in any order.
+    """
+    import numpy as np
+
+    scores = matrix @ queries.T  # one column per question
+    tenth = -np.sort(-scores, axis=0)[9]
+    score_of = {int(i): row for row, i in enumerate(ids)}
+    hits = [sum(1 for f in row[:10] if f >= 0 and scores[score_of[int(f)], q] >= tenth[q] - 1e-5) / 10
+            for q, row in enumerate(found)]
+    return float(np.mean(hits))
 
 
 def _p95(values: list[float]) -> float:

@@ -388,8 +388,10 @@ def part_bm25(args: argparse.Namespace) -> None:
             top1 = top10 = 0.0
             for cols, ref in zip(qcols[:100], exact, strict=True):
                 got = post.scores_folded(cols, stale)
-                top1 += float(np.argmax(got) == np.argmax(ref))
-                top10 += len(set(np.argsort(-got)[:10]) & set(np.argsort(-ref)[:10])) / 10
+                # By score, not by id: repeated paragraphs of the synthetic archive tie in any order.
+                top1 += float(ref[np.argmax(got)] >= ref.max() - 1e-4)
+                tenth = np.sort(ref)[-10]
+                top10 += float(np.sum(ref[np.argsort(-got)[:10]] >= tenth - 1e-4)) / 10
             print(f"{label} {'avglen stale x' + str(drift):>20}  top-1 same {top1 / 100:.2f}, top-10 overlap "
                   f"{top10 / 100:.3f}", flush=True)
         if size <= 200_000:

@@ -7,8 +7,8 @@ on one and two cores. Run by hand from the project root:
 latency: INDEX is an index that ``scale.py --vectors VECTORS_DIR --work W`` built (``W/index-100000``,
 cache ``W/cache-100000``). A fresh process opens it and answers real dev questions, embedding each with
 the bundled model (the stand-in's vectors live in the model's space), under each thread setting:
-library defaults, ``OMP_NUM_THREADS=1`` (OpenBLAS too), and two OpenMP threads that sleep instead of
-spinning when idle (``OMP_WAIT_POLICY=PASSIVE``); each idle and beside one busy process.
+library defaults (``default``), ``OMP_NUM_THREADS=1`` with OpenBLAS too (``omp1``), and two OpenMP
+threads that sleep instead of spinning when idle (``passive2``); each idle and beside one busy process.
 
 throughput: the bundled model embeds the same chunks with one OpenMP thread, with two, and as two
 worker processes of one thread each; chars/s of each.
@@ -29,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 
 SETTINGS: dict[str, dict[str, str]] = {
     "default": {},
-    "1 thread": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
-    "2 passive": {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"},
+    "omp1": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+    "passive2": {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"},
 }
 BUSY = "while True: pass"
 
@@ -83,7 +83,8 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
 def part_latency(args: argparse.Namespace) -> None:
     print(f"{'threads':>10} {'load':>6} {'question p50':>12} {'p95':>8} {'embedding p50':>13} {'p95':>8} "
           f"{'loadavg':>8}")
-    for label, extra in SETTINGS.items():
+    for label in args.settings.split(","):
+        extra = SETTINGS[label]
         for busy in (False, True):
             competitor = subprocess.Popen([sys.executable, "-c", BUSY]) if busy else None
             try:
@@ -159,6 +160,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--queries", type=int, default=150)
+    parser.add_argument("--settings", default=",".join(SETTINGS),
+                        help="thread settings to compare: " + ", ".join(SETTINGS))
     parser.add_argument("--chunks", type=int, default=600)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()

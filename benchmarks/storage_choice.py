@@ -7,7 +7,7 @@ Run by hand from the project root:
     python benchmarks/storage_choice.py bm25     --eval-dir EVAL_DIR [--sizes 100000,1000000]
     python benchmarks/storage_choice.py checksum --work WORK_DIR
 
-- meta: the chunk table (article, paragraph, offsets, text, content hash) written as today's JSONL,
+- meta (needs pyarrow): the chunk table (article, paragraph, offsets, text, content hash) written as today's JSONL,
   SQLite, Arrow IPC (memory-mapped), Parquet and numpy columns plus a UTF-8 text blob; for each, a
   fresh process reports the open time, its resident memory after opening, and the time to fetch
   100 random chunks (what one question needs);

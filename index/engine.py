@@ -17,14 +17,22 @@ from dataclasses import replace
 from pathlib import Path
 
 from index import directory, store
-from index.articles import article_hash, collect_files
+from index.articles import article_hash, collect_files, text_hash
 from index.attribution import Attribution
 from index.calibration import calibration_for
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
-from index.errors import ArticleError, IndexCorruptError, IndexStoreError, QuoteBotError, UnknownArticleError
+from index.errors import (
+    ArticleError,
+    FetchError,
+    IndexCorruptError,
+    IndexStoreError,
+    QuoteBotError,
+    UnknownArticleError,
+)
 from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
 from index.lexical import build_bm25
+from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
 from index.quoting import bound_quote, quote_passage
@@ -51,6 +59,8 @@ class QuoteEngine:
         self._write = threading.Lock()
         self._searcher: Searcher | None = None
         self._attribution: Attribution | None = None
+        # How links are fetched (tests and the bot may bring their own client).
+        self.fetcher: Fetcher | None = None
         self.started = time.time()
         self.indexer = Indexer(
             embedder, self.analyzer, lambda: self.cache, settings.chunk_target, settings.chunk_max,
@@ -201,6 +211,18 @@ class QuoteEngine:
             used, asked = len(ranked), asked * 2
             ranked = searcher.search(query, asked)
 
+    def article(self, article_id: str) -> CleanArticle:
+        """The cleaned article as indexed: its paragraphs and what is known of it."""
+        record = self.searcher.data.articles.get(article_id)
+        if record is None:
+            raise UnknownArticleError(self._unknown(article_id, self.searcher.data))
+        return CleanArticle(record.article_id, record.title, record.source, record.paragraphs,
+                            record.date, record.outlet, record.author, record.url)
+
+    def content_hashes(self) -> set[str]:
+        """The content hash (title and text, :func:`index.articles.content_hash`) of every indexed article."""
+        return {text_hash(r.title, r.text) for r in self.searcher.data.articles.values()}
+
     def articles(self) -> list[ArticleInfo]:
         data = self.searcher.data
         return sorted((a.info() for a in data.articles.values()), key=lambda a: a.article_id)
@@ -260,16 +282,52 @@ class QuoteEngine:
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:
         """Index new or changed files; unchanged articles and cached chunks are not re-embedded."""
+        return self.add(paths)
+
+    def add_urls(self, urls: Sequence[str]) -> IndexReport:
+        """Fetch links and index what they hold, with the URL as the source (see :meth:`add`)."""
+        return self.add((), urls)
+
+    def add(self, paths: Sequence[Path] = (), urls: Sequence[str] = ()) -> IndexReport:
+        """Index files and links in one update; a link or file that fails is reported, the others go in.
+
+        Links are fetched and cleaned before the index is locked. An article's id comes from its file
+        name or its URL, so adding the same file or link again updates its articles (re-embedding only
+        what changed) instead of adding them twice.
+        """
         started = time.time()
+        files = collect_files(paths)
+        report = IndexReport()
+        links = []
+        for i, url in enumerate(urls):
+            self._report("fetching", i, len(urls))
+            try:
+                links.append(load_link(url, self.fetcher))
+            except (FetchError, ArticleError) as exc:
+                report.failed.append((url, str(exc)))
+        self._report("fetching", len(urls), len(urls))
+        self._add(files, links, report)
+        report.seconds = time.time() - started
+        return report
+
+    def add_links(self, links: Sequence[LinkArticles]) -> IndexReport:
+        """Index articles already fetched from links (a feed poll brings them this way)."""
+        started = time.time()
+        report = IndexReport()
+        self._add([], links, report)
+        report.seconds = time.time() - started
+        return report
+
+    def _add(self, files: list[Path], links: Sequence[LinkArticles], report: IndexReport) -> None:
+        if not files and not links:
+            return
         with self._writing():
             data = self._current_for_update()
-            report = IndexReport()
-            self.indexer.apply(data, self.indexer.prepare(data, collect_files(paths), report), False, report)
+            prepared = self.indexer.prepare(data, files, report) + self.indexer.prepare_links(data, links, report)
+            self.indexer.apply(data, prepared, False, report)
             # Nothing new: the live generation stays, rather than a copy of it.
             if report.added or report.removed:
                 self._commit(data)
-        report.seconds = time.time() - started
-        return report
 
     def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> IndexReport:
         """Index everything under ``folders`` (default: the articles folder) from scratch.
@@ -319,11 +377,15 @@ class QuoteEngine:
             data = self._current_for_update()
             record = data.articles.get(article_id)
             if record is None:
-                known = ", ".join(sorted(data.articles)[:10]) or "none"
-                raise UnknownArticleError(f"No article with id '{article_id}' is indexed; known ids: {known}.")
+                raise UnknownArticleError(self._unknown(article_id, data))
             self.indexer.drop(data, [article_id])
             self._commit(data)
         return record.info()
+
+    @staticmethod
+    def _unknown(article_id: str, data: IndexData) -> str:
+        known = ", ".join(sorted(data.articles)[:10]) or "none"
+        return f"No article with id '{article_id}' is indexed; known ids: {known}."
 
     def _commit(self, data: IndexData) -> None:
         self._report("saving", 0, 1)

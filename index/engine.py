@@ -3,20 +3,23 @@
 Readers take the current :class:`Searcher` and use it unlocked; an update builds a new one off to the
 side, saves it, and swaps the reference, so questions keep being answered during an update.
 
-Paging belongs here too: the quotes for a question are ranked and de-duplicated once, as one list,
-and each page is a slice of it, so pressing "more" never repeats a quote and never skips one.
+Paging belongs here too: the quotes for a question are ranked and de-duplicated once, as one list
+(:mod:`index.answering`), and each page is a slice of it, so pressing "more" never repeats a quote and
+never skips one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from index import directory, store
+from index.answering import QuoteRanker
 from index.articles import article_hash, collect_files, text_hash
 from index.attribution import Attribution
 from index.calibration import calibration_for
@@ -35,10 +38,9 @@ from index.lexical import build_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
-from index.quoting import bound_quote, quote_passage
-from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph, Quote
+from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph
 from index.results import Answer, NotFound, Page, Reason
-from index.search import PassageHit, Query, Searcher
+from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
 
 
@@ -61,6 +63,8 @@ class QuoteEngine:
         self._attribution: Attribution | None = None
         # How links are fetched (tests and the bot may bring their own client).
         self.fetcher: Fetcher | None = None
+        # What "today" is for time words in questions (tests set a fixed day).
+        self.today: Callable[[], dt.date] = dt.date.today
         self.started = time.time()
         self.indexer = Indexer(
             embedder, self.analyzer, lambda: self.cache, settings.chunk_target, settings.chunk_max,
@@ -162,20 +166,11 @@ class QuoteEngine:
             return NotFound(question, Reason.EMPTY), []
         if len(question) > self.settings.max_question_chars:
             return NotFound(question[: self.settings.max_question_chars], Reason.TOO_LONG), []
-        searcher, attribution = self.searcher, self.attribution
-        spoken = attribution.answer(question)
+        ranker = QuoteRanker(self.searcher, self.attribution, self.settings.threshold, self.settings.max_quote_chars)
         wanted = start + top_k + 1  # one more than the page shows tells whether another page follows
-        ranked: list[PassageHit] = []
-        if spoken is None or depth:
-            query = searcher.prepare(question)
-            asked = max(wanted, depth)
-            ranked = searcher.search(query, asked)
-        if isinstance(spoken, NotFound):
-            return spoken, ranked
-        if spoken is not None:
-            quotes = _distinct([bound_quote(q, self.settings.max_quote_chars) for q in spoken], wanted)
-        else:
-            quotes = self._quotes(query, ranked, asked, wanted)
+        quotes, ranked = ranker.rank(question, wanted, depth, self.today())
+        if isinstance(quotes, NotFound):
+            return quotes, ranked
         if not quotes:
             return NotFound(question, Reason.NO_MATCH), ranked
         page = quotes[start : start + top_k]
@@ -183,33 +178,6 @@ class QuoteEngine:
             return NotFound(question, Reason.NO_MORE), ranked
         more = len(quotes) > start + top_k
         return Page(question, page, more, str(start + top_k) if more else None, start), ranked
-
-    def _quotes(self, query: Query, ranked: list[PassageHit], asked: int, wanted: int) -> list[Quote]:
-        """At least ``wanted`` distinct quotes from the passages above the threshold, if there are so many.
-
-        Several passages may yield the same quote ("会议由市长主持。" closes many paragraphs), so the
-        search goes deeper until enough distinct quotes are found or the confident passages run out.
-        ``ranked`` holds the best ``asked`` passages (fewer when the index has fewer).
-        """
-        searcher, attribution, threshold = self.searcher, self.attribution, self.settings.threshold
-        # The threshold was calibrated on the best passage alone: when it does not answer, nothing does.
-        if not ranked or ranked[0].confidence < threshold:
-            return []
-        quotes: list[Quote] = []
-        seen: set[str] = set()
-        used = 0
-        while True:
-            for hit in ranked[used:]:
-                if hit.confidence < threshold:
-                    return quotes
-                quote = bound_quote(quote_passage(hit, query, searcher), self.settings.max_quote_chars)
-                if quote.text not in seen:
-                    seen.add(quote.text)
-                    quotes.append(replace(quote, speaker=attribution.speaker_of(quote)))
-            if len(quotes) >= wanted or len(ranked) < asked:
-                return quotes
-            used, asked = len(ranked), asked * 2
-            ranked = searcher.search(query, asked)
 
     def article(self, article_id: str) -> CleanArticle:
         """The cleaned article as indexed: its paragraphs and what is known of it."""
@@ -405,16 +373,3 @@ def _offset(cursor: str | None) -> int:
     if not cursor.isdigit() or len(cursor) > 6:
         raise CursorError(f"'{cursor[:20]}' is not a page cursor this engine handed out.")
     return int(cursor)
-
-
-def _distinct(quotes: list[Quote], wanted: int) -> list[Quote]:
-    """The first ``wanted`` quotes with distinct text, in order."""
-    seen: set[str] = set()
-    out: list[Quote] = []
-    for quote in quotes:
-        if quote.text not in seen:
-            seen.add(quote.text)
-            out.append(quote)
-            if len(out) >= wanted:
-                break
-    return out

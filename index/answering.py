@@ -3,8 +3,9 @@
 The engine asks for at least the quotes its page needs and slices the page out of this list
 (:mod:`index.engine`): a deeper list always starts with a shallower one, so pages never overlap.
 
-Time words ("昨天", "5月14日", "最近") leave the question before it is searched and rank or filter
-the articles by date (:mod:`index.timeframe`): passages then come in tiers, best first within each.
+Time words ("昨天", "5月14日", "最近") rank or filter the articles by date (:mod:`index.timeframe`,
+which also says which words leave the question before it is searched): passages then come in tiers,
+best first within each.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class QuoteRanker:
         ranked: list[PassageHit] = []
         query: Query | None = None
         if spoken is None or depth:
-            query = searcher.prepare(asked)
+            query = searcher.prepare(question if frame is not None and frame.literal else asked)
             ranked = searcher.search(query, max(wanted, depth), passage_tiers)
         if isinstance(spoken, NotFound):
             return replace(spoken, question=question), ranked

@@ -11,7 +11,10 @@ How a range is used (:func:`article_tiers`), by what a user means:
   These prefer: articles dated in the range come first, the others still answer after them.
 
 An article counts as in a range until :data:`GRACE_DAYS` after its end: yesterday's events are
-reported today. Either way the time words leave the question before it is searched.
+reported today. Words counted from today ("昨天", "最近") leave the question before it is searched;
+a calendar date, month or year stays in the searched text too, because articles state them in the
+same words ("2018年我国进口芯片…"): removing "2018年" lost a news-set question that keeping it answers
+(benchmarks/README.md). Who-said-what questions are parsed without any time words.
 
 Rules, not a library: dateparser was measured on such questions (benchmarks/README.md) and returns a
 single instant, not a range ("上周" → one day), misreads "5月14日" and "2019年10月" when given a base
@@ -31,6 +34,8 @@ RECENT_DAYS = 30
 GRACE_DAYS = 2
 # Kinds of expression counted back from today: they filter (see the module docstring).
 _FILTERING = ("span", "ago", "relative")
+# Kinds of expression an article states in the same words ("2018年进口芯片…"): searched for as well.
+_LITERAL = ("ymd", "ym", "md", "y", "m")
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3}|几)"
 _UNIT_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "个星期": 7, "个月": 30, "月": 30, "年": 365}
@@ -53,6 +58,11 @@ class Timeframe:
     @property
     def filters(self) -> bool:
         return self.kind in _FILTERING
+
+    @property
+    def literal(self) -> bool:
+        """A calendar date, month or year ("2018年", "9月9日"): words the article itself may use."""
+        return self.kind in _LITERAL
 
     def covers(self, date: dt.date) -> bool:
         """Whether an article of ``date`` is about the range: published in it or just after it."""

@@ -173,3 +173,14 @@ def test_a_period_with_articles_keeps_only_them_and_the_undated(ports: QuoteEngi
     ports.remove("port-undated")
     answer = ports.ask("今天" + QUESTION)
     assert isinstance(answer, NotFound) and answer.question == "今天" + QUESTION
+
+
+def test_a_calendar_year_is_searched_for_as_the_article_states_it(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, {
+        f"chips-{year}": f"芯片进口\n\n{year}年我国进口芯片花费{spent}亿美元，连续多年位居进口商品首位。\n"
+        for year, spent in (("2017", 2601), ("2018", 3121))
+    })
+    # Undated articles: the year ranks nothing by date, but it is one of the question's words.
+    for year in ("2018", "2017"):
+        answer = engine.ask(f"{year}年进口芯片花了多少钱", top_k=1)
+        assert isinstance(answer, Page) and answer.quotes[0].text.startswith(f"{year}年")

@@ -106,7 +106,10 @@ class Indexer:
         todo: Prepared = []
         for article, digest in prepared:
             existing = data.articles.get(article.article_id)
-            if existing is not None and existing.content_hash == digest and not replace_all:
+            # An index written before metadata was kept has the hash but not the fields: fill them in.
+            same_meta = existing is not None and (existing.date, existing.outlet, existing.author, existing.url) == (
+                article.date, article.outlet, article.author, article.url)
+            if existing is not None and existing.content_hash == digest and same_meta and not replace_all:
                 report.unchanged.append(existing.info())
             else:
                 todo.append((article, digest))

@@ -185,5 +185,11 @@ def test_article_metadata_is_kept_and_indexes_written_without_it_still_load(
     old = store.load(index_dir, "fake:hash-256", 256).articles["dated"]
     assert (old.date, old.outlet, old.author, old.url) == (None, None, None, None)
     assert old.paragraphs == record.paragraphs
-    reopened = QuoteEngine.open(engine_settings, FakeEmbedder())
+    embedder = FakeEmbedder()
+    reopened = QuoteEngine.open(engine_settings, embedder)
     assert reopened.article("dated").date is None and reopened.ask("青岛港集装箱吞吐量增长多少").found
+    # Adding the file again fills the fields in; its text is embedded already (the cache has it).
+    report = reopened.add_files([page])
+    assert [a.article_id for a in report.added] == ["dated"] and report.embedded_chunks == 0
+    assert reopened.article("dated").date == "2024-05-14"
+    assert [a.article_id for a in reopened.add_files([page]).unchanged] == ["dated"]

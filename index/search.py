@@ -152,9 +152,17 @@ class Searcher:
         """Every article's publication date (None when unknown), parsed once per index snapshot."""
         return {aid: parse_iso(record.date) for aid, record in self.data.articles.items()}
 
+    @cached_property
+    def _passage_articles(self) -> tuple[list[str], np.ndarray]:
+        """The article ids in passage order, and per passage the position of its article among them."""
+        ids = list(dict.fromkeys(aid for aid, _ in self.keys))
+        ordinal = {aid: i for i, aid in enumerate(ids)}
+        return ids, np.array([ordinal[aid] for aid, _ in self.keys], dtype=np.int64)
+
     def passage_tiers(self, article_tiers: dict[str, int]) -> np.ndarray:
         """Per passage, its article's tier (:func:`index.timeframe.article_tiers`); -1 leaves it out."""
-        return np.array([article_tiers.get(aid, -1) for aid, _ in self.keys], dtype=np.int64)
+        ids, of_passage = self._passage_articles
+        return np.array([article_tiers.get(aid, -1) for aid in ids], dtype=np.int64)[of_passage]
 
     def search(self, query: Query, k: int, tiers: np.ndarray | None = None) -> list[PassageHit]:
         """The ``k`` best paragraphs for ``query``, best first (scores 0..1).

@@ -70,6 +70,7 @@ class FeedWatcher:
         """Fetch every feed once and index the items not taken before."""
         with self._locked():
             ledger = self._read()
+            taken = ledger.to_json()
             known = self.engine.content_hashes()
             results: list[FeedResult] = []
             links: list[LinkArticles] = []
@@ -96,7 +97,8 @@ class FeedWatcher:
                     result.added.append(item.link)
             report = self.engine.add_links(links) if links else IndexReport()
             # Only now: had the index refused the articles, the items would be tried again next time.
-            self._write(ledger)
+            if ledger.to_json() != taken:
+                self._write(ledger)
         return PollReport(results, report)
 
     def watch(

@@ -202,12 +202,15 @@ def index_watch(ctx: click.Context, once: bool) -> None:
     stop = threading.Event()
 
     def stop_watching(signum: int, frame: object) -> None:
-        # The poll in hand finishes (its articles are saved whole), then the loop ends.
+        # The poll in hand finishes (its articles are saved whole), then the loop ends; a second Ctrl-C
+        # does not wait (every index write is atomic, so the index stays whole either way).
+        if stop.is_set():
+            raise KeyboardInterrupt
         stop.set()
 
     previous = {sig: signal.signal(sig, stop_watching) for sig in (signal.SIGINT, signal.SIGTERM)}
-    click.echo(f"Watching {len(settings.feeds)} feeds every {settings.feed_poll_minutes:g} minutes; Ctrl-C stops.",
-               err=True)
+    click.echo(f"Watching {len(settings.feeds)} feeds every {settings.feed_poll_minutes:g} minutes; Ctrl-C stops "
+               "after the poll in hand.", err=True)
     try:
         watcher.watch(settings.feeds, settings.feed_poll_seconds, stop, _print_poll,
                       lambda exc: click.echo(f"Error: {exc}", err=True))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from index import settings as defaults
 from index.errors import QuoteBotError
@@ -117,6 +118,11 @@ class TelegramConfig(_Strict):
     webhook: WebhookConfig = WebhookConfig()
 
 
+# Feeds are polled at most this often: news feeds change every few minutes at most, and a site that
+# is polled every few seconds may block the poller.
+MIN_FEED_POLL_MINUTES = 5
+
+
 class Settings(_Strict):
     """The whole configuration; relative paths are resolved against the config file's folder."""
 
@@ -125,10 +131,27 @@ class Settings(_Strict):
     chunking: ChunkingConfig = ChunkingConfig()
     search: SearchConfig = SearchConfig()
     telegram: TelegramConfig = TelegramConfig()
+    # RSS/Atom feeds that `quotebot index watch` (and the bot) poll, and how often.
+    feeds: list[str] = Field(default_factory=list)
+    feed_poll_minutes: float = Field(30.0, ge=MIN_FEED_POLL_MINUTES, le=24 * 60)
     # Set by load_settings, never by the YAML: where the file was, for relative paths and for
     # refusing an index path that would hold it.
     base_dir: Path = Path(".")
     config_file: Path | None = None
+
+    @field_validator("feeds")
+    @classmethod
+    def _feed_links(cls, feeds: list[str]) -> list[str]:
+        for feed in feeds:
+            parts = urlsplit(feed.strip())
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"'{feed}' is not a web link; each feed must start with http:// or https://")
+        # The same feed listed twice is polled once.
+        return list(dict.fromkeys(feed.strip() for feed in feeds))
+
+    @property
+    def feed_poll_seconds(self) -> float:
+        return self.feed_poll_minutes * 60
 
     def path(self, name: Literal["articles", "index", "cache"]) -> Path:
         """The configured path, with its environment override, made absolute."""

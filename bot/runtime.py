@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.config import Settings
 from index import EngineSettings, Progress, QuoteEngine
 from index.embedders import Embedder, make_embedder
+from index.subscriptions import LEDGER, FeedWatcher
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -31,3 +32,8 @@ def embedder_for(settings: Settings) -> Embedder:
 def open_engine(settings: Settings, progress: Progress | None = None) -> QuoteEngine:
     """Load the configured index, building it from the articles folder on first use."""
     return QuoteEngine.open(engine_settings(settings), embedder_for(settings), progress)
+
+
+def feed_watcher(settings: Settings, engine: QuoteEngine) -> FeedWatcher:
+    """Polls the configured feeds into ``engine``'s index; what was taken is kept in the cache folder."""
+    return FeedWatcher(engine, settings.path("cache") / LEDGER)

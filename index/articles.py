@@ -100,4 +100,9 @@ def article_hash(article: CleanArticle) -> str:
 
 def content_hash(article: CleanArticle) -> str:
     """The hash of what an article says (title and text), whatever its link or metadata: a re-post matches."""
-    return hashlib.sha256(f"{article.title}\0{article.text}".encode()).hexdigest()
+    return text_hash(article.title, article.text)
+
+
+def text_hash(title: str, text: str) -> str:
+    """:func:`content_hash` from the title and the paragraphs joined by blank lines (an index record's)."""
+    return hashlib.sha256(f"{title}\0{text}".encode()).hexdigest()

@@ -3,34 +3,44 @@
 Readers take the current :class:`Searcher` and use it unlocked; an update builds a new one off to the
 side, saves it, and swaps the reference, so questions keep being answered during an update.
 
-Paging belongs here too: the quotes for a question are ranked and de-duplicated once, as one list,
-and each page is a slice of it, so pressing "more" never repeats a quote and never skips one.
+Paging belongs here too: the quotes for a question are ranked and de-duplicated once, as one list
+(:mod:`index.answering`), and each page is a slice of it, so pressing "more" never repeats a quote and
+never skips one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from index import directory, store
-from index.articles import article_hash, collect_files
+from index.answering import QuoteRanker
+from index.articles import article_hash, collect_files, text_hash
 from index.attribution import Attribution
 from index.calibration import calibration_for
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
-from index.errors import ArticleError, IndexCorruptError, IndexStoreError, QuoteBotError, UnknownArticleError
+from index.errors import (
+    ArticleError,
+    FetchError,
+    IndexCorruptError,
+    IndexStoreError,
+    QuoteBotError,
+    UnknownArticleError,
+)
 from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
 from index.lexical import build_bm25
+from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
-from index.quoting import bound_quote, quote_passage
-from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph, Quote
+from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph
 from index.results import Answer, NotFound, Page, Reason
-from index.search import PassageHit, Query, Searcher
+from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
 
 
@@ -51,6 +61,10 @@ class QuoteEngine:
         self._write = threading.Lock()
         self._searcher: Searcher | None = None
         self._attribution: Attribution | None = None
+        # How links are fetched (tests and the bot may bring their own client).
+        self.fetcher: Fetcher | None = None
+        # What "today" is for time words in questions (tests set a fixed day).
+        self.today: Callable[[], dt.date] = dt.date.today
         self.started = time.time()
         self.indexer = Indexer(
             embedder, self.analyzer, lambda: self.cache, settings.chunk_target, settings.chunk_max,
@@ -152,20 +166,11 @@ class QuoteEngine:
             return NotFound(question, Reason.EMPTY), []
         if len(question) > self.settings.max_question_chars:
             return NotFound(question[: self.settings.max_question_chars], Reason.TOO_LONG), []
-        searcher, attribution = self.searcher, self.attribution
-        spoken = attribution.answer(question)
+        ranker = QuoteRanker(self.searcher, self.attribution, self.settings.threshold, self.settings.max_quote_chars)
         wanted = start + top_k + 1  # one more than the page shows tells whether another page follows
-        ranked: list[PassageHit] = []
-        if spoken is None or depth:
-            query = searcher.prepare(question)
-            asked = max(wanted, depth)
-            ranked = searcher.search(query, asked)
-        if isinstance(spoken, NotFound):
-            return spoken, ranked
-        if spoken is not None:
-            quotes = _distinct([bound_quote(q, self.settings.max_quote_chars) for q in spoken], wanted)
-        else:
-            quotes = self._quotes(query, ranked, asked, wanted)
+        quotes, ranked = ranker.rank(question, wanted, depth, self.today())
+        if isinstance(quotes, NotFound):
+            return quotes, ranked
         if not quotes:
             return NotFound(question, Reason.NO_MATCH), ranked
         page = quotes[start : start + top_k]
@@ -174,32 +179,17 @@ class QuoteEngine:
         more = len(quotes) > start + top_k
         return Page(question, page, more, str(start + top_k) if more else None, start), ranked
 
-    def _quotes(self, query: Query, ranked: list[PassageHit], asked: int, wanted: int) -> list[Quote]:
-        """At least ``wanted`` distinct quotes from the passages above the threshold, if there are so many.
+    def article(self, article_id: str) -> CleanArticle:
+        """The cleaned article as indexed: its paragraphs and what is known of it."""
+        record = self.searcher.data.articles.get(article_id)
+        if record is None:
+            raise UnknownArticleError(self._unknown(article_id, self.searcher.data))
+        return CleanArticle(record.article_id, record.title, record.source, record.paragraphs,
+                            record.date, record.outlet, record.author, record.url)
 
-        Several passages may yield the same quote ("会议由市长主持。" closes many paragraphs), so the
-        search goes deeper until enough distinct quotes are found or the confident passages run out.
-        ``ranked`` holds the best ``asked`` passages (fewer when the index has fewer).
-        """
-        searcher, attribution, threshold = self.searcher, self.attribution, self.settings.threshold
-        # The threshold was calibrated on the best passage alone: when it does not answer, nothing does.
-        if not ranked or ranked[0].confidence < threshold:
-            return []
-        quotes: list[Quote] = []
-        seen: set[str] = set()
-        used = 0
-        while True:
-            for hit in ranked[used:]:
-                if hit.confidence < threshold:
-                    return quotes
-                quote = bound_quote(quote_passage(hit, query, searcher), self.settings.max_quote_chars)
-                if quote.text not in seen:
-                    seen.add(quote.text)
-                    quotes.append(replace(quote, speaker=attribution.speaker_of(quote)))
-            if len(quotes) >= wanted or len(ranked) < asked:
-                return quotes
-            used, asked = len(ranked), asked * 2
-            ranked = searcher.search(query, asked)
+    def content_hashes(self) -> set[str]:
+        """The content hash (title and text, :func:`index.articles.content_hash`) of every indexed article."""
+        return {text_hash(r.title, r.text) for r in self.searcher.data.articles.values()}
 
     def articles(self) -> list[ArticleInfo]:
         data = self.searcher.data
@@ -277,16 +267,52 @@ class QuoteEngine:
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:
         """Index new or changed files; unchanged articles and cached chunks are not re-embedded."""
+        return self.add(paths)
+
+    def add_urls(self, urls: Sequence[str]) -> IndexReport:
+        """Fetch links and index what they hold, with the URL as the source (see :meth:`add`)."""
+        return self.add((), urls)
+
+    def add(self, paths: Sequence[Path] = (), urls: Sequence[str] = ()) -> IndexReport:
+        """Index files and links in one update; a link or file that fails is reported, the others go in.
+
+        Links are fetched and cleaned before the index is locked. An article's id comes from its file
+        name or its URL, so adding the same file or link again updates its articles (re-embedding only
+        what changed) instead of adding them twice.
+        """
         started = time.time()
+        files = collect_files(paths)
+        report = IndexReport()
+        links = []
+        for i, url in enumerate(urls):
+            self._report("fetching", i, len(urls))
+            try:
+                links.append(load_link(url, self.fetcher))
+            except (FetchError, ArticleError) as exc:
+                report.failed.append((url, str(exc)))
+        self._report("fetching", len(urls), len(urls))
+        self._add(files, links, report)
+        report.seconds = time.time() - started
+        return report
+
+    def add_links(self, links: Sequence[LinkArticles]) -> IndexReport:
+        """Index articles already fetched from links (a feed poll brings them this way)."""
+        started = time.time()
+        report = IndexReport()
+        self._add([], links, report)
+        report.seconds = time.time() - started
+        return report
+
+    def _add(self, files: list[Path], links: Sequence[LinkArticles], report: IndexReport) -> None:
+        if not files and not links:
+            return
         with self._writing():
             data = self._current_for_update()
-            report = IndexReport()
-            self.indexer.apply(data, self.indexer.prepare(data, collect_files(paths), report), False, report)
+            prepared = self.indexer.prepare(data, files, report) + self.indexer.prepare_links(data, links, report)
+            self.indexer.apply(data, prepared, False, report)
             # Nothing new: the live generation stays, rather than a copy of it.
             if report.added or report.removed:
                 self._commit(data)
-        report.seconds = time.time() - started
-        return report
 
     def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> IndexReport:
         """Index everything under ``folders`` (default: the articles folder) from scratch.
@@ -336,11 +362,15 @@ class QuoteEngine:
             data = self._current_for_update()
             record = data.articles.get(article_id)
             if record is None:
-                known = ", ".join(sorted(data.articles)[:10]) or "none"
-                raise UnknownArticleError(f"No article with id '{article_id}' is indexed; known ids: {known}.")
+                raise UnknownArticleError(self._unknown(article_id, data))
             self.indexer.drop(data, [article_id])
             self._commit(data)
         return record.info()
+
+    @staticmethod
+    def _unknown(article_id: str, data: IndexData) -> str:
+        known = ", ".join(sorted(data.articles)[:10]) or "none"
+        return f"No article with id '{article_id}' is indexed; known ids: {known}."
 
     def _commit(self, data: IndexData) -> None:
         self._report("saving", 0, 1)
@@ -360,16 +390,3 @@ def _offset(cursor: str | None) -> int:
     if not cursor.isdigit() or len(cursor) > 6:
         raise CursorError(f"'{cursor[:20]}' is not a page cursor this engine handed out.")
     return int(cursor)
-
-
-def _distinct(quotes: list[Quote], wanted: int) -> list[Quote]:
-    """The first ``wanted`` quotes with distinct text, in order."""
-    seen: set[str] = set()
-    out: list[Quote] = []
-    for quote in quotes:
-        if quote.text not in seen:
-            seen.add(quote.text)
-            out.append(quote)
-            if len(out) >= wanted:
-                break
-    return out

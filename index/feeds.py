@@ -25,6 +25,8 @@ _ATOM = "{http://www.w3.org/2005/Atom}"
 _RSS1 = "{http://purl.org/rss/1.0/}"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+# Polls that may fail to fetch an item (a timeout, a server error) before it is given up.
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -127,28 +129,48 @@ class FeedLedger:
     """What polling has already taken: item guids and links, and the content hashes of added articles.
 
     An item is new only if neither its guid nor its link was seen; an article is new only if its
-    content hash was not (the same story re-posted under a new link is not added twice).
+    content hash was not (the same story re-posted under a new link is not added twice). An item whose
+    link cannot be fetched is tried again on later polls, :data:`MAX_ATTEMPTS` times in all.
     """
 
     keys: set[str] = field(default_factory=set)
     hashes: set[str] = field(default_factory=set)
+    attempts: dict[str, int] = field(default_factory=dict)
 
     def unseen(self, items: list[FeedItem]) -> list[FeedItem]:
         return [item for item in items if item.guid not in self.keys and item.link not in self.keys]
 
     def remember(self, item: FeedItem, content_hash: str | None = None) -> bool:
         """Record an item; returns False when its content was already added under another item."""
-        self.keys.update((item.guid, item.link))
-        if content_hash is None:
-            return True
-        if content_hash in self.hashes:
-            return False
-        self.hashes.add(content_hash)
-        return True
+        return self.take(item, [content_hash] if content_hash is not None else [])
 
-    def to_json(self) -> dict[str, list[str]]:
-        return {"keys": sorted(self.keys), "hashes": sorted(self.hashes)}
+    def take(self, item: FeedItem, content_hashes: list[str]) -> bool:
+        """Record an item and the content hashes of its articles; False when every one was known already."""
+        self.keys.update((item.guid, item.link))
+        self.attempts.pop(item.guid, None)
+        new = [h for h in content_hashes if h not in self.hashes]
+        self.hashes.update(new)
+        return bool(new) or not content_hashes
+
+    def failed(self, item: FeedItem) -> bool:
+        """Count a failed fetch of an item; True when it is given up (and recorded as seen)."""
+        tries = self.attempts.get(item.guid, 0) + 1
+        if tries >= MAX_ATTEMPTS:
+            self.take(item, [])
+            return True
+        self.attempts[item.guid] = tries
+        return False
+
+    def to_json(self) -> dict[str, object]:
+        attempts = dict(sorted(self.attempts.items()))
+        return {"keys": sorted(self.keys), "hashes": sorted(self.hashes), "attempts": attempts}
 
     @classmethod
-    def from_json(cls, raw: dict[str, list[str]]) -> FeedLedger:
-        return cls(set(raw.get("keys", [])), set(raw.get("hashes", [])))
+    def from_json(cls, raw: dict[str, object]) -> FeedLedger:
+        """A ledger from :meth:`to_json`'s output; a :class:`ValueError` when it is not one."""
+        keys, hashes, attempts = raw.get("keys", []), raw.get("hashes", []), raw.get("attempts", {})
+        if not (isinstance(keys, list) and isinstance(hashes, list) and isinstance(attempts, dict)
+                and all(isinstance(k, str) for k in keys + hashes)
+                and all(isinstance(k, str) and isinstance(v, int) for k, v in attempts.items())):
+            raise ValueError("not a feed ledger")
+        return cls(set(keys), set(hashes), dict(attempts))

@@ -17,6 +17,7 @@ from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
 from index.errors import ArticleError, BuildRefusedError
+from index.links import LinkArticles, unique_link_ids
 from index.normalization import Analyzer, quoted_terms, to_simplified
 from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle, IndexData
 
@@ -68,30 +69,47 @@ class Indexer:
         prepared: Prepared = []
         for i, path in enumerate(files):
             self._report("reading", i, len(files))
-            source = str(path.resolve())
             try:
                 base = unique_base_id(path, taken)
                 articles = load_articles(path.resolve(), base)
             except ArticleError as exc:
                 report.failed.append((str(path), str(exc)))
                 continue
-            stale = [aid for aid, rec in data.articles.items()
-                     if rec.source == source and aid not in {a.article_id for a in articles}]
-            if stale:
-                report.removed.extend(data.articles[a].info() for a in stale)
-                self.drop(data, stale)
-            for article in articles:
-                taken[article.article_id] = source
-                prepared.append((article, article_hash(article)))
+            prepared.extend(self._take(data, str(path.resolve()), articles, taken, report))
         self._report("reading", len(files), len(files))
         return prepared
+
+    def prepare_links(self, data: IndexData, links: Sequence[LinkArticles], report: IndexReport) -> Prepared:
+        """Articles already fetched and cleaned from links, with the URL as their source."""
+        taken = {aid: rec.source for aid, rec in data.articles.items()}
+        prepared: Prepared = []
+        for link in links:
+            link = unique_link_ids(link, taken)
+            prepared.extend(self._take(data, link.url, link.articles, taken, report))
+        return prepared
+
+    def _take(
+        self, data: IndexData, source: str, articles: list[CleanArticle], taken: dict[str, str], report: IndexReport
+    ) -> Prepared:
+        """``articles`` read from ``source``; articles the source held before and holds no more are dropped."""
+        ids = {a.article_id for a in articles}
+        stale = [aid for aid, rec in data.articles.items() if rec.source == source and aid not in ids]
+        if stale:
+            report.removed.extend(data.articles[a].info() for a in stale)
+            self.drop(data, stale)
+        for article in articles:
+            taken[article.article_id] = source
+        return [(article, article_hash(article)) for article in articles]
 
     def apply(self, data: IndexData, prepared: Prepared, replace_all: bool, report: IndexReport) -> None:
         """Insert new and changed articles into ``data``; unchanged ones are only reported."""
         todo: Prepared = []
         for article, digest in prepared:
             existing = data.articles.get(article.article_id)
-            if existing is not None and existing.content_hash == digest and not replace_all:
+            # An index written before metadata was kept has the hash but not the fields: fill them in.
+            same_meta = existing is not None and (existing.date, existing.outlet, existing.author, existing.url) == (
+                article.date, article.outlet, article.author, article.url)
+            if existing is not None and existing.content_hash == digest and same_meta and not replace_all:
                 report.unchanged.append(existing.info())
             else:
                 todo.append((article, digest))
@@ -132,6 +150,10 @@ class Indexer:
                 terms=[self.analyzer.terms(p.text) for p in article.paragraphs],
                 people=people,
                 statements=statements,
+                date=article.date,
+                outlet=article.outlet,
+                author=article.author,
+                url=article.url,
             )
         simplify = to_simplified if self.simplify_for_embedding else str
         texts = [simplify(row.chunk.text) for row in new_rows]

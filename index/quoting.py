@@ -126,13 +126,15 @@ def select_run(
     topic: str = "",
     folded: str | None = None,
 ) -> tuple[int, int]:
-    """(start, end) within ``paragraph.text`` of the best run of whole sentences.
+    """(start, end) within ``paragraph.text`` of the best run of whole sentences, after its dateline.
 
     ``chunk_cosine`` maps (start, end) spans of chunks, relative to the paragraph, to their cosine;
     ``topic`` is the article title and section, whose words say little about which sentence answers.
     """
     text = paragraph.text
-    spans = split_sentences(text)
+    # A dateline opening the paragraph is metadata: runs start after it, as chunks do.
+    lead = paragraph.lead
+    spans = [(lo + lead, hi + lead) for lo, hi in split_sentences(text[lead:])] or split_sentences(text)
     if len(spans) <= 1:
         return spans[0] if spans else (0, len(text))
     if folded is None:
@@ -228,3 +230,23 @@ def bound_quote(quote: Quote, limit: int) -> Quote:
     end = bounded_end(quote.text, limit)
     text = quote.text[:end].rstrip()
     return replace(quote, text=text, end=quote.start + len(text), matched=tuple(m for m in quote.matched if m in text))
+
+
+def after_lead(quote: Quote, paragraph: Paragraph) -> Quote | None:
+    """``quote`` starting after its paragraph's dateline (``Paragraph.lead``), or None when it lies inside it.
+
+    A statement found by who-said-what starts at its sentence, which may open with the dateline.
+    """
+    cut = paragraph.start + paragraph.lead
+    if quote.start >= cut:
+        return quote
+    rest = quote.text[cut - quote.start :] if quote.end > cut else ""
+    text = rest.lstrip(_LEAD_TRAILER)
+    if not text:
+        return None
+    start = quote.start + len(quote.text) - len(text)
+    return replace(quote, text=text, start=start, matched=tuple(m for m in quote.matched if m in text))
+
+
+# What may separate a dateline from the text after it.
+_LEAD_TRAILER = " \t\u3000，,：:、"

@@ -57,6 +57,11 @@ class CleanArticle:
     def sections(self) -> list[str]:
         return sections_of(self.paragraphs)
 
+    @property
+    def file(self) -> str | None:
+        """The file the article was read from; None for one fetched from a link (its source is the URL)."""
+        return None if self.url is not None and self.source == self.url else self.source
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -94,6 +99,23 @@ class Quote:
     context: str
     speaker: Speaker | None = None
     matched: tuple[str, ...] = ()
+    # The article's publication date (YYYY-MM-DD), publisher and link, when known.
+    date: str | None = None
+    outlet: str | None = None
+    url: str | None = None
+    # The same passage in other articles (a wire story reprinted by other outlets), shown once.
+    also_in: tuple[SourceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Another article that carries a quote: enough to name and link it."""
+
+    article_id: str
+    title: str
+    outlet: str | None = None
+    url: str | None = None
+    date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,10 @@ class ArticleInfo:
     chunks: int
     chars: int
     content_hash: str
+    date: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +188,12 @@ class ArticleRecord:
     # Filled by the who-said-what extraction; plain JSON-able dicts.
     people: list[dict[str, Any]] = field(default_factory=list)
     statements: list[dict[str, Any]] = field(default_factory=list)
+    # What the article says about itself (CleanArticle's fields); None when unknown, and in indexes
+    # written before they were kept.
+    date: str | None = None
+    outlet: str | None = None
+    author: str | None = None
+    url: str | None = None
     # Serialised once (``dataclasses.replace`` starts a new record without it).
     _json: str | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -183,7 +215,15 @@ class ArticleRecord:
             chunks=len(self.chunk_ids),
             chars=sum(len(p.text) for p in self.paragraphs),
             content_hash=self.content_hash,
+            date=self.date,
+            outlet=self.outlet,
+            author=self.author,
+            url=self.url,
         )
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.paragraphs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -196,6 +236,10 @@ class ArticleRecord:
             "terms": self.terms,
             "people": self.people,
             "statements": self.statements,
+            "date": self.date,
+            "outlet": self.outlet,
+            "author": self.author,
+            "url": self.url,
         }
 
     @staticmethod
@@ -210,7 +254,18 @@ class ArticleRecord:
             terms=[list(t) for t in raw.get("terms", [])],
             people=list(raw.get("people", [])),
             statements=list(raw.get("statements", [])),
+            date=_optional_text(raw.get("date")),
+            outlet=_optional_text(raw.get("outlet")),
+            author=_optional_text(raw.get("author")),
+            url=_optional_text(raw.get("url")),
         )
+
+
+def _optional_text(value: Any) -> str | None:
+    """A stored metadata field: a string, or None (absent in indexes written before it existed)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(f"expected a string or null, got {type(value).__name__}")
 
 
 @dataclass

@@ -68,10 +68,10 @@ def minhash(grams: frozenset[str]) -> tuple[int, ...]:
 
 def similarity(a: str, b: str) -> float:
     """The share of the smaller trigram set that the other holds (0…1); 0 when sizes differ too much."""
-    return _overlap(shingles(a), shingles(b))
+    return overlap(shingles(a), shingles(b))
 
 
-def _overlap(x: frozenset[str], y: frozenset[str]) -> float:
+def overlap(x: frozenset[str], y: frozenset[str]) -> float:
     if not x or not y:
         return 0.0
     small, large = sorted((len(x), len(y)))
@@ -99,7 +99,7 @@ class ReprintIndex:
             keys = [(band, hash(signature[band * _ROWS:(band + 1) * _ROWS])) for band in range(_HASHES // _ROWS)]
             candidates = sorted({other for key in keys for other in self._bands.get(key, [])})
             for other in candidates:
-                if _overlap(grams, self._grams[other]) >= self.threshold:
+                if overlap(grams, self._grams[other]) >= self.threshold:
                     group = self._group[other]
                     break
             for key in keys:

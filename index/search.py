@@ -9,15 +9,17 @@ embedder's own range, measured when the index is built (:mod:`index.calibration`
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
 from index.embedders import Embedder
 from index.normalization import query_terms, to_simplified
 from index.records import Chunk, IndexData
+from index.timeframe import parse_iso
 from index.vectors import stored_vectors
 
 # One question is one small search: OpenMP threads cost more to wake than they save, and they fight
@@ -145,14 +147,40 @@ class Searcher:
         raw = np.asarray(self.data.bm25.get_scores(known), dtype=np.float32)
         return np.clip(raw / ceiling, 0.0, 1.0)
 
-    def search(self, query: Query, k: int) -> list[PassageHit]:
-        """The ``k`` best paragraphs for ``query``, best first (scores 0..1)."""
+    @cached_property
+    def dates(self) -> dict[str, dt.date | None]:
+        """Every article's publication date (None when unknown), parsed once per index snapshot."""
+        return {aid: parse_iso(record.date) for aid, record in self.data.articles.items()}
+
+    @cached_property
+    def _passage_articles(self) -> tuple[list[str], np.ndarray]:
+        """The article ids in passage order, and per passage the position of its article among them."""
+        ids = list(dict.fromkeys(aid for aid, _ in self.keys))
+        ordinal = {aid: i for i, aid in enumerate(ids)}
+        return ids, np.array([ordinal[aid] for aid, _ in self.keys], dtype=np.int64)
+
+    def passage_tiers(self, article_tiers: dict[str, int]) -> np.ndarray:
+        """Per passage, its article's tier (:func:`index.timeframe.article_tiers`); -1 leaves it out."""
+        ids, of_passage = self._passage_articles
+        return np.array([article_tiers.get(aid, -1) for aid in ids], dtype=np.int64)[of_passage]
+
+    def search(self, query: Query, k: int, tiers: np.ndarray | None = None) -> list[PassageHit]:
+        """The ``k`` best paragraphs for ``query``, best first (scores 0..1).
+
+        With ``tiers`` (:meth:`passage_tiers`), passages of tier 0 come before those of tier 1 and
+        passages of tier -1 are left out; within a tier, best first. The order of the first ``k`` is
+        the same whatever ``k``: the engine's paging relies on it.
+        """
         if not self.keys or k <= 0:
             return []
         lexical = self.lexical_scores(query.terms)
         pool = min(self.candidates, len(self.keys))
-        everything = np.arange(len(self.keys))
-        lexical_top = np.argpartition(-lexical, pool - 1)[:pool] if pool < len(self.keys) else everything
+        lexical_top = _top(lexical, pool)
+        if tiers is not None:
+            # The passages a time in the question asks for first are candidates by their own ranking too:
+            # a day's few articles must not be crowded out of the pool by the rest of the index.
+            lexical_top = np.union1d(_top(np.where(tiers >= 0, lexical, -1.0), pool),
+                                     _top(np.where(tiers == 0, lexical, -1.0), pool))
         slots = self._candidate_slots(query.vector, lexical_top)
         if slots.size == 0:
             return []
@@ -161,12 +189,15 @@ class Searcher:
         best = np.full(len(self.keys), -1.0, dtype=np.float64)
         np.maximum.at(best, positions, cosines)
         candidates = np.unique(positions)
+        if tiers is not None:
+            candidates = candidates[tiers[candidates] >= 0]
         floor, ceiling = self.data.calibration.floor, self.data.calibration.ceiling
         dense = np.clip((best[candidates] - floor) / (ceiling - floor), 0.0, 1.0)
         w = self.dense_weight
         scores = (1 - w) * lexical[candidates] + w * dense
         # Best score first; equal scores in index order, so results are deterministic.
-        order = np.lexsort((candidates, -scores))[:k]
+        rank = tiers[candidates] if tiers is not None else np.zeros(len(candidates), dtype=np.int64)
+        order = np.lexsort((candidates, -scores, rank))[:k]
         hits = []
         for i in order:
             position = int(candidates[i])
@@ -206,6 +237,11 @@ class Searcher:
 
     def chunk(self, chunk_id: int) -> Chunk:
         return self.data.rows[self._row_of_chunk[chunk_id]].chunk
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest scores, in no particular order (all of them when there are fewer)."""
+    return np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+
 
 def coverage(weights: dict[str, float], present: set[str]) -> float:
     """The share of the question's term weight that a text contains (0..1)."""

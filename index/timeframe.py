@@ -1,5 +1,21 @@
 """Time in a question: "最近", "昨天", "上周", "5月14日", "2019年10月" → a date range, and the rest of the question.
 
+How a range is used (:func:`article_tiers`), by what a user means:
+
+- A period counted back from today ("今天", "昨天", "上周", "本月", "近三天", "三天前", "今年") asks for
+  the news of that period: when the index holds articles dated in it, only those (and undated ones,
+  after them) answer. When it holds none, the words cannot mean the index's articles ("今年" in a
+  question about an archive mirrors the article's own wording), and every article answers.
+- A date or month or year ("5月14日", "2019年10月", "2018年") usually names when something happened,
+  which the article may report days later, or a year it looks back on; "最近" names no period at all.
+  These prefer: articles dated in the range come first, the others still answer after them.
+
+An article counts as in a range until :data:`GRACE_DAYS` after its end: yesterday's events are
+reported today. Words counted from today ("昨天", "最近") leave the question before it is searched;
+a calendar date, month or year stays in the searched text too, because articles state them in the
+same words ("2018年我国进口芯片…"): removing "2018年" lost a news-set question that keeping it answers
+(benchmarks/README.md). Who-said-what questions are parsed without any time words.
+
 Rules, not a library: dateparser was measured on such questions (benchmarks/README.md) and returns a
 single instant, not a range ("上周" → one day), misreads "5月14日" and "2019年10月" when given a base
 date, misses "最近", "近一周", "三天前", and takes ~50 ms a question. The rules below return ranges
@@ -14,6 +30,12 @@ from dataclasses import dataclass
 
 # "最近" names no span: read it as the last month, and as a preference for newer articles, not a filter.
 RECENT_DAYS = 30
+# An article published this many days after a range still reports on it.
+GRACE_DAYS = 2
+# Kinds of expression counted back from today: they filter (see the module docstring).
+_FILTERING = ("span", "ago", "relative")
+# Kinds of expression an article states in the same words ("2018年进口芯片…"): searched for as well.
+_LITERAL = ("ymd", "ym", "md", "y", "m")
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUMBER = r"(?:\d{1,3}|[一二两三四五六七八九十]{1,3}|几)"
 _UNIT_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "个星期": 7, "个月": 30, "月": 30, "年": 365}
@@ -27,9 +49,24 @@ class Timeframe:
     end: dt.date
     words: str
     recent: bool = False
+    # The kind of expression (see _PATTERNS): a period counted back from today filters, others prefer.
+    kind: str = ""
 
     def contains(self, date: dt.date) -> bool:
         return self.start <= date <= self.end
+
+    @property
+    def filters(self) -> bool:
+        return self.kind in _FILTERING
+
+    @property
+    def literal(self) -> bool:
+        """A calendar date, month or year ("2018年", "9月9日"): words the article itself may use."""
+        return self.kind in _LITERAL
+
+    def covers(self, date: dt.date) -> bool:
+        """Whether an article of ``date`` is about the range: published in it or just after it."""
+        return self.start <= date <= self.end + dt.timedelta(days=GRACE_DAYS)
 
 
 def _number(text: str) -> int:
@@ -137,5 +174,26 @@ def find_timeframe(question: str, today: dt.date) -> tuple[Timeframe | None, str
             rest = (question[:match.start()] + question[match.end():]).strip()
             # "昨天的新闻" → "新闻": a 的 left hanging after the time words goes with them.
             rest = re.sub(r"^[的，,、\s]+", "", rest).strip()
-            return Timeframe(span[0], span[1], match.group(0), recent=kind == "recent"), rest or question
+            return Timeframe(span[0], span[1], match.group(0), kind == "recent", kind), rest or question
     return None, question
+
+
+def parse_iso(text: str | None) -> dt.date | None:
+    """An article's stored date (YYYY-MM-DD), or None."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def article_tiers(frame: Timeframe, dates: dict[str, dt.date | None]) -> dict[str, int] | None:
+    """Article id → its tier for ``frame`` (0 answers first, then 1; absent: left out), or None when the
+    range changes nothing because no article is dated in it."""
+    inside = {aid for aid, date in dates.items() if date is not None and frame.covers(date)}
+    if not inside:
+        return None
+    if frame.filters:
+        return {aid: 0 if aid in inside else 1 for aid, date in dates.items() if aid in inside or date is None}
+    return {aid: 0 if aid in inside else 1 for aid in dates}

@@ -156,3 +156,40 @@ def test_articles_that_claim_other_chunks_are_refused(engine: QuoteEngine, engin
     (index_dir / MANIFEST).write_bytes(manifest.model_copy(update={"files": files}).to_bytes())
     with pytest.raises(IndexCorruptError, match="articles and chunks disagree"):
         store.load(index_dir, "fake:hash-256", 256)
+
+
+def test_article_metadata_is_kept_and_indexes_written_without_it_still_load(
+    engine: QuoteEngine, engine_settings: EngineSettings, tmp_path: Path
+) -> None:
+    import hashlib
+
+    page = tmp_path / "dated.txt"
+    page.write_text("港口新闻\n\n发布时间：2024-05-14 09:05 来源：示例日报\n\n新华社青岛5月14日电（记者 王小明）"
+                    "青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n", encoding="utf-8")
+    engine.add_files([page])
+    index_dir = engine_settings.index_dir
+    record = store.load(index_dir, "fake:hash-256", 256).articles["dated"]
+    assert (record.date, record.outlet, record.author, record.url) == ("2024-05-14", "示例日报", "王小明", None)
+
+    # What an index written before these fields existed looks like: no such keys at all.
+    manifest = read_manifest(index_dir)
+    name = f"articles-{manifest.generation}.json"
+    meta = json.loads((index_dir / name).read_text(encoding="utf-8"))
+    for article in meta["articles"]:
+        for key in ("date", "outlet", "author", "url"):
+            del article[key]
+    (index_dir / name).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    files = dict(manifest.files, **{name: hashlib.sha256((index_dir / name).read_bytes()).hexdigest()})
+    (index_dir / MANIFEST).write_bytes(manifest.model_copy(update={"files": files}).to_bytes())
+
+    old = store.load(index_dir, "fake:hash-256", 256).articles["dated"]
+    assert (old.date, old.outlet, old.author, old.url) == (None, None, None, None)
+    assert old.paragraphs == record.paragraphs
+    embedder = FakeEmbedder()
+    reopened = QuoteEngine.open(engine_settings, embedder)
+    assert reopened.article("dated").date is None and reopened.ask("青岛港集装箱吞吐量增长多少").found
+    # Adding the file again fills the fields in; its text is embedded already (the cache has it).
+    report = reopened.add_files([page])
+    assert [a.article_id for a in report.added] == ["dated"] and report.embedded_chunks == 0
+    assert reopened.article("dated").date == "2024-05-14"
+    assert [a.article_id for a in reopened.add_files([page]).unchanged] == ["dated"]

@@ -83,16 +83,20 @@ def read_bytes(
     text = decode(data, path, content_type)
     if not text.strip():
         raise ArticleError(f"{path}: the file is empty.")
-    _check_chars(len(text), path, limits)
     meta = Metadata()
     if suffix in HTML_SUFFIXES:
+        # Markup and scripts are most of a page's characters: its cost is bounded by its elements,
+        # and the text limit applies to what the page says.
         _check_elements(text, path, limits)
         lines, meta = page_lines(text, url)
+        _check_chars(sum(len(line.text) for line in lines), path, limits)
         structured = True
     elif suffix in (".md", ".markdown"):
+        _check_chars(len(text), path, limits)
         lines = markdown_lines(text)
         structured = True
     else:
+        _check_chars(len(text), path, limits)
         lines = [Line(raw) for raw in text.splitlines()]
         structured = False
     if not any(line.text.strip() for line in lines):

@@ -71,6 +71,20 @@ def test_a_page_with_too_many_elements_is_refused_before_extraction() -> None:
         load_bytes(page.encode("utf-8"), "page.html", "page", limits=IngestLimits(max_page_elements=5000))
 
 
+def test_the_text_limit_counts_what_a_page_says_not_its_markup() -> None:
+    body = "".join(f"<p>{SENTENCE}第{i}段。</p>" for i in range(20))
+    script = "<script>var x = '" + "a" * 20_000 + "';</script>"
+    page = f"<html><head><title>交通规划</title>{script}</head><body><article><h1>交通规划</h1>{body}</article></body></html>"
+    limits = IngestLimits(max_article_chars=5000)
+    assert len(page) > 20_000
+    (article,) = load_bytes(page.encode("utf-8"), "page.html", "page", limits=limits)
+    assert len(article.paragraphs) == 20
+    long_body = "".join(f"<p>{SENTENCE * 3}第{i}段。</p>" for i in range(200))
+    with pytest.raises(ArticleError, match=r"characters of text; the limit for one article file is 5,000"):
+        load_bytes(f"<html><body><article>{long_body}</article></body></html>".encode(), "long.html", "long",
+                   limits=limits)
+
+
 def test_the_default_limits_take_an_ordinary_article(tmp_path: Path) -> None:
     (article,) = load_bytes(ARTICLE.encode("utf-8"), "a.txt", "a")
     assert article.title == "城市交通规划公布"

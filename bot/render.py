@@ -268,8 +268,14 @@ def blockquote(part: str) -> str:
 
 
 def render_article_intro(info: ArticleInfo, first: Paragraph | None, lang: str) -> list[str]:
-    """What a ``/start <article_id>`` deep link opens: title, sections, first paragraph, how to ask."""
+    """What a ``/start <article_id>`` deep link opens: title, date, outlet and link, sections, first paragraph,
+    how to ask."""
     fragments = [f"<b>{html.escape(f'《{info.title}》', quote=False)}</b>"]
+    about = html.escape(" · ".join(p for p in (info.date, info.outlet) if p), quote=False)
+    if web_link(info.url):
+        about += (" · " if about else "") + anchor(info.url, html.escape(TEXTS[lang]["source_link"], quote=False))
+    if about:
+        fragments.append(about)
     if info.sections:
         separator = "、" if lang == "zh" else ", "
         fragments.append(text(lang, "upload_sections", names=separator.join(info.sections)))
@@ -310,6 +316,8 @@ def render_articles(articles: Sequence[ArticleInfo], lang: str, bot_username: st
     lines = []
     for a in articles:
         line = text(lang, "articles_line", id=a.article_id, title=a.title, sections=len(a.sections), chunks=a.chunks)
+        if a.date:
+            line += f" · {html.escape(a.date, quote=False)}"
         link = deep_link(bot_username, a.article_id)
         lines.append(f"{line} {html.escape(link, quote=False)}" if link else line)
     return pack(lines, separator="\n")

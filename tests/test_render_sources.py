@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot import render, terminal
-from index import Page, Quote, Speaker
+from index import ArticleInfo, Page, Quote, Speaker
 from index.records import SourceRef
 from tests.fake_bot_api import parse_html
 
@@ -124,3 +124,15 @@ def test_inline_answers_carry_the_date_and_the_link_within_one_message() -> None
 def test_the_plain_fallback_keeps_the_address() -> None:
     line = render.source_line(_quote())
     assert render.to_plain(line) == f"《胶东五市共商一体化》 · 威海 · 2024-05-14 · 示例日报 · 原文 {URL}"
+
+
+def test_an_opened_article_and_the_admins_list_show_the_date() -> None:
+    info = ArticleInfo("news-a1", "胶东<五市>", URL, ["威海"], 4, 100, "h", date="2024-05-14", outlet="示例日报", url=URL)
+    (intro,) = render.render_article_intro(info, None, "en")
+    assert parse_html(intro).startswith("《胶东<五市>》\n2024-05-14 · 示例日报 · source\n")
+    assert _links(intro) == [(URL, "source")]
+    (listing,) = render.render_articles([info], "zh")
+    assert parse_html(listing) == "• news-a1 《胶东<五市>》 1 节，4 段 · 2024-05-14"
+    undated = ArticleInfo("plain", "标题", "a.txt", [], 1, 10, "h")
+    (intro,) = render.render_article_intro(undated, None, "zh")
+    assert parse_html(intro).startswith("《标题》\n直接发问题")

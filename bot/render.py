@@ -142,7 +142,7 @@ def to_plain(message: str) -> str:
 
 def web_link(url: str | None) -> str | None:
     """``url`` when it may become a link: http(s) with a host, no spaces or control characters, not huge."""
-    if not url or len(url) > MAX_LINK_CHARS or any(ch.isspace() or ord(ch) < 32 for ch in url):
+    if not url or len(url) > MAX_LINK_CHARS or any(ch.isspace() or not ch.isprintable() for ch in url):
         return None
     parts = urlsplit(url)
     return url if parts.scheme in ("http", "https") and parts.hostname else None
@@ -330,7 +330,8 @@ def inline_title(quote: Quote) -> str:
 
 def inline_description(quote: Quote) -> str:
     """The grey second line of an inline result: where the quote comes from, and when."""
-    parts = [f"《{quote.title}》", quote.section, quote.date, quote.outlet]
+    speaker = f"{quote.speaker.role}{quote.speaker.name}" if quote.speaker is not None else None
+    parts = [f"《{quote.title}》", quote.section, speaker, quote.date, quote.outlet]
     return _shorten(" · ".join(p for p in parts if p), INLINE_DESCRIPTION_CHARS)
 
 

@@ -119,6 +119,8 @@ def test_inline_answers_carry_the_date_and_the_link_within_one_message() -> None
     assert "…\n《胶东五市共商一体化》 · 威海 · 2024-05-14 · 示例日报 · source\nAlso in" in plain
     assert len(_links(message)) == 1 + render.ALSO_IN_INLINE
     assert render.inline_description(quote) == "《胶东五市共商一体化》 · 威海 · 2024-05-14 · 示例日报"
+    spoken = _quote(speaker=Speaker("张海波", "威海市委书记"))
+    assert render.inline_description(spoken) == "《胶东五市共商一体化》 · 威海 · 威海市委书记张海波 · 2024-05-14 · 示例日报"
 
 
 def test_the_plain_fallback_keeps_the_address() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -167,3 +168,24 @@ def test_a_link_inside_a_sentence_is_a_question_even_for_an_admin(
     (reply,) = api.sent(chat["id"], mark)
     assert "正在读取链接" not in reply.result["text"]
     assert requested == [] and len(engine.articles()) == 1
+
+
+def test_questions_are_answered_while_a_link_is_being_fetched_and_indexed(
+    api: FakeBotAPI, engine: HeldEngine, bot: BotRunner, site: tuple[str, dict[str, Route], list[str]]
+) -> None:
+    base, _, _ = site
+    engine.hold_updates = threading.Event()
+    admin = api.user(ADMIN)
+    chat = api.private_chat(admin)
+    mark = api.mark()
+    api.send_text(chat, admin, f"{base}/news/a1.html")
+    assert engine.update_started.wait(10)
+    readers = [api.user(100 + i) for i in range(4)]
+    for reader in readers:
+        api.send_text(api.private_chat(reader), reader, "威海书记说了什么")
+    for reader in readers:
+        (reply,) = api.sent(reader["id"], mark)
+        assert "威海与青岛合作基础扎实" in reply.result["text"]
+    assert api.calls_of("editMessageText", mark) == []
+    engine.hold_updates.set()
+    assert _final_text(api, chat["id"], mark).startswith(f"已添加《{TITLE}》")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -160,3 +161,17 @@ def test_without_feeds_nothing_is_scheduled(api: FakeBotAPI, engine: HeldEngine,
         assert runner.app is not None and runner.app.job_queue is not None
         assert runner.app.job_queue.get_jobs_by_name(feeds.JOB_NAME) == ()
         assert runner.data.feed_poller is None
+
+
+def test_the_job_queue_runs_the_first_poll_by_itself(
+    api: FakeBotAPI, engine: HeldEngine, tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, _ = site
+    _feed(site, [("/a/1.html", "第一篇", "g1"), ("/a/2.html", "第二篇", "g2")])
+    monkeypatch.setattr(feeds, "FIRST_POLL_SECONDS", 0.1)
+    settings = make_settings(tmp_path).model_copy(update={"feeds": [f"{base}/feed.xml"]})
+    with running_bot(api, settings, engine):
+        deadline = time.monotonic() + 30
+        while len(_feed_urls(engine)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert _feed_urls(engine) == [f"{base}/a/1.html", f"{base}/a/2.html"]

@@ -18,6 +18,8 @@ from telegram.ext import CallbackContext, Job
 
 from bot.runtime import feed_watcher
 from bot.telegram import feeds
+from index import QuoteEngine
+from tests.conftest import FakeEmbedder
 from tests.engines import HeldEngine, make_engine
 from tests.fake_bot_api import BotRunner, FakeBotAPI, make_settings, running_bot
 from tests.local_server import Route, serve
@@ -174,4 +176,20 @@ def test_the_job_queue_runs_the_first_poll_by_itself(
         deadline = time.monotonic() + 30
         while len(_feed_urls(engine)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
+    assert _feed_urls(engine) == [f"{base}/a/1.html", f"{base}/a/2.html"]
+
+
+def test_an_item_the_cli_indexed_a_moment_ago_counts_as_already_indexed(
+    engine: HeldEngine, bot: BotRunner, site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    base, _ = site
+    _feed(site, [("/a/1.html", "第一篇", "g1"), ("/a/2.html", "第二篇", "g2")])
+    job = _job(bot)
+    # `quotebot index add URL` in another process, just before the poll (before the bot's index watch).
+    cli = QuoteEngine.open(engine.engine.settings, FakeEmbedder())
+    cli.add_urls([f"{base}/a/1.html"])
+    caplog.set_level(logging.INFO, logger="bot")
+    _poll(bot, job)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == feeds.__name__]
+    assert "1 new items (1 articles indexed: 《第二篇报道》), 1 already indexed" in line
     assert _feed_urls(engine) == [f"{base}/a/1.html", f"{base}/a/2.html"]

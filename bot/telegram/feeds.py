@@ -49,6 +49,8 @@ async def poll_feeds(context: Context) -> None:
     if poller is None:
         return
     try:
+        # Articles `quotebot index add/watch` made live since the last look count as known content.
+        await asyncio.to_thread(data.engine.refresh)
         report = await asyncio.to_thread(poller.poll, data.feeds)
     except (QuoteBotError, OSError) as exc:
         # The ledger or the index could not be written: nothing was taken, the next poll tries again.

@@ -81,6 +81,25 @@ class SearchConfig(_Strict):
     max_quote_chars: int = Field(defaults.MAX_QUOTE_CHARS, ge=20, le=3000)
 
 
+class IngestConfig(_Strict):
+    """How much one article file, page or build may hold; past it the input is refused with a sentence."""
+
+    max_file_mb: float = Field(defaults.MAX_FILE_MB, gt=0, le=1024)
+    max_article_chars: int = Field(defaults.MAX_ARTICLE_CHARS, ge=1000, le=100_000_000)
+    max_paragraph_chars: int = Field(defaults.MAX_PARAGRAPH_CHARS, ge=100, le=1_000_000)
+    max_page_elements: int = Field(defaults.MAX_PAGE_ELEMENTS, ge=100, le=10_000_000)
+    max_files: int = Field(defaults.MAX_FILES, ge=1, le=10_000_000)
+
+    def limits(self) -> defaults.IngestLimits:
+        return defaults.IngestLimits(
+            max_file_bytes=int(self.max_file_mb * 1024 * 1024),
+            max_article_chars=self.max_article_chars,
+            max_paragraph_chars=self.max_paragraph_chars,
+            max_page_elements=self.max_page_elements,
+            max_files=self.max_files,
+        )
+
+
 class RateLimitConfig(_Strict):
     messages: int = Field(6, ge=1, le=10_000)
     per_seconds: float = Field(30.0, gt=0, le=86_400)
@@ -130,6 +149,7 @@ class Settings(_Strict):
     embedder: EmbedderConfig = EmbedderConfig()
     chunking: ChunkingConfig = ChunkingConfig()
     search: SearchConfig = SearchConfig()
+    ingest: IngestConfig = IngestConfig()
     telegram: TelegramConfig = TelegramConfig()
     # RSS/Atom feeds that `quotebot index watch` (and the bot) poll, and how often.
     feeds: list[str] = Field(default_factory=list)

@@ -21,6 +21,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         candidates=settings.search.candidates,
         max_question_chars=settings.search.max_question_chars,
         max_quote_chars=settings.search.max_quote_chars,
+        limits=settings.ingest.limits(),
     )
 
 

@@ -9,16 +9,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from index.cleaning import clean_document
-from index.errors import ArticleError
+from index.errors import ArticleError, TooManyFilesError
 from index.loading import SUPPORTED_SUFFIXES, SourceDocument, read_bytes, read_document
 from index.records import CleanArticle
+from index.settings import DEFAULT_LIMITS, IngestLimits
 
 # Telegram callback data holds 64 bytes: ids stay short and ASCII.
 MAX_ID = 40
 
 
-def collect_files(paths: Iterable[Path]) -> list[Path]:
-    """Article files under ``paths`` (files as given, folders searched recursively), sorted, unique."""
+def collect_files(paths: Iterable[Path], max_files: int | None = None) -> list[Path]:
+    """Article files under ``paths`` (files as given, folders searched recursively), sorted, unique.
+
+    More than ``max_files`` is refused before any is read (:class:`TooManyFilesError`).
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -33,6 +37,12 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
     unique: dict[Path, Path] = {}
     for p in found:
         unique.setdefault(p.resolve(), p)
+    if max_files is not None and len(unique) > max_files:
+        named = ", ".join(str(p) for p in paths)
+        raise TooManyFilesError(
+            f"{named} holds {len(unique):,} article files; one build or add reads at most {max_files:,}. "
+            "Add the archive folder by folder, or raise the limit."
+        )
     return list(unique.values())
 
 
@@ -68,20 +78,20 @@ def url_base_id(url: str) -> str:
     return f"{slug}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:6]}"
 
 
-def load_articles(path: Path, base: str) -> list[CleanArticle]:
+def load_articles(path: Path, base: str, limits: IngestLimits = DEFAULT_LIMITS) -> list[CleanArticle]:
     """Load and clean one file; raises :class:`ArticleError` naming the file."""
-    return _cleaned(read_document(path), base, path.stem)
+    return _cleaned(read_document(path, limits), base, path.stem, limits)
 
 
 def load_bytes(data: bytes, name: str, base: str, url: str | None = None,
-               content_type: str | None = None) -> list[CleanArticle]:
+               content_type: str | None = None, limits: IngestLimits = DEFAULT_LIMITS) -> list[CleanArticle]:
     """Load and clean an article that came as bytes (a fetched link, an upload); ``name``'s suffix gives its type."""
     path = Path(name)
-    return _cleaned(read_bytes(data, path, url=url, content_type=content_type), base, path.stem)
+    return _cleaned(read_bytes(data, path, url=url, content_type=content_type, limits=limits), base, path.stem, limits)
 
 
-def _cleaned(document: SourceDocument, base: str, fallback_name: str) -> list[CleanArticle]:
-    articles = clean_document(document, lambda k: article_id(base, k), fallback_name)
+def _cleaned(document: SourceDocument, base: str, fallback_name: str, limits: IngestLimits) -> list[CleanArticle]:
+    articles = clean_document(document, lambda k: article_id(base, k), fallback_name, limits.max_paragraph_chars)
     if not articles:
         raise ArticleError(f"{document.path}: no article text was found after removing captions and bylines.")
     return articles

@@ -16,6 +16,8 @@ from enum import Enum
 from index.furniture import Metadata, find_dateline, is_meta_line, meta_of_line, strip_furniture
 from index.loading import SourceDocument
 from index.records import CleanArticle, Paragraph
+from index.sentences import pieces
+from index.settings import MAX_PARAGRAPH_CHARS
 
 # A body paragraph ends a sentence; a line that stops without one is a fragment, heading or broken line.
 SENTENCE_END = "。！？!?；;…"
@@ -265,9 +267,13 @@ def _first_line_title(items: list[_Item]) -> None:
 
 
 def clean_document(
-    document: SourceDocument, make_id: Callable[[int], str], fallback_name: str
+    document: SourceDocument, make_id: Callable[[int], str], fallback_name: str,
+    max_paragraph_chars: int = MAX_PARAGRAPH_CHARS,
 ) -> list[CleanArticle]:
-    """Clean one document into its articles; ``make_id(k)`` names the k-th article (0-based)."""
+    """Clean one document into its articles; ``make_id(k)`` names the k-th article (0-based).
+
+    A paragraph longer than ``max_paragraph_chars`` becomes several, split at sentence ends.
+    """
     items = _items(document)
     if not document.structured:
         _first_line_title(items)
@@ -285,7 +291,8 @@ def clean_document(
             meta = meta.merged(dateline.meta)
         paragraphs: list[Paragraph] = []
         offset = 0
-        for number, (text, section) in enumerate(draft.paragraphs):
+        split = [(piece, section) for text, section in draft.paragraphs for piece in pieces(text, max_paragraph_chars)]
+        for number, (text, section) in enumerate(split):
             lead = dateline.length if dateline is not None and number == 0 else 0
             paragraphs.append(Paragraph(number, text, section, offset, offset + len(text), lead))
             offset += len(text) + 2  # paragraphs are joined by a blank line

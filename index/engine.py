@@ -68,7 +68,7 @@ class QuoteEngine:
         self.started = time.time()
         self.indexer = Indexer(
             embedder, self.analyzer, lambda: self.cache, settings.chunk_target, settings.chunk_max,
-            settings.simplify_for_embedding, progress,
+            settings.simplify_for_embedding, settings.limits, progress,
         )
 
     # -- opening ---------------------------------------------------------------------------------
@@ -94,8 +94,10 @@ class QuoteEngine:
         else:
             report = engine.rebuild()
             if not report.added and report.failed:
-                first = report.failed[0]
-                raise ArticleError(f"No article could be indexed from {settings.articles_dir}: {first[1]}")
+                # The reason names its file already: the folder is not printed again in front of it.
+                others = len(report.failed) - 1
+                more = f" ({others} other file{'s' if others != 1 else ''} failed too)" if others else ""
+                raise ArticleError(f"No article could be indexed{more}: {report.failed[0][1]}")
         return engine
 
     def _check_location(self) -> None:
@@ -281,13 +283,13 @@ class QuoteEngine:
         what changed) instead of adding them twice.
         """
         started = time.time()
-        files = collect_files(paths)
+        files = collect_files(paths, self.settings.limits.max_files)
         report = IndexReport()
         links = []
         for i, url in enumerate(urls):
             self._report("fetching", i, len(urls))
             try:
-                links.append(load_link(url, self.fetcher))
+                links.append(load_link(url, self.fetcher, self.settings.limits))
             except (FetchError, ArticleError) as exc:
                 report.failed.append((url, str(exc)))
         self._report("fetching", len(urls), len(urls))
@@ -337,7 +339,7 @@ class QuoteEngine:
             except IndexStoreError:
                 previous = None  # no index yet, or one of another format or model: nothing to compare
             data = self._empty()
-            prepared = self.indexer.prepare(data, collect_files(folders), report)
+            prepared = self.indexer.prepare(data, collect_files(folders, self.settings.limits.max_files), report)
             if previous and not force:
                 refuse_shrinking(previous, len(prepared), folders)
             self.indexer.apply(data, prepared, True, report)

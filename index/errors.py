@@ -12,6 +12,7 @@ The CLI and the bot catch :class:`QuoteBotError` once, at their edge, and print 
     │   ├── IndexMismatchError    built with another embedder or format: rebuild it
     │   └── IndexCorruptError     a damaged manifest, or a file that does not match its checksum
     ├── BuildRefusedError     a rebuild that would drop most or all of the indexed articles
+    ├── TooManyFilesError     more article files than one build or add may read
     ├── UnknownArticleError   an article id that is not in the index
     ├── FetchError            a link that cannot be fetched (unreachable, 404, not a page, too large, slow)
     └── FeedError             a feed that is not XML, not RSS/Atom, or unsafe XML
@@ -59,6 +60,10 @@ class BuildRefusedError(QuoteBotError):
         super().__init__(message)
         self.indexed = indexed
         self.found = found
+
+
+class TooManyFilesError(QuoteBotError):
+    """A build or add given more article files than the configured limit; nothing was read."""
 
 
 class UnknownArticleError(QuoteBotError):

@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from index.errors import FetchError
+from index.settings import MAX_FILE_MB
 
-MAX_BYTES = 10 * 1024 * 1024
+# The same limit as for a file (config: ingest.max_file_mb), unless the caller gives its own.
+MAX_BYTES = int(MAX_FILE_MB * 1024 * 1024)
 TIMEOUT = 20.0
 MAX_REDIRECTS = 5
 # What a link may serve, by media type → the suffix the loader reads it as.

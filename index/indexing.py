@@ -20,6 +20,7 @@ from index.errors import ArticleError, BuildRefusedError
 from index.links import LinkArticles, unique_link_ids
 from index.normalization import Analyzer, quoted_terms, to_simplified
 from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle, IndexData
+from index.settings import DEFAULT_LIMITS, IngestLimits
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while indexing, for progress bars."""
@@ -53,6 +54,7 @@ class Indexer:
         chunk_target: int,
         chunk_max: int,
         simplify_for_embedding: bool,
+        limits: IngestLimits = DEFAULT_LIMITS,
         progress: Progress | None = None,
     ) -> None:
         self.embedder = embedder
@@ -61,6 +63,7 @@ class Indexer:
         self.chunk_target = chunk_target
         self.chunk_max = chunk_max
         self.simplify_for_embedding = simplify_for_embedding
+        self.limits = limits
         self.progress = progress
 
     def prepare(self, data: IndexData, files: list[Path], report: IndexReport) -> Prepared:
@@ -71,7 +74,7 @@ class Indexer:
             self._report("reading", i, len(files))
             try:
                 base = unique_base_id(path, taken)
-                articles = load_articles(path.resolve(), base)
+                articles = load_articles(path.resolve(), base, self.limits)
             except ArticleError as exc:
                 report.failed.append((str(path), str(exc)))
                 continue

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from index.articles import MAX_ID, load_bytes, url_base_id
 from index.errors import ArticleError
 from index.records import CleanArticle
+from index.settings import DEFAULT_LIMITS, IngestLimits
 
 if TYPE_CHECKING:
     from index.fetching import Fetched
@@ -31,18 +32,20 @@ class LinkArticles:
     articles: list[CleanArticle]
 
 
-def load_link(url: str, fetcher: Fetcher | None = None) -> LinkArticles:
+def load_link(url: str, fetcher: Fetcher | None = None, limits: IngestLimits = DEFAULT_LIMITS) -> LinkArticles:
     """Fetch ``url`` and clean what it serves; a :class:`FetchError` or :class:`ArticleError` names the link."""
     if fetcher is None:
         # httpx is imported only when a link is fetched: answering questions never needs it.
         from index.fetching import fetch
 
-        fetcher = fetch
+        def fetcher(link: str) -> Fetched:
+            return fetch(link, max_bytes=limits.max_file_bytes)
+
     fetched = fetcher(url)
     base = url_base_id(fetched.url)
     name = base + fetched.suffix
     try:
-        articles = load_bytes(fetched.data, name, base, url=fetched.url, content_type=fetched.header)
+        articles = load_bytes(fetched.data, name, base, url=fetched.url, content_type=fetched.header, limits=limits)
     except ArticleError as exc:
         # The loader names the file it was given; the user gave a link.
         message = str(exc)

@@ -14,6 +14,7 @@ from pathlib import Path
 from index.charsets import declared_charset, detect_text
 from index.errors import ArticleError
 from index.furniture import Metadata
+from index.settings import DEFAULT_LIMITS, IngestLimits
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
 HTML_SUFFIXES = (".html", ".htm")
@@ -48,34 +49,44 @@ def decode(data: bytes, path: Path, content_type: str | None = None) -> str:
     return text
 
 
-def read_document(path: Path) -> SourceDocument:
-    """Read one article file of a supported type."""
+def read_document(path: Path, limits: IngestLimits = DEFAULT_LIMITS) -> SourceDocument:
+    """Read one article file of a supported type, within ``limits``."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ArticleError(
             f"{path}: unsupported file type '{suffix or '(none)'}'; use one of {', '.join(SUPPORTED_SUFFIXES)}."
         )
     try:
+        # Measured before reading: a file past the limit never reaches memory.
+        _check_bytes(path.stat().st_size, path, limits)
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
-    return read_bytes(data, path)
+    return read_bytes(data, path, limits=limits)
 
 
-def read_bytes(data: bytes, path: Path, url: str | None = None, content_type: str | None = None) -> SourceDocument:
+def read_bytes(
+    data: bytes, path: Path, url: str | None = None, content_type: str | None = None,
+    limits: IngestLimits = DEFAULT_LIMITS,
+) -> SourceDocument:
     """Read an article from its bytes; ``path`` names it (its suffix gives the type), ``url`` is kept."""
     suffix = path.suffix.lower()
+    _check_bytes(len(data), path, limits)
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise ArticleError(f"{path}: the file is empty.")
     if suffix in (".docx", ".pdf"):
         from index.documents import document_lines
 
-        return SourceDocument(path=path, lines=document_lines(data, path), structured=False, url=url)
+        lines = document_lines(data, path)
+        _check_chars(sum(len(line.text) for line in lines), path, limits)
+        return SourceDocument(path=path, lines=lines, structured=False, url=url)
     text = decode(data, path, content_type)
     if not text.strip():
         raise ArticleError(f"{path}: the file is empty.")
+    _check_chars(len(text), path, limits)
     meta = Metadata()
     if suffix in HTML_SUFFIXES:
+        _check_elements(text, path, limits)
         lines, meta = page_lines(text, url)
         structured = True
     elif suffix in (".md", ".markdown"):
@@ -87,6 +98,32 @@ def read_bytes(data: bytes, path: Path, url: str | None = None, content_type: st
     if not any(line.text.strip() for line in lines):
         raise ArticleError(f"{path}: no article text found in the file.")
     return SourceDocument(path=path, lines=lines, structured=structured, meta=meta, url=url)
+
+
+def _check_bytes(size: int, path: Path, limits: IngestLimits) -> None:
+    if size > limits.max_file_bytes:
+        raise ArticleError(
+            f"{path}: the file is {size / 1048576:.1f} MB; the limit for one article file is "
+            f"{limits.max_file_bytes / 1048576:.1f} MB."
+        )
+
+
+def _check_chars(chars: int, path: Path, limits: IngestLimits) -> None:
+    if chars > limits.max_article_chars:
+        raise ArticleError(
+            f"{path}: the file holds {chars:,} characters of text; the limit for one article file is "
+            f"{limits.max_article_chars:,}. Split it into articles."
+        )
+
+
+def _check_elements(html: str, path: Path, limits: IngestLimits) -> None:
+    # Counting tag openings over-counts a little ("<" in scripts): a bound, not a parse.
+    elements = html.count("<") - html.count("</")
+    if elements > limits.max_page_elements:
+        raise ArticleError(
+            f"{path}: the page has about {elements:,} HTML elements; the limit for one page is "
+            f"{limits.max_page_elements:,}. Is it a news article?"
+        )
 
 
 def page_lines(html: str, url: str | None = None) -> tuple[list[Line], Metadata]:

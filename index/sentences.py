@@ -83,3 +83,33 @@ def bounded_end(text: str, limit: int) -> int:
             break
         end = hi
     return end or cut_point(text, 0, limit)
+
+
+def pieces(text: str, limit: int) -> list[str]:
+    """``text`` in consecutive pieces of whole sentences, each at most ``limit`` characters (a longer
+    sentence is cut, :func:`cut_point`); joined, the pieces give ``text`` back without the spaces
+    between pieces. Linear: the sentences are found once."""
+    if len(text) <= limit:
+        return [text] if text else []
+    out: list[str] = []
+    lo = hi = -1
+    for start, end in split_sentences(text):
+        while end - start > limit:
+            if lo >= 0:
+                out.append(text[lo:hi])
+                lo = -1
+            cut = cut_point(text, start, start + limit)
+            out.append(text[start:cut].rstrip())
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if lo < 0:
+            lo, hi = start, end
+        elif end - lo <= limit:
+            hi = end
+        else:
+            out.append(text[lo:hi])
+            lo, hi = start, end
+    if lo >= 0:
+        out.append(text[lo:hi])
+    return [piece for piece in out if piece]

@@ -27,6 +27,34 @@ MAX_QUESTION_CHARS = 500
 # No quote is longer: a statement spanning a long paragraph is cut to its leading whole sentences.
 MAX_QUOTE_CHARS = 300
 
+# Ingestion limits. Past them a file, a page or a build is refused with a sentence instead of taking
+# hours: the bundled model embeds about 1,000 characters a second, so 500,000 characters are minutes.
+# A file of more bytes is not read at all (a fetched link is cut off at the same size).
+MAX_FILE_MB = 20.0
+# Characters of text in one file, before cleaning (a newspaper page of several articles counts whole).
+MAX_ARTICLE_CHARS = 500_000
+# A longer paragraph is split at sentence ends: a pasted text without blank lines is not one paragraph.
+MAX_PARAGRAPH_CHARS = 2_000
+# HTML elements of one page: main-text extraction grows faster than linearly with them, and the
+# largest of 68 real portal pages measured has about 6,700 (benchmarks/README.md).
+MAX_PAGE_ELEMENTS = 30_000
+# Article files one build or add reads; a larger archive goes in folder by folder.
+MAX_FILES = 20_000
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    """How much one file, page or build may hold (see the constants above)."""
+
+    max_file_bytes: int = int(MAX_FILE_MB * 1024 * 1024)
+    max_article_chars: int = MAX_ARTICLE_CHARS
+    max_paragraph_chars: int = MAX_PARAGRAPH_CHARS
+    max_page_elements: int = MAX_PAGE_ELEMENTS
+    max_files: int = MAX_FILES
+
+
+DEFAULT_LIMITS = IngestLimits()
+
 
 @dataclass(frozen=True)
 class EngineSettings:
@@ -44,5 +72,6 @@ class EngineSettings:
     candidates: int = CANDIDATES
     max_question_chars: int = MAX_QUESTION_CHARS
     max_quote_chars: int = MAX_QUOTE_CHARS
+    limits: IngestLimits = DEFAULT_LIMITS
     # Embed the simplified-script text: the bundled model matches traditional Chinese less well.
     simplify_for_embedding: bool = True

@@ -126,7 +126,7 @@ class FeedWatcher:
 
     def _load(self, item: FeedItem, ledger: FeedLedger, result: FeedResult) -> LinkArticles | None:
         try:
-            link = load_link(item.link, self.engine.fetcher)
+            link = load_link(item.link, self.engine.fetcher, self.engine.settings.limits)
         except FetchError as exc:
             # Perhaps a passing failure: tried again on the next polls, then given up.
             ledger.failed(item)

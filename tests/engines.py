@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from index import Answer, EngineSettings, IndexReport, QuoteEngine
+from index.settings import DEFAULT_LIMITS, IngestLimits
 from tests.conftest import FakeEmbedder
 
 # A short report in the sample article's shape: headline, lead, city sections, who said what.
@@ -97,10 +98,12 @@ class HeldEngine:
         return self.engine.rebuild(folders, force)
 
 
-def make_engine(folder: Path, text: str = ARTICLE, name: str = "jiaodong.txt") -> HeldEngine:
+def make_engine(
+    folder: Path, text: str = ARTICLE, name: str = "jiaodong.txt", limits: IngestLimits = DEFAULT_LIMITS
+) -> HeldEngine:
     """The real engine over a fresh articles folder holding ``text`` (its index and cache beside it)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
     root = folder.parent
-    settings = EngineSettings(root / f"{folder.name}-index", root / f"{folder.name}-cache", folder)
+    settings = EngineSettings(root / f"{folder.name}-index", root / f"{folder.name}-cache", folder, limits=limits)
     return HeldEngine(QuoteEngine.open(settings, FakeEmbedder()))

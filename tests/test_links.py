@@ -15,7 +15,6 @@ from click.testing import CliRunner
 
 import bot.runtime
 from bot.cli import cli
-from index.fetching import MAX_BYTES
 from tests.conftest import SAMPLE, FakeEmbedder
 from tests.local_server import Route, serve
 from tests.pages import LAST, PARAGRAPHS, SUBHEADING, TITLE, portal_page
@@ -24,6 +23,8 @@ from tests.test_documents import TITLE as DOC_TITLE
 from tests.test_documents import _docx, _pdf
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# The tests' config sets ingest.max_file_mb: 1, so a link is cut off at this size.
+MAX_BYTES = 1024 * 1024
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     path = tmp_path / "config.yaml"
-    path.write_text("search:\n  top_k: 3\n", encoding="utf-8")
+    path.write_text("search:\n  top_k: 3\ningest:\n  max_file_mb: 1\n", encoding="utf-8")
     embedder = FakeEmbedder()
     monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: embedder)
     for name in ("QUOTEBOT_CONFIG", "QUOTEBOT_INDEX", "QUOTEBOT_ARTICLES", "QUOTEBOT_CACHE"):
@@ -166,8 +167,8 @@ def _closed_port() -> int:
         ("/missing.html", "the site answered 404 Not Found; check the link."),
         ("/logo.png", "serves 'image/png', which QuoteBot cannot read; links must lead to a web page, a Word or "
                       "PDF file."),
-        ("/huge.html", "is 10.0 MB; the limit is 10.0 MB."),
-        ("/huge-unannounced.html", "is larger than the limit of 10.0 MB."),
+        ("/huge.html", "is 1.0 MB; the limit is 1.0 MB."),
+        ("/huge-unannounced.html", "is larger than the limit of 1.0 MB."),
         ("/secret.pdf", "the PDF is encrypted"),
         ("/scan.pdf", "the PDF has no text layer (scanned pages or images); QuoteBot does not read text from images"),
         ("/broken.docx", "is not a valid Word file (.docx is a zip archive; this one is damaged)."),

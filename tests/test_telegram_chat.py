@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import TelegramConfig
+from index.settings import IngestLimits
 from tests.engines import ARTICLE_TITLE, WEIHAI_QUOTE, HeldEngine, make_engine
 from tests.fake_bot_api import TOKEN, BotRunner, FakeBotAPI, make_settings, running_bot
 
@@ -336,7 +337,8 @@ def test_buttons_still_work_after_a_restart(own_api: FakeBotAPI, engine: HeldEng
 def test_long_answers_are_split_at_sentences_with_buttons_on_the_last(own_api: FakeBotAPI, tmp_path: Path) -> None:
     api = own_api
     sentence = "威海港口合作取得新进展，" + "双方在航线、物流与口岸通关方面持续深化协作" * 8 + "。"
-    engine = make_engine(tmp_path / "long", "长文\n" + sentence * 40)
+    # A paragraph longer than a message: ingestion splits such paragraphs unless configured not to.
+    engine = make_engine(tmp_path / "long", "长文\n" + sentence * 40, limits=IngestLimits(max_paragraph_chars=20_000))
     with running_bot(api, make_settings(tmp_path), engine):
         user = api.user(20)
         chat = api.private_chat(user)

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from index.fetching import MAX_BYTES
+from index.settings import IngestLimits
 from tests.engines import HeldEngine, make_engine
 from tests.fake_bot_api import BotRunner, FakeBotAPI, make_settings, running_bot
 from tests.local_server import Route, serve
 from tests.pages import PARAGRAPHS, TITLE, portal_page
 
 ADMIN = 4242
+# The engine's ingest.max_file_mb is 1 here: a link is cut off at this size.
+MAX_BYTES = 1024 * 1024
 # PARAGRAPHS[2] of the portal page, asked about in other words.
 QUESTION = "烟台将在哪些领域开展合作"
 
@@ -45,7 +47,7 @@ def site() -> Iterator[tuple[str, dict[str, Route], list[str]]]:
 
 @pytest.fixture
 def engine(tmp_path: Path) -> HeldEngine:
-    return make_engine(tmp_path / "articles")
+    return make_engine(tmp_path / "articles", limits=IngestLimits(max_file_bytes=MAX_BYTES))
 
 
 @pytest.fixture
@@ -124,7 +126,7 @@ def _closed_port() -> int:
         ("/missing.html", "the site answered 404 Not Found; check the link."),
         ("/logo.png", "serves 'image/png', which QuoteBot cannot read; links must lead to a web page, a Word or "
                       "PDF file."),
-        ("/huge.html", "is 10.0 MB; the limit is 10.0 MB."),
+        ("/huge.html", "is 1.0 MB; the limit is 1.0 MB."),
         (None, "cannot be reached (ConnectError); check the link."),
     ],
 )

@@ -7,7 +7,9 @@ the tests on 127.0.0.1, with the real engine over the sample article. Cases:
 
 - fuzzed messages: hostile updates (``tests/fuzz.py``) with Bot API faults injected at random on every
   method (3 %: 429, 500, 400, 403, timeouts, dropped connections);
-- fuzzed uploads: hostile files sent by an admin (shrunk), then one full-size file of each kind, timed;
+- fuzzed uploads: hostile files sent by an admin (shrunk), then one full-size file of each kind, timed
+  (binary, wrong encodings, HTML bombs, deep nesting, huge lines; .docx tricks: not a zip, a zip bomb,
+  a missing part, XML nested too deeply, another Office type renamed .docx);
 - load: 100 users × 10 questions offered at 50/s; every question must be answered or told "busy";
 - 50 presses of 上下文 on one message; a 4,096-character question;
 - the index under kill -9, two writers and a full disk: ``benchmarks/load_writes.py``.

@@ -32,8 +32,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "• 任何聊天里：输入 @{bot} 问题，从弹出的结果里选一条\n"
             "答案下面的按钮：“更多”看后面的结果，“上下文”看整段原文。"
         ),
-        "admin_help": "管理员：发文件（.txt、.md、.html）添加文章；/articles 列表，/remove 编号 删除，"
-        "/reload 重建索引，/stats 统计。",
+        "admin_help": "管理员：发文件（.txt、.md、.html、.docx、.pdf）或网页链接添加文章；/articles 列表，"
+        "/remove 编号 删除，/reload 重建索引，/stats 统计。",
         "not_found": "抱歉，我收录的文章里没有能回答“{question}”的原文。",
         "hint": "我知道的是：{titles}。换个说法，或者问问这些文章里的内容吧。",
         "empty": "请在命令后面写上问题，比如：/ask 某某说了什么？",
@@ -87,6 +87,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "upload_download_failed": "没能下载“{name}”，请再发一次。",
         "reload_error": "索引没有重建：{reason}",
         "article_how": "直接发问题问我这篇文章的内容，比如“《{title}》里谁说了什么？”我会逐字引用原文回答。",
+        "source_link": "原文",
+        "also_in": "又见",
+        "link_busy": "正在读取链接，请稍候……",
+        "link_added": "已添加《{title}》（{about}，编号 {id}）：{chunks} 段可检索的文字。",
+        "link_undated": "日期不详",
+        "link_failed": "没能添加这个链接：{reason}",
+        "link_nothing": "这个链接里没有找到可以添加的文章。",
         "cmd_start": "开始使用，看看我知道什么",
         "cmd_help": "怎么问我",
         "cmd_ask": "提问：/ask 问题",
@@ -109,8 +116,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "• In any chat: type @{bot} question and pick a result\n"
             "Buttons under an answer: “More” shows further results, “Context” the whole paragraph."
         ),
-        "admin_help": "Admins: send a .txt, .md or .html file to add an article; /articles lists them, "
-        "/remove ID removes one, /reload rebuilds the index, /stats shows counts.",
+        "admin_help": "Admins: send a .txt, .md, .html, .docx or .pdf file, or a link to a web page, to add an "
+        "article; /articles lists them, /remove ID removes one, /reload rebuilds the index, /stats shows counts.",
         "not_found": "Sorry, no passage of the articles I know answers “{question}”.",
         "hint": "I know about: {titles}. Try other words, or ask about these articles.",
         "empty": "Please put your question after the command: /ask, then your question (the articles are "
@@ -167,6 +174,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "upload_download_failed": "Could not download “{name}”; please send it again.",
         "reload_error": "The index was not rebuilt: {reason}",
         "article_how": "Ask me about “{title}” in a message, and I answer by quoting it word for word.",
+        "source_link": "source",
+        "also_in": "Also in",
+        "link_busy": "Fetching the link, one moment…",
+        "link_added": "Added “{title}” ({about}, id {id}): {chunks} searchable passages.",
+        "link_undated": "date unknown",
+        "link_failed": "Could not add that link: {reason}",
+        "link_nothing": "No article was found at that link.",
         "cmd_start": "Start, and see what I know",
         "cmd_help": "How to ask me",
         "cmd_ask": "Ask: /ask question",

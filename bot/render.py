@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 from telegram.constants import MessageLimit
 
@@ -29,6 +31,15 @@ INLINE_TITLE_CHARS = 60
 
 _SENTENCE = re.compile(r".+?(?:[。！？!?；;…]+[”」』’\"'）)]*|\n+|$)", re.S)
 _TAG = re.compile(r"<[^>]*>")
+_ANCHOR = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
+# Longer addresses are not linked: no news page needs one, and the message has 4,096 characters in all.
+MAX_LINK_CHARS = 2048
+# Reprints listed under a quote (the rest are counted), and how much of each title is shown.
+ALSO_IN_SHOWN = 5
+ALSO_IN_INLINE = 3
+ALSO_IN_TITLE_CHARS = 40
+# The most a quote's source (line, link and reprints, as HTML) may take of a message.
+SOURCE_CHARS = 1500
 
 
 def utf16_len(text: str) -> int:
@@ -121,24 +132,84 @@ def pack(fragments: Sequence[str], limit: int = MESSAGE_LIMIT, separator: str = 
 
 
 def to_plain(message: str) -> str:
-    """The text of one of our HTML messages without its markup, for when Telegram rejects the markup."""
+    """The text of one of our HTML messages without its markup, for when Telegram rejects the markup.
+
+    A link keeps its address after its label ("原文 https://…"), as the terminal shows it.
+    """
+    message = _ANCHOR.sub(lambda m: f"{m.group(2)} {m.group(1)}", message)
     return html.unescape(_TAG.sub("", message))
 
 
-def source_line(quote: Quote, number: int | None = None) -> str:
-    """Title · section · speaker, escaped; numbered when several quotes share a message."""
+def web_link(url: str | None) -> str | None:
+    """``url`` when it may become a link: http(s) with a host, no spaces or control characters, not huge."""
+    if not url or len(url) > MAX_LINK_CHARS or any(ch.isspace() or not ch.isprintable() for ch in url):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def anchor(url: str | None, label: str) -> str:
+    """``label`` (already HTML) as a link to ``url``, or as it is when ``url`` is not a web link."""
+    link = web_link(url)
+    return f'<a href="{html.escape(link, quote=True)}">{label}</a>' if link else label
+
+
+def source_line(quote: Quote, number: int | None = None, lang: str = "zh") -> str:
+    """Title · section · speaker · date · outlet, escaped, then a link to the original when there is one.
+
+    The same fields, in the same order, as the terminal's source line (:func:`bot.terminal.source_line`).
+    Numbered when several quotes share a message.
+    """
     parts = [f"《{quote.title}》"]
     if quote.section:
         parts.append(quote.section)
     if quote.speaker is not None:
         parts.append(f"{quote.speaker.role}{quote.speaker.name}")
+    parts.extend(p for p in (quote.date, quote.outlet) if p)
     line = html.escape(" · ".join(parts), quote=False)
+    if web_link(quote.url):
+        line += " · " + anchor(quote.url, html.escape(TEXTS[lang]["source_link"], quote=False))
     return f"{number}. {line}" if number is not None else line
 
 
-def quote_fragments(quote: Quote, number: int | None = None, limit: int = MESSAGE_LIMIT) -> list[str]:
+def also_in_line(quote: Quote, lang: str, most: int = ALSO_IN_SHOWN) -> str | None:
+    """The other articles that carry the same passage (reprints): 又见 《title》（outlet date）, linked."""
+    if not quote.also_in:
+        return None
+    refs = []
+    for source in quote.also_in[:most]:
+        known = " ".join(p for p in (source.outlet, source.date) if p)
+        title = anchor(source.url, html.escape(f"《{_shorten(source.title, ALSO_IN_TITLE_CHARS)}》", quote=False))
+        refs.append(title + (html.escape(f"（{known}）", quote=False) if known else ""))
+    if len(quote.also_in) > most:
+        refs.append(html.escape(TEXTS[lang]["more_articles"].format(n=len(quote.also_in) - most), quote=False))
+    separator = "、" if lang == "zh" else ", "
+    return f"{html.escape(TEXTS[lang]['also_in'], quote=False)} {separator.join(refs)}"
+
+
+def source_block(quote: Quote, number: int | None, lang: str, also_most: int = ALSO_IN_SHOWN) -> str:
+    """What follows a quote: its source line, and on the next line the reprints that carry it too.
+
+    At most :data:`SOURCE_CHARS` long, so the quote keeps most of its message: reprints beyond that
+    are counted instead of listed, and a title or address of absurd length loses its link and is cut.
+    """
+    line = source_line(quote, number, lang)
+    for shown in range(min(also_most, len(quote.also_in)), -1, -1):
+        also = also_in_line(quote, lang, shown)
+        block = f"{line}\n{also}" if also else line
+        if utf16_len(block) <= SOURCE_CHARS:
+            return block
+    if utf16_len(line) <= SOURCE_CHARS:
+        return line
+    plain = html.unescape(_TAG.sub("", source_line(replace(quote, url=None), number, lang)))
+    return html.escape(_shorten(plain, SOURCE_CHARS // 6), quote=False)
+
+
+def quote_fragments(
+    quote: Quote, number: int | None = None, limit: int = MESSAGE_LIMIT, lang: str = "zh"
+) -> list[str]:
     """One quote as balanced fragments: the text in blockquotes (cut if it must be), then its source."""
-    source = source_line(quote, number)
+    source = source_block(quote, number, lang)
 
     def render(part: str) -> str:
         return f"{blockquote(part)}{highlight(part, quote.matched)}</blockquote>"
@@ -171,7 +242,7 @@ def render_answer(answer: Answer, articles: Sequence[ArticleInfo], lang: str) ->
     first_number = answer.start + 1
     numbered = len(answer.quotes) > 1 or first_number > 1
     for i, quote in enumerate(answer.quotes):
-        fragments.extend(quote_fragments(quote, first_number + i if numbered else None))
+        fragments.extend(quote_fragments(quote, first_number + i if numbered else None, lang=lang))
     return pack(fragments)
 
 
@@ -197,8 +268,14 @@ def blockquote(part: str) -> str:
 
 
 def render_article_intro(info: ArticleInfo, first: Paragraph | None, lang: str) -> list[str]:
-    """What a ``/start <article_id>`` deep link opens: title, sections, first paragraph, how to ask."""
+    """What a ``/start <article_id>`` deep link opens: title, date, outlet and link, sections, first paragraph,
+    how to ask."""
     fragments = [f"<b>{html.escape(f'《{info.title}》', quote=False)}</b>"]
+    about = html.escape(" · ".join(p for p in (info.date, info.outlet) if p), quote=False)
+    if web_link(info.url):
+        about += (" · " if about else "") + anchor(info.url, html.escape(TEXTS[lang]["source_link"], quote=False))
+    if about:
+        fragments.append(about)
     if info.sections:
         separator = "、" if lang == "zh" else ", "
         fragments.append(text(lang, "upload_sections", names=separator.join(info.sections)))
@@ -239,6 +316,8 @@ def render_articles(articles: Sequence[ArticleInfo], lang: str, bot_username: st
     lines = []
     for a in articles:
         line = text(lang, "articles_line", id=a.article_id, title=a.title, sections=len(a.sections), chunks=a.chunks)
+        if a.date:
+            line += f" · {html.escape(a.date, quote=False)}"
         link = deep_link(bot_username, a.article_id)
         lines.append(f"{line} {html.escape(link, quote=False)}" if link else line)
     return pack(lines, separator="\n")
@@ -250,13 +329,18 @@ def inline_title(quote: Quote) -> str:
 
 
 def inline_description(quote: Quote) -> str:
-    """The grey second line of an inline result: where the quote comes from."""
-    return _shorten(html.unescape(source_line(quote)), INLINE_DESCRIPTION_CHARS)
+    """The grey second line of an inline result: where the quote comes from, and when."""
+    speaker = f"{quote.speaker.role}{quote.speaker.name}" if quote.speaker is not None else None
+    parts = [f"《{quote.title}》", quote.section, speaker, quote.date, quote.outlet]
+    return _shorten(" · ".join(p for p in parts if p), INLINE_DESCRIPTION_CHARS)
 
 
-def inline_message(quote: Quote) -> str:
-    """The message an inline result sends: the quote and its source, in one message whatever its length."""
-    source = source_line(quote)
+def inline_message(quote: Quote, lang: str = "zh") -> str:
+    """The message an inline result sends: the quote and its source, in one message whatever its length.
+
+    Fewer reprints are listed than under a chat answer: the quote must keep the room of a single message.
+    """
+    source = source_block(quote, None, lang, ALSO_IN_INLINE)
 
     def render(part: str) -> str:
         return f"<blockquote>{highlight(part, quote.matched)}</blockquote>"

@@ -17,6 +17,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 from index.errors import ArticleError
 from index.loading import Line
@@ -25,6 +26,7 @@ from index.loading import Line
 MAX_DOCX_UNCOMPRESSED = 64 * 1024 * 1024
 MAX_DOCX_RATIO = 200
 MAX_DOCX_MEMBERS = 2000
+WORD_DOCUMENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 # Fewer characters than this per page means the pages are images (scans) with at most a stray label.
 MIN_TEXT_PER_PAGE = 10
 # A line at least this share of a full line's width reached the margin (it wrapped, it did not end).
@@ -58,8 +60,39 @@ def _check_zip(data: bytes, path: Path) -> None:
                     f"{path}: part '{member.filename}' of the Word file is compressed {MAX_DOCX_RATIO}+ times; "
                     "it is refused as a zip bomb."
                 )
-        if "word/document.xml" not in archive.namelist():
-            raise ArticleError(f"{path}: is not a Word document (word/document.xml is missing).")
+        names = set(archive.namelist())
+        for part in ("word/document.xml", "[Content_Types].xml", "_rels/.rels"):
+            if part not in names:
+                raise ArticleError(f"{path}: is not a Word document ({part} is missing).")
+        try:
+            types = archive.read("[Content_Types].xml")
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+            # Checksums that do not match, an encrypted part, a compression method zipfile lacks.
+            raise ArticleError(f"{path}: a part of the Word file is damaged or encrypted ({exc}).") from exc
+        main = _main_content_type(types, path)
+        if main != WORD_DOCUMENT_TYPE:
+            raise ArticleError(
+                f"{path}: is not a Word document: its main part is of type '{main}', not a .docx document's."
+            )
+
+
+def _main_content_type(data: bytes, path: Path) -> str | None:
+    """The content type [Content_Types].xml gives word/document.xml (its override, else the .xml default)."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(data)
+    except (DefusedXmlException, ParseError, ValueError) as exc:
+        raise ArticleError(f"{path}: is not a Word document ([Content_Types].xml is not readable XML).") from exc
+    default = None
+    for element in root:
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "Override" and (element.get("PartName") or "").lower() == "/word/document.xml":
+            return element.get("ContentType")
+        if tag == "Default" and (element.get("Extension") or "").lower() == "xml":
+            default = element.get("ContentType")
+    return default
 
 
 def docx_lines(data: bytes, path: Path) -> list[Line]:
@@ -71,6 +104,12 @@ def docx_lines(data: bytes, path: Path) -> list[Line]:
 
     try:
         document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+        # Sizes or checksums that lie (the directory promised less than a part unpacks to), encryption.
+        raise ArticleError(f"{path}: a part of the Word file is damaged or encrypted ({exc}).") from exc
+    except SyntaxError as exc:
+        # lxml refuses malformed XML, and XML nested deeper than 256 levels, before building anything.
+        raise ArticleError(f"{path}: the Word file's XML is malformed or nested too deeply to read.") from exc
     except Exception as exc:  # noqa: BLE001 - python-docx raises KeyError/ValueError/lxml errors on bad parts
         raise ArticleError(f"{path}: the Word file is damaged and cannot be read ({type(exc).__name__}).") from exc
     lines: list[Line] = []

@@ -89,6 +89,10 @@ class HeldEngine:
         self._updating()
         return self.engine.add_files(paths)
 
+    def add_urls(self, urls: Sequence[str]) -> IndexReport:
+        self._updating()
+        return self.engine.add_urls(urls)
+
     def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> IndexReport:
         self._updating()
         return self.engine.rebuild(folders, force)

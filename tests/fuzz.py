@@ -6,8 +6,10 @@ Each generator takes a :class:`random.Random`, so a failing case can be replayed
 
 from __future__ import annotations
 
+import io
 import random
 import time
+import zipfile
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -114,7 +116,60 @@ def update(rng: random.Random, api: FakeBotAPI) -> dict[str, Any]:
     return rng.choice([{"message": {"message_id": 1, "text": "x"}}, {"message": {"chat": chat}}, {"callback_query": {"id": "x"}}])
 
 
-KINDS = ("binary", "encoding", "deep", "bomb", "compressed", "line", "emphasis", "nul", "crlf", "plain")
+KINDS = ("binary", "encoding", "deep", "bomb", "compressed", "line", "emphasis", "nul", "crlf", "plain",
+         "docx-not-zip", "docx-zip-bomb", "docx-no-document", "docx-deep-xml", "docx-content-type")
+DOCX_KINDS = KINDS[KINDS.index("docx-not-zip"):]
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def docx_parts(document: bytes, main_type: str = "wordprocessingml.document.main+xml") -> dict[str, bytes]:
+    """The three parts every .docx needs, with ``document`` as word/document.xml."""
+    types = ('<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+             'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
+             f'PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.{main_type}"/>'
+             "</Types>")
+    rels = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    return {"[Content_Types].xml": types.encode(), "_rels/.rels": rels.encode(), "word/document.xml": document}
+
+
+def zipped(parts: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def docx_document(body: str) -> bytes:
+    """A minimal word/document.xml whose body is ``body`` (WordprocessingML, unescaped)."""
+    return f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{W_NS}"><w:body>{body}</w:body></w:document>'.encode()
+
+
+def docx_trick(rng: random.Random, kind: str, scale: float = 1.0) -> bytes:
+    """A .docx that is not what it says: not a zip, a zip bomb, a part missing, XML too deep, another type."""
+    text = "<w:p><w:r><w:t>威海港口合作取得新进展。</w:t></w:r></w:p>"
+    if kind == "docx-not-zip":
+        return rng.choice([b"PK\x03\x04" + rng.randbytes(rng.randint(10, 5000)), "威海港口合作。".encode() * 50])
+    if kind == "docx-zip-bomb":
+        # Zeros inflate a thousand times: a part far beyond any article's size per byte sent.
+        parts = docx_parts(docx_document(text))
+        parts["word/media/padding.bin"] = b"\0" * max(300_000, int(50_000_000 * scale))
+        return zipped(parts)
+    if kind == "docx-no-document":
+        parts = docx_parts(docx_document(text))
+        del parts[rng.choice(sorted(parts))]
+        return zipped(parts)
+    if kind == "docx-deep-xml":
+        # Random attributes keep the compression ratio ordinary: only the depth is hostile.
+        depth = rng.choice([300, 3000, max(300, int(100_000 * scale))])
+        opening = "".join(f'<w:p w:rsidR="{rng.getrandbits(32):08X}">' for _ in range(depth))
+        return zipped(docx_parts(docx_document(opening + "</w:p>" * depth)))
+    # A spreadsheet or a macro-enabled document renamed .docx.
+    main = rng.choice(["spreadsheetml.sheet.main+xml", "ms-word.document.macroEnabled.main+xml"])
+    return zipped(docx_parts(docx_document(text), main))
 
 
 def upload(rng: random.Random, scale: float = 1.0, kind: int | None = None) -> tuple[str, bytes]:
@@ -123,6 +178,8 @@ def upload(rng: random.Random, scale: float = 1.0, kind: int | None = None) -> t
     ``scale`` shrinks the big shapes (tests use small ones; the benchmark times full-size ones).
     """
     kind = rng.randrange(len(KINDS)) if kind is None else kind
+    if KINDS[kind] in DOCX_KINDS:
+        return f"{KINDS[kind]}.docx", docx_trick(rng, KINDS[kind], scale)
 
     def n(count: int) -> int:
         return max(1, int(count * scale))

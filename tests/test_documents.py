@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import io
+import random
+import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import pytest
 from index.articles import load_articles
 from index.documents import document_lines
 from index.errors import ArticleError
+from tests import fuzz
 
 PARAGRAPHS = [
     "新华社北京5月14日电 国务院新闻办公室14日举行新闻发布会，介绍今年一季度国民经济运行情况。发言人表示，面对复杂严峻的外部环境，经济运行总体平稳、稳中有进。",
@@ -162,3 +166,62 @@ def test_the_sample_newspaper_page_as_docx_cleans_like_the_text_file(tmp_path: P
     for a, b in zip(from_docx, from_text, strict=True):
         assert a.title == b.title
         assert [(p.text, p.section) for p in a.paragraphs] == [(p.text, p.section) for p in b.paragraphs]
+
+
+_TEXT = "<w:p><w:r><w:t>威海港口合作取得新进展。</w:t></w:r></w:p>"
+
+
+def test_a_minimal_hand_made_docx_is_read() -> None:
+    # The fuzzed tricks below start from this file: it must pass every check when nothing is wrong.
+    data = fuzz.zipped(fuzz.docx_parts(fuzz.docx_document(_TEXT)))
+    assert [line.text for line in document_lines(data, Path("ok.docx"))] == ["威海港口合作取得新进展。"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("docx-not-zip", r"is not a valid Word file \(\.docx is a zip archive; this one is damaged\)\."),
+        ("docx-zip-bomb", r"part 'word/media/padding\.bin' of the Word file is compressed 200\+ times; it is refused as a zip bomb\."),
+        ("docx-no-document", r"is not a Word document \((?:word/document\.xml|\[Content_Types\]\.xml|_rels/\.rels) is missing\)\."),
+        ("docx-deep-xml", r"the Word file's XML is malformed or nested too deeply to read\."),
+        ("docx-content-type", r"is not a Word document: its main part is of type '[^']*(?:spreadsheetml|macroEnabled)[^']*', not a \.docx document's\."),
+    ],
+)
+@pytest.mark.parametrize("seed", range(3))
+def test_fuzzed_docx_tricks_are_refused_in_one_sentence(tmp_path: Path, kind: str, message: str, seed: int) -> None:
+    path = tmp_path / "trick.docx"
+    path.write_bytes(fuzz.docx_trick(random.Random(seed), kind, scale=0.02))
+    with pytest.raises(ArticleError, match=rf"^{re.escape(str(path))}: {message}$"):
+        document_lines(path.read_bytes(), path)
+
+
+@pytest.mark.parametrize("missing", ["word/document.xml", "[Content_Types].xml", "_rels/.rels"])
+def test_each_missing_part_is_named(missing: str) -> None:
+    parts = fuzz.docx_parts(fuzz.docx_document(_TEXT))
+    del parts[missing]
+    with pytest.raises(ArticleError, match=rf"is not a Word document \({re.escape(missing)} is missing\)\.$"):
+        document_lines(fuzz.zipped(parts), Path("x.docx"))
+
+
+def test_a_part_larger_than_its_directory_entry_says_is_refused() -> None:
+    # The zip's directory claims 1,000 bytes for a part that inflates to 100,000: zipfile stops at the
+    # promised size and the checksum fails; that is a sentence, never a read of the whole part.
+    data = bytearray(fuzz.zipped(fuzz.docx_parts(fuzz.docx_document(_TEXT + " " * 100_000))))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml")
+    name = b"word/document.xml"
+    for match in re.finditer(rb"PK\x01\x02", bytes(data)):
+        start = match.start()
+        size = struct.unpack("<H", data[start + 28 : start + 30])[0]
+        if data[start + 46 : start + 46 + size] == name:
+            struct.pack_into("<I", data, start + 24, 1000)
+    struct.pack_into("<I", data, info.header_offset + 22, 1000)
+    with pytest.raises(ArticleError, match=r"^x\.docx: a part of the Word file is damaged or encrypted \(Bad CRC-32"):
+        document_lines(bytes(data), Path("x.docx"))
+
+
+def test_entities_in_a_docx_are_never_expanded() -> None:
+    laughs = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+              f'<w:document xmlns:w="{fuzz.W_NS}"><w:body><w:p><w:r><w:t>&b;</w:t></w:r></w:p></w:body></w:document>')
+    parts = fuzz.docx_parts(laughs.encode())
+    with pytest.raises(ArticleError, match=r"^x\.docx: the Word file holds no text\.$"):
+        document_lines(fuzz.zipped(parts), Path("x.docx"))

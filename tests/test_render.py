@@ -174,7 +174,7 @@ def test_every_text_exists_in_both_languages() -> None:
                                                               "size", "limit", "title", "id", "sections", "chunks",
                                                               "names", "reason", "articles", "embedded", "uptime",
                                                               "questions", "value", "found", "indexed", "asked", "mentions", "who",
-                                                              "kinds", "generation", "busy", "dropped")})  # fmt: skip
+                                                              "kinds", "generation", "busy", "dropped", "about")})  # fmt: skip
             assert parse_html(sample) is not None, key
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import fuzz
 from tests.engines import ARTICLE_TITLE, HeldEngine, make_engine
 from tests.fake_bot_api import BotRunner, FakeBotAPI, make_settings, running_bot
 
@@ -204,3 +206,20 @@ def test_admin_commands_refuse_everyone_else(
     (reply,) = api.sent(chat["id"], mark)
     assert "只有管理员" in reply.result["text"]
     assert len(engine.articles()) == 1
+
+
+@pytest.mark.parametrize("kind", fuzz.DOCX_KINDS)
+def test_a_docx_trick_is_refused_in_one_sentence_and_not_kept(
+    api: FakeBotAPI, engine: HeldEngine, bot: BotRunner, admin: tuple[dict, dict], tmp_path: Path, kind: str
+) -> None:
+    user, chat = admin
+    generation = engine.stats()["generation"]
+    mark = api.mark()
+    api.send_document(chat, user, "新闻稿.docx", fuzz.docx_trick(random.Random(1), kind, scale=0.02))
+    result = _final_text(api, chat["id"], mark)
+    (line,) = result.splitlines()
+    assert line.startswith("没能添加“新闻稿.docx”：") and line.endswith(".")
+    reason = line.removeprefix("没能添加“新闻稿.docx”：")
+    assert reason.startswith(("is not", "part '", "the Word file")) and str(tmp_path) not in line
+    assert [p.name for p in (tmp_path / "articles").iterdir()] == ["jiaodong.txt"]
+    assert engine.stats()["generation"] == generation and len(engine.articles()) == 1

@@ -7,6 +7,8 @@
     inline       inline mode
     buttons      更多, 上下文 and 👍/👎, each routed by its callback-data pattern
     admin        uploads and the admin commands
+    links        an admin's link to a web page, indexed as `quotebot index add URL` does
+    feeds        the job that polls the configured feeds, as `quotebot index watch` does
     workload     bounded concurrent search, per-chat order, de-duplicated button presses
     application  builds the Application and registers the handlers
     lifecycle    start-up with retries, polling or the webhook server, clean shutdown

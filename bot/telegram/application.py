@@ -31,7 +31,8 @@ from bot.config import Settings
 from bot.feedback import FILE_NAME as FEEDBACK_FILE
 from bot.feedback import FeedbackStore
 from bot.limits import Limits
-from bot.telegram import admin, buttons, questions
+from bot.runtime import feed_watcher
+from bot.telegram import admin, buttons, feeds, links, questions
 from bot.telegram.addressing import ADDRESSED_TO_BOT, gate
 from bot.telegram.context import CONTEXT_TYPES, App, Context, Engine
 from bot.telegram.errors import on_error
@@ -40,6 +41,7 @@ from bot.telegram.metrics import Metrics
 from bot.telegram.polling import PollingRequest
 from bot.telegram.sending import Sender
 from bot.telegram.workload import ChatOrder, Workload
+from index import QuoteEngine
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,10 @@ def build(settings: Settings, engine: Engine, token: str, base_url: str | None =
     data.index_watch_seconds = config.index_watch_seconds
     data.typing_after = config.typing_after_seconds
     data.stopping = stopping
+    data.feeds = list(settings.feeds)
+    data.feed_poll_seconds = settings.feed_poll_seconds
+    # The served engine is a QuoteEngine (tests wrap one): the watcher needs its fetcher and its hashes.
+    data.feed_poller = feed_watcher(settings, cast(QuoteEngine, engine)) if settings.feeds else None
     data.private_paths = [str(settings.path(name)) for name in ("articles", "index", "cache")] + [
         str(settings.base_dir)
     ]
@@ -139,6 +145,10 @@ def register(application: App) -> None:
     application.add_handler(CommandHandler("reload", admin.reload_command, filters=new))
     application.add_handler(CommandHandler("stats", admin.stats_command, filters=new))
     application.add_handler(MessageHandler(new & private & filters.Document.ALL, admin.upload))
+    # An admin's link is added to the index; anyone else's is a question (links.add_link decides).
+    application.add_handler(
+        MessageHandler(new & private & filters.TEXT & ~filters.COMMAND & links.LINK_MESSAGE, links.add_link)
+    )
     application.add_handler(MessageHandler(new & private & filters.TEXT & ~filters.COMMAND, questions.private_question))
     application.add_handler(
         MessageHandler(new & groups & filters.TEXT & ~filters.COMMAND & ADDRESSED_TO_BOT, questions.group_question)
@@ -157,7 +167,7 @@ def _commands(names: tuple[str, ...], lang: str) -> list[BotCommand]:
 
 
 async def _post_init(application: Application[Any, Context, Any, Any, Any, Any]) -> None:
-    """Publish the command lists (everyone's, and each admin's), and start watching the index for changes."""
+    """Publish the command lists (everyone's, and each admin's), watch the index for changes, follow the feeds."""
     app = cast(App, application)
     bot, data, sender = app.bot, app.bot_data, app.bot_data.sender
     for lang, code in (("zh", None), ("en", "en")):
@@ -170,6 +180,7 @@ async def _post_init(application: Application[Any, Context, Any, Any, Any, Any])
                 scope=BotCommandScopeChat(admin_id), language_code=code))  # fmt: skip
     data.metrics.generation.set((await asyncio.to_thread(data.engine.stats)).get("generation", 0))
     data.watcher = asyncio.create_task(_watch_index(app), name="quotebot-index-watch")
+    feeds.schedule(app)
     log.info("QuoteBot is serving as @%s.", bot.username)
 
 

@@ -18,6 +18,7 @@ from bot.telegram.metrics import Metrics
 from bot.telegram.sending import Sender
 from bot.telegram.workload import Workload
 from index import Answer, ArticleInfo, Paragraph
+from index.subscriptions import PollReport
 
 
 class Report(Protocol):
@@ -42,10 +43,17 @@ class Engine(Protocol):
     def articles(self) -> list[ArticleInfo]: ...
     def paragraph(self, article_id: str, number: int) -> Paragraph | None: ...
     def add_files(self, paths: Sequence[Path]) -> Report: ...
+    def add_urls(self, urls: Sequence[str]) -> Report: ...
     def remove(self, article_id: str) -> ArticleInfo: ...
     def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> Report: ...
     def stats(self) -> dict[str, int]: ...
     def refresh(self) -> bool: ...
+
+
+class FeedPoller(Protocol):
+    """What the feed job needs of :class:`index.subscriptions.FeedWatcher`."""
+
+    def poll(self, feeds: Sequence[str]) -> PollReport: ...
 
 
 class BotData:
@@ -70,11 +78,18 @@ class BotData:
     # Why the bot must stop (a revoked token), set by the polling request, read by the lifecycle.
     stopping: dict[str, str]
     watcher: asyncio.Task[None] | None
+    # The configured feeds, how often they are polled, and what polls them (None: no feeds).
+    feeds: list[str]
+    feed_poll_seconds: float
+    feed_poller: FeedPoller | None
 
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.questions = 0
         self.watcher = None
+        self.feeds = []
+        self.feed_poll_seconds = 0.0
+        self.feed_poller = None
         # Index changes run one at a time; questions never wait for this lock.
         self.index_lock = asyncio.Lock()
 

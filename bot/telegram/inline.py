@@ -52,19 +52,20 @@ async def inline_query(update: Update, context: Context) -> None:
         await sender.call("answerInlineQuery", lambda: query.answer([], cache_time=INLINE_CACHE_SECONDS, button=hint))
         return
     quotes = answer.quotes[: InlineQueryLimit.RESULTS]
-    html = results(quotes, html=True)
+    html = results(quotes, lang, html=True)
     _, problem = await sender.call_classified(
         "answerInlineQuery", lambda: query.answer(html, cache_time=INLINE_CACHE_SECONDS)
     )
     if problem is Problem.MARKUP:
-        plain = results(quotes, html=False)
+        plain = results(quotes, lang, html=False)
         await sender.call("answerInlineQuery", lambda: query.answer(plain, cache_time=INLINE_CACHE_SECONDS))
 
 
-def results(quotes: Sequence[Quote], html: bool) -> list[InlineQueryResultArticle]:
+def results(quotes: Sequence[Quote], lang: str, html: bool) -> list[InlineQueryResultArticle]:
+    """One result per quote: its start as the title, its source as the description, quote and source as the message."""
     out = []
     for i, quote in enumerate(quotes):
-        message = render.inline_message(quote)
+        message = render.inline_message(quote, lang)
         content = (
             InputTextMessageContent(message, parse_mode=ParseMode.HTML)
             if html

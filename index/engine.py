@@ -38,6 +38,7 @@ from index.lexical import build_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
+from index.question_cache import CachedQuestions
 from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
@@ -54,6 +55,8 @@ class QuoteEngine:
     def __init__(self, settings: EngineSettings, embedder: Embedder, progress: Progress | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
+        # Question vectors outlive index updates: they depend on the model alone.
+        self.questions = CachedQuestions(embedder)
         self.progress = progress
         self.analyzer = Analyzer(cache_dir=settings.cache_dir)
         self._cache: EmbeddingCache | None = None
@@ -141,7 +144,7 @@ class QuoteEngine:
         if data.user_words:
             self.analyzer.add_words(data.user_words)
         s = self.settings
-        searcher = Searcher(data, self.embedder, s.dense_weight, s.candidates, s.simplify_for_embedding)
+        searcher = Searcher(data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding)
         attribution = Attribution(data.articles.values())
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.

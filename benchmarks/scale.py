@@ -81,9 +81,10 @@ class IndexAPI:
     @staticmethod
     def stored_vectors(engine: Any) -> tuple[Any, Any]:
         """Every stored vector and its chunk id, for the exact search recall is measured against."""
-        from index.search import _stored_vectors
+        from index.vectors import stored_vectors
 
-        return _stored_vectors(engine.searcher.data)
+        data = engine.searcher.data
+        return stored_vectors(data.vectors, data.dim)
 
 
 def rss_mb() -> float:

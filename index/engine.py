@@ -43,6 +43,7 @@ from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Par
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
+from index.vectors import FLAT_LIMIT, fit_vector_index
 
 
 class CursorError(QuoteBotError):
@@ -57,6 +58,8 @@ class QuoteEngine:
         self.embedder = embedder
         # Question vectors outlive index updates: they depend on the model alone.
         self.questions = CachedQuestions(embedder)
+        # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
+        self.flat_limit = FLAT_LIMIT
         self.progress = progress
         self.analyzer = Analyzer(cache_dir=settings.cache_dir)
         self._cache: EmbeddingCache | None = None
@@ -378,6 +381,7 @@ class QuoteEngine:
     def _commit(self, data: IndexData) -> None:
         self._report("saving", 0, 1)
         data.bm25 = build_bm25(data.articles)
+        data.vectors = fit_vector_index(data.vectors, data.dim, self.flat_limit)
         store.save(self.settings.index_dir, data)
         self._install(data)
         self._report("saving", 1, 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -54,6 +54,16 @@ class Band(BaseModel):
         return ceiling
 
 
+class VectorIndex(BaseModel):
+    """Which FAISS index holds the vectors (:mod:`index.vectors`): flat, or an HNSW graph and its parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    kind: Literal["flat", "hnsw"] = "flat"
+    m: int = Field(default=0, ge=0)
+    ef_search: int = Field(default=0, ge=0)
+
+
 class Manifest(BaseModel):
     """What ``manifest.json`` holds; unknown keys are ignored so that older indexes still load."""
 
@@ -68,6 +78,8 @@ class Manifest(BaseModel):
     # Indexes written before calibration was stored were searched with the bundled model's band.
     calibration: Band = Band(floor=0.8, ceiling=0.95)
     updated: str = ""
+    # Indexes written before the kind was recorded are flat.
+    vector_index: VectorIndex = VectorIndex()
 
     @field_validator("files")
     @classmethod

@@ -20,8 +20,18 @@ from typing import Any
 from index import directory
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.lexical import load_bm25
-from index.manifest import FORMAT_VERSION, MANIFEST, REBUILD_HINT, Band, Counts, Manifest, read_manifest
+from index.manifest import (
+    FORMAT_VERSION,
+    MANIFEST,
+    REBUILD_HINT,
+    Band,
+    Counts,
+    Manifest,
+    VectorIndex,
+    read_manifest,
+)
 from index.records import ArticleRecord, Calibration, ChunkRow, IndexData
+from index.vectors import graph_parameters, kind_of, set_search_depth
 
 
 def _sha256(path: Path) -> str:
@@ -77,6 +87,10 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
     gen = manifest.generation
     try:
         vectors = faiss.read_index(str(index_dir / f"vectors-{gen}.faiss"))
+        kind = kind_of(vectors)
+        if kind != manifest.vector_index.kind:
+            raise ValueError(f"the manifest says a {manifest.vector_index.kind} vector index, the file holds {kind}")
+        set_search_depth(vectors, manifest.vector_index.ef_search)
         with (index_dir / f"chunks-{gen}.jsonl").open(encoding="utf-8") as fh:
             rows = [ChunkRow.from_json(json.loads(line)) for line in fh if line.strip()]
         meta = json.loads((index_dir / f"articles-{gen}.json").read_text(encoding="utf-8"))
@@ -155,6 +169,7 @@ def save(index_dir: Path, data: IndexData) -> int:
             files=files,
             calibration=Band(floor=data.calibration.floor, ceiling=data.calibration.ceiling),
             updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            vector_index=_vector_index(data.vectors),
         )
         directory.fsync_dir(index_dir)
         write(index_dir / MANIFEST, manifest.to_bytes())
@@ -165,6 +180,11 @@ def save(index_dir: Path, data: IndexData) -> int:
     data.generation = gen
     directory.retire(index_dir, gen)
     return gen
+
+
+def _vector_index(vectors: Any) -> VectorIndex:
+    m, ef_search = graph_parameters(vectors)
+    return VectorIndex(kind=kind_of(vectors), m=m, ef_search=ef_search)
 
 
 def _save_bm25(target: Path, bm25: Any) -> list[Path]:

@@ -263,13 +263,15 @@ class QuoteEngine:
             )
         if live is None:
             return self._empty()
-        return replace(
+        copy = replace(
             live,
             vectors=faiss.clone_index(live.vectors),
             rows=list(live.rows),
             articles=dict(live.articles),
             user_words=list(live.user_words),
         )
+        store.read_terms(copy)  # BM25 is rebuilt from them
+        return copy
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:
         """Index new or changed files; unchanged articles and cached chunks are not re-embedded."""

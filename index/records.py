@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -198,9 +199,13 @@ class ArticleRecord:
     _json: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def json_text(self) -> str:
+        """The stored article without its terms (they go to the terms file: :meth:`terms_line`)."""
         if self._json is None:
-            self._json = json.dumps(self.to_json(), ensure_ascii=False)
+            self._json = json.dumps({k: v for k, v in self.to_json().items() if k != "terms"}, ensure_ascii=False)
         return self._json
+
+    def terms_line(self) -> str:
+        return json.dumps({"article_id": self.article_id, "terms": self.terms}, ensure_ascii=False)
 
     @property
     def sections(self) -> list[str]:
@@ -285,6 +290,9 @@ class IndexData:
     bm25: Any  # bm25s.BM25 over paragraphs, or None when there are none
     user_words: list[str]
     generation: int = 0
+    # The terms file of a loaded generation and its checksum, while its articles' terms are unread:
+    # only an update needs them (to rebuild BM25), and they are most of the index's size.
+    unread_terms: tuple[Path, str] | None = None
 
     @staticmethod
     def empty(embedder: str, dim: int, calibration: Calibration) -> IndexData:

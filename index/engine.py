@@ -38,10 +38,12 @@ from index.lexical import build_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
+from index.question_cache import CachedQuestions
 from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
+from index.vectors import FLAT_LIMIT, fit_vector_index
 
 
 class CursorError(QuoteBotError):
@@ -54,6 +56,10 @@ class QuoteEngine:
     def __init__(self, settings: EngineSettings, embedder: Embedder, progress: Progress | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
+        # Question vectors outlive index updates: they depend on the model alone.
+        self.questions = CachedQuestions(embedder)
+        # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
+        self.flat_limit = FLAT_LIMIT
         self.progress = progress
         self.analyzer = Analyzer(cache_dir=settings.cache_dir)
         self._cache: EmbeddingCache | None = None
@@ -143,7 +149,7 @@ class QuoteEngine:
         if data.user_words:
             self.analyzer.add_words(data.user_words)
         s = self.settings
-        searcher = Searcher(data, self.embedder, s.dense_weight, s.candidates, s.simplify_for_embedding)
+        searcher = Searcher(data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding)
         attribution = Attribution(data.articles.values())
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
@@ -259,13 +265,15 @@ class QuoteEngine:
             )
         if live is None:
             return self._empty()
-        return replace(
+        copy = replace(
             live,
             vectors=faiss.clone_index(live.vectors),
             rows=list(live.rows),
             articles=dict(live.articles),
             user_words=list(live.user_words),
         )
+        store.prepare_update(copy)  # the stored terms (BM25 is rebuilt from them) and chunk lines
+        return copy
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:
         """Index new or changed files; unchanged articles and cached chunks are not re-embedded."""
@@ -377,6 +385,7 @@ class QuoteEngine:
     def _commit(self, data: IndexData) -> None:
         self._report("saving", 0, 1)
         data.bm25 = build_bm25(data.articles)
+        data.vectors = fit_vector_index(data.vectors, data.dim, self.flat_limit)
         store.save(self.settings.index_dir, data)
         self._install(data)
         self._report("saving", 1, 1)

@@ -21,6 +21,7 @@ from index.links import LinkArticles, unique_link_ids
 from index.normalization import Analyzer, quoted_terms, to_simplified
 from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle, IndexData
 from index.settings import DEFAULT_LIMITS, IngestLimits
+from index.vectors import add_vectors, remove_vectors
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while indexing, for progress bars."""
@@ -127,7 +128,7 @@ class Indexer:
         dropped = {aid for aid in article_ids if data.articles.pop(aid, None) is not None}
         gone = {row.id for row in data.rows if row.chunk.article_id in dropped}
         if gone:
-            data.vectors.remove_ids(np.array(sorted(gone), dtype=np.int64))
+            data.vectors = remove_vectors(data.vectors, data.dim, np.array(sorted(gone), dtype=np.int64))
             data.rows = [r for r in data.rows if r.id not in gone]
 
     def _insert(self, data: IndexData, todo: Prepared) -> int:
@@ -169,8 +170,7 @@ class Indexer:
 
         self._report("embedding", 0, len(texts))
         vectors, embedded = embed_passages(self.embedder, texts, self._cache(), step)
-        if new_rows:
-            data.vectors.add_with_ids(vectors, np.array([r.id for r in new_rows], dtype=np.int64))
+        add_vectors(data.vectors, vectors, np.array([r.id for r in new_rows], dtype=np.int64))
         data.rows.extend(new_rows)
         return embedded
 

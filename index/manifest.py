@@ -9,17 +9,22 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Format 1 kept each article's BM25 terms inside articles-N.json; format 2 keeps them in terms-N.jsonl.
+READABLE_FORMATS = (1, 2)
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"
-# Every file an index generation may hold: vectors-3.faiss, chunks-3.jsonl, articles-3.json, bm25-3/...
-GENERATION_FILE = re.compile(r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|bm25-(\d+))$")
+# Every file an index generation may hold: vectors-3.faiss, chunks-3.jsonl, articles-3.json, terms-3.jsonl,
+# bm25-3/...
+GENERATION_FILE = re.compile(
+    r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|terms-(\d+)\.jsonl|bm25-(\d+))$"
+)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -54,6 +59,16 @@ class Band(BaseModel):
         return ceiling
 
 
+class VectorIndex(BaseModel):
+    """Which FAISS index holds the vectors (:mod:`index.vectors`): flat, or an HNSW graph and its parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    kind: Literal["flat", "hnsw"] = "flat"
+    m: int = Field(default=0, ge=0)
+    ef_search: int = Field(default=0, ge=0)
+
+
 class Manifest(BaseModel):
     """What ``manifest.json`` holds; unknown keys are ignored so that older indexes still load."""
 
@@ -68,6 +83,8 @@ class Manifest(BaseModel):
     # Indexes written before calibration was stored were searched with the bundled model's band.
     calibration: Band = Band(floor=0.8, ceiling=0.95)
     updated: str = ""
+    # Indexes written before the kind was recorded are flat.
+    vector_index: VectorIndex = VectorIndex()
 
     @field_validator("files")
     @classmethod
@@ -105,10 +122,10 @@ def read_manifest(index_dir: Path) -> Manifest:
         raise IndexCorruptError(f"The index manifest {path} is damaged ({exc}); {REBUILD_HINT}.") from exc
     if not isinstance(raw, dict):
         raise IndexCorruptError(f"The index manifest {path} is damaged (not a JSON object); {REBUILD_HINT}.")
-    if "format" in raw and raw["format"] != FORMAT_VERSION:
+    if "format" in raw and raw["format"] not in READABLE_FORMATS:
         raise IndexMismatchError(
-            f"The index at {index_dir} has format {raw['format']!r}, this QuoteBot reads format "
-            f"{FORMAT_VERSION}; {REBUILD_HINT}."
+            f"The index at {index_dir} has format {raw['format']!r}, this QuoteBot reads formats "
+            f"{' and '.join(str(f) for f in READABLE_FORMATS)}; {REBUILD_HINT}."
         )
     try:
         return Manifest.model_validate(raw)

@@ -7,7 +7,8 @@ engine gives are in :mod:`index.results`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -159,12 +160,16 @@ class ChunkRow:
     _line: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "hash": self.hash, **asdict(self.chunk)}
+        return {"id": self.id, "hash": self.hash, **vars(self.chunk)}
 
     def json_line(self) -> str:
         if self._line is None:
             self._line = json.dumps(self.to_json(), ensure_ascii=False)
         return self._line
+
+    def keep_line(self, line: str) -> None:
+        """Take ``line``, this row as an index file stores it, as its serialised form."""
+        self._line = line
 
     @staticmethod
     def from_json(raw: dict[str, Any]) -> ChunkRow:
@@ -196,11 +201,22 @@ class ArticleRecord:
     url: str | None = None
     # Serialised once (``dataclasses.replace`` starts a new record without it).
     _json: str | None = field(default=None, init=False, repr=False, compare=False)
+    _terms_line: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def json_text(self) -> str:
+        """The stored article without its terms (they go to the terms file: :meth:`terms_line`)."""
         if self._json is None:
-            self._json = json.dumps(self.to_json(), ensure_ascii=False)
+            self._json = json.dumps({k: v for k, v in self.to_json().items() if k != "terms"}, ensure_ascii=False)
         return self._json
+
+    def keep_terms_line(self, line: str) -> None:
+        """Take ``line``, this article's terms as the terms file stores them, as their serialised form."""
+        self._terms_line = line
+
+    def terms_line(self) -> str:
+        if self._terms_line is None:
+            self._terms_line = json.dumps({"article_id": self.article_id, "terms": self.terms}, ensure_ascii=False)
+        return self._terms_line
 
     @property
     def sections(self) -> list[str]:
@@ -231,7 +247,7 @@ class ArticleRecord:
             "title": self.title,
             "source": self.source,
             "content_hash": self.content_hash,
-            "paragraphs": [asdict(p) for p in self.paragraphs],
+            "paragraphs": [dict(vars(p)) for p in self.paragraphs],
             "chunk_ids": self.chunk_ids,
             "terms": self.terms,
             "people": self.people,
@@ -268,6 +284,19 @@ def _optional_text(value: Any) -> str | None:
     raise TypeError(f"expected a string or null, got {type(value).__name__}")
 
 
+@dataclass(frozen=True)
+class StoredFiles:
+    """Files of a loaded generation that only an update reads, each with its SHA-256.
+
+    ``terms`` holds every paragraph's BM25 terms (most of an index's size; None in format 1, which kept
+    them in the articles file): answering never needs them. ``chunks`` gives an update the stored line
+    of every unchanged chunk, so saving does not encode them all again.
+    """
+
+    terms: tuple[Path, str] | None
+    chunks: tuple[Path, str]
+
+
 @dataclass
 class IndexData:
     """Everything an index holds, in memory.
@@ -285,6 +314,8 @@ class IndexData:
     bm25: Any  # bm25s.BM25 over paragraphs, or None when there are none
     user_words: list[str]
     generation: int = 0
+    # Set on data loaded from disk, until an update reads what it needs again (store.prepare_update).
+    stored: StoredFiles | None = None
 
     @staticmethod
     def empty(embedder: str, dim: int, calibration: Calibration) -> IndexData:

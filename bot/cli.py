@@ -168,7 +168,7 @@ def index_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def index_people(ctx: click.Context, as_json: bool) -> None:
     """List who is quoted in which articles, and how often."""
-    from index.speakers import best_role
+    from index.speakers.roles import best_role
 
     people = _engine(ctx).attribution.people()
     rows = [

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from index.records import Paragraph
-from index.speaker_questions import find_statements, parse_speaker_question
 from index.speakers import (
     Person,
     Statement,
@@ -24,6 +23,7 @@ from index.speakers import (
     label,
     split_place,
 )
+from index.speakers.questions import find_statements, parse_speaker_question
 
 WEIFANG = "潍坊:融入青岛都市圈"
 YANTAI = "烟台:对接青岛就是对接世界"

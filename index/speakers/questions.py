@@ -17,7 +17,10 @@ from typing import Literal
 
 import opencc
 
-from index.speakers import PROVINCES, Person, Statement, plausible_name, split_place
+from index.speakers.names import plausible_name
+from index.speakers.records import Person, Statement
+from index.speakers.roles import split_place
+from index.speakers.vocabulary import PROVINCES
 
 __all__ = [
     "SpeakerQuestion",

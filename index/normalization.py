@@ -163,6 +163,22 @@ def query_terms(question: str, vocabulary: Container[str], longest: int = 8) -> 
     return list(dict.fromkeys(terms))
 
 
+_LEAD_IN = re.compile(r"^(?:请问|请告诉我|告诉我|我想知道|想知道|你知道|问一下)[，,：:\s]*")
+_SPACE_NEAR_CJK = re.compile(r"\s+(?=[\u3400-\u9fff“”「」，。？！：；])|(?<=[\u3400-\u9fff“”「」，。？！：；])\s+")
+
+
+def normalise_question(question: str) -> str:
+    """Simplified script, no polite lead-in, no trailing punctuation: "请问，威海書記說了甚麼？" → "威海书记说了什么".
+
+    Spaces go where they touch Chinese text; between Latin words one space stays.
+    """
+    text = to_simplified(question.strip())
+    text = text.replace("甚么", "什么").replace("甚麽", "什么").replace("什麽", "什么")
+    text = _SPACE_NEAR_CJK.sub("", re.sub(r"[\s\u3000]+", " ", text)).strip()
+    text = _LEAD_IN.sub("", text)
+    return text.rstrip("？?。.！!~～ ")
+
+
 _QUOTED = re.compile(r"[“「『\"]([\u3400-\u9fff]{2,8})[”」』\"]")
 
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Literal
 
-import opencc
-
+from index.normalization import normalise_question, to_simplified
 from index.speakers.names import plausible_name
 from index.speakers.records import Person, Statement
 from index.speakers.roles import split_place
@@ -67,7 +65,6 @@ _ASKS = tuple(
     "的表态".split()
 )
 _ASK_ALT = "|".join(re.escape(a) for a in sorted(_ASKS, key=len, reverse=True))
-_LEAD_RE = re.compile(r"^(?:请问|请告诉我|告诉我|我想知道|想知道|你知道|问一下)[，,：:\s]*")
 _FILLER = r"(?:都|又|还|究竟|到底|具体|主要|曾|曾经|当时)?"
 
 _WHO_RES = (
@@ -103,20 +100,6 @@ _PRONOUNS = frozenset("他 她 他们 她们 它 谁 我 你 我们 你们 大�
 # Characters that make a role prefix a clause rather than a place ("他说的书记").
 _NOT_IN_PLACE_RE = re.compile("[的了是谁说在对]")
 _CLAIM_MATCH = 0.6
-
-
-@lru_cache(maxsize=1)
-def _converter() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def normalise_question(question: str) -> str:
-    """Simplified script, no polite lead-in, no trailing punctuation: "威海書記說了甚麼？" → "威海书记说了什么"."""
-    text = _converter().convert(question.strip())
-    text = text.replace("甚么", "什么").replace("甚麽", "什么").replace("什麽", "什么")
-    text = re.sub(r"[\s\u3000]+", "", text)
-    text = _LEAD_RE.sub("", text)
-    return text.rstrip("？?。.！!~～ ")
 
 
 def _normalise_place(place: str | None) -> str | None:
@@ -197,7 +180,7 @@ def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> 
     text = normalise_question(question)
     if not text:
         return None
-    names = [_converter().convert(n) for n in known_names]
+    names = [to_simplified(n) for n in known_names]
     for pattern in _WHO_RES:
         m = pattern.match(text)
         if m is None:

@@ -41,6 +41,19 @@ def to_simplified(text: str) -> str:
     return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
 
 
+@lru_cache(maxsize=1)
+def _s2t() -> object:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → traditional Chinese, to look a simplified word up in traditional text."""
+    converter = _s2t()
+    return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
+
+
 _BASE_LOCK = threading.Lock()
 
 
@@ -64,6 +77,22 @@ def _base_dictionary(cache_dir: str | None) -> Any:
             tokenizer.initialize()
             _BASE.append(tokenizer)
         return _BASE[0]
+
+
+_TAGGER: list[Any] = []
+
+
+def name_tags(text: str, cache_dir: Path | None = None) -> list[tuple[str, str]]:
+    """jieba's part-of-speech tags of ``text`` as (word, flag) pairs: at index time, to find personal
+    names whatever their surname (flags nr, nrfg, nrt). Loads the dictionary on first use."""
+    import jieba.posseg
+
+    base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    with _BASE_LOCK:
+        if not _TAGGER:
+            _TAGGER.append(jieba.posseg.POSTokenizer(base))
+        tagger = _TAGGER[0]
+    return [(pair.word, pair.flag) for pair in tagger.cut(text)]
 
 
 class Analyzer:

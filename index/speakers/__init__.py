@@ -8,20 +8,16 @@ Everything here is pattern based and pure: no model, no I/O.
 - :mod:`~index.speakers.roles`: roles, their places, and the role that labels someone;
 - :mod:`~index.speakers.people`: everyone an article names with a role or quotes;
 - :mod:`~index.speakers.statements`: what each of them says, verbatim;
-- :mod:`~index.speakers.questions`: speaker questions and the statements that answer them;
+- :mod:`~index.speakers.questions`: speaker questions in their common forms;
+- :mod:`~index.speakers.matching`: whom a question asks about, and the statements that answer it;
 - :mod:`~index.speakers.attribution`: the people and statements of a whole index, for the engine.
 """
 
 from index.speakers.attribution import Attribution, extract
+from index.speakers.matching import find_statements, role_matches, speaks_for
 from index.speakers.names import plausible_name
 from index.speakers.people import extract_people
-from index.speakers.questions import (
-    SpeakerQuestion,
-    find_statements,
-    normalise_question,
-    parse_speaker_question,
-    role_matches,
-)
+from index.speakers.questions import SpeakerQuestion, normalise_question, parse_speaker_question
 from index.speakers.records import Person, Statement
 from index.speakers.roles import best_role, label, split_place
 from index.speakers.statements import extract_statements
@@ -43,5 +39,6 @@ __all__ = [
     "parse_speaker_question",
     "plausible_name",
     "role_matches",
+    "speaks_for",
     "split_place",
 ]

@@ -8,12 +8,15 @@ and where they are mentioned: nobody else's words are ever attributed to them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from index.normalization import name_tags, to_simplified, to_traditional
 from index.records import Answer, Paragraph, Quote, Speaker
+from index.speakers.matching import Mentioned, find_statements, speaks_for
+from index.speakers.names import aliases, tagged_names
 from index.speakers.people import extract_people
-from index.speakers.questions import SpeakerQuestion, find_statements, parse_speaker_question, role_matches
+from index.speakers.questions import SpeakerQuestion, parse_speaker_question
 from index.speakers.records import Person, Statement
 from index.speakers.roles import best_role, label
 from index.speakers.statements import extract_statements
@@ -21,10 +24,47 @@ from index.store import ArticleRecord
 
 
 def extract(paragraphs: Sequence[Paragraph]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """People and statements of one article's paragraphs, as JSON-able dicts for the index."""
-    people = extract_people(paragraphs)
-    statements = extract_statements(paragraphs, people)
+    """People and statements of one article's paragraphs, as JSON-able dicts for the index.
+
+    The patterns are written in simplified script: a traditional article is read in a simplified copy
+    of the same length (names come out simplified, like questions), and every statement's text is cut
+    from the article's own paragraph.
+    """
+    simplified = [_simplified(p) for p in paragraphs]
+    tagged = tagged_names(tag for p in simplified for tag in name_tags(p.text))
+    people = extract_people(simplified, tagged)
+    statements = extract_statements(simplified, people)
+    speaking = {s.name for s in statements}
+    people = [replace(p, kind="person") if p.kind == "mention" and p.name in speaking else p for p in people]
+    own = {p.number: p for p in paragraphs}
+    statements = [
+        replace(
+            s,
+            text=own[s.paragraph].text[s.start - own[s.paragraph].start : s.end - own[s.paragraph].start],
+            section=own[s.paragraph].section,
+        )
+        for s in statements
+    ]
     return [asdict(p) for p in people], [asdict(s) for s in statements]
+
+
+def _simplified(paragraph: Paragraph) -> Paragraph:
+    """The paragraph in simplified script, when the conversion keeps every offset."""
+    text = to_simplified(paragraph.text)
+    if text == paragraph.text or len(text) != len(paragraph.text):
+        return paragraph
+    section = to_simplified(paragraph.section) if paragraph.section else paragraph.section
+    return replace(paragraph, text=text, section=section)
+
+
+def _mentions_of(record: ArticleRecord) -> Mentioned:
+    """Whether an article's text holds a word, in simplified or traditional script."""
+
+    def mentioned(word: str) -> bool:
+        forms = {word, to_traditional(word)}
+        return any(form in p.text for p in record.paragraphs for form in forms)
+
+    return mentioned
 
 
 @dataclass(frozen=True)
@@ -36,7 +76,7 @@ class _ArticleSpeakers:
 
 def _load(record: ArticleRecord) -> _ArticleSpeakers:
     people = [
-        Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())))
+        Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())), p.get("kind", "person"))
         for p in record.people
     ]
     statements = [Statement(**s) for s in record.statements]
@@ -49,13 +89,18 @@ class Attribution:
     def __init__(self, records: Iterable[ArticleRecord]) -> None:
         self._articles = [_load(r) for r in sorted(records, key=lambda r: r.article_id)]
         self._by_id = {a.record.article_id: a for a in self._articles}
-        self.names = sorted({p.name for a in self._articles for p in a.people})
+        people = {p.name for a in self._articles for p in a.people}
+        # A dotted name is asked by its last part too ("卡斯特" for 简·卡斯特).
+        self.names = sorted(people | {alias for name in people for alias in aliases(name)})
 
     def people(self) -> list[tuple[Person, ArticleRecord, int]]:
-        """Everyone the index knows, with the article and how many statements they make there."""
+        """Everyone the index knows as a speaker or with a role, with the article and how many
+        statements they make there (names only mentioned are left out)."""
         out = []
         for article in self._articles:
             for person in article.people:
+                if person.kind == "mention":
+                    continue
                 said = sum(s.name == person.name for s in article.statements)
                 out.append((person, article.record, said))
         return out
@@ -67,14 +112,17 @@ class Attribution:
             return None
         found: list[tuple[Statement, _ArticleSpeakers]] = []
         for article in self._articles:
-            found.extend((s, article) for s in find_statements(parsed, article.people, article.statements))
+            mentioned = _mentions_of(article.record)
+            found.extend(
+                (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
+            )
         if parsed.kind == "who_said" and not found:
             # Nobody is recorded saying that: ordinary search may still find the words themselves.
             return None
-        holders = self._holders(parsed)
         if not found:
-            if parsed.name is not None and not holders:
-                # A name the articles never mention as a speaker: leave it to ordinary search.
+            holders = self._holders(parsed)
+            if parsed.name is None and parsed.title is None and not holders:
+                # An organisation or a description no article quotes: ordinary search decides.
                 return None
             return Answer(question, False, [], self._silence(parsed, holders))
         quotes = [self._quote(statement, article, rank) for rank, (statement, article) in enumerate(found)]
@@ -82,19 +130,24 @@ class Attribution:
         return Answer(question, bool(page), page, None if page else "没有更多的引文了。")
 
     def _holders(self, parsed: SpeakerQuestion) -> list[tuple[Person, ArticleRecord]]:
-        holders = []
+        """Who the question asks about, as the index knows them (none of them quoted)."""
+        holders: list[tuple[Person, ArticleRecord]] = []
         for article in self._articles:
-            for person in article.people:
-                if (parsed.name is not None and person.name == parsed.name) or (
-                    parsed.name is None and role_matches(parsed, person)
-                ):
-                    holders.append((person, article.record))
+            mentioned = _mentions_of(article.record)
+            holders.extend((p, article.record) for p in article.people if speaks_for(parsed, p, mentioned))
+        if not holders and parsed.name is not None:
+            # A name no extraction caught (in an enumeration, say) is still mentioned if the text has it.
+            for article in self._articles:
+                if _mentions_of(article.record)(parsed.name):
+                    holders.append((Person(parsed.name, (), None, (), "mention"), article.record))
         return holders
 
     @staticmethod
     def _silence(parsed: SpeakerQuestion, holders: list[tuple[Person, ArticleRecord]]) -> str:
-        asked = parsed.name or f"{parsed.place or ''}{parsed.title or ''}"
+        asked = parsed.name or parsed.subject or f"{parsed.place or ''}{parsed.title or ''}"
         if not holders:
+            if parsed.name is not None:
+                return f"索引中的文章没有提到{asked}，也没有{asked}的讲话。"
             return f"索引中没有人担任{asked}，也没有{asked}的讲话。"
         mentions = "；".join(f"{label(person)}见于《{record.title}》" for person, record in holders[:3])
         return f"索引中没有{asked}的讲话被引用（{mentions}，但没有引述其讲话）。"

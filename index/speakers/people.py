@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from index.records import Paragraph
 from index.sentences import sentence_of
-from index.speakers.names import plausible_name, read_name
+from index.speakers.names import aliases, plausible_name
+from index.speakers.names import name_at as read_name_at
 from index.speakers.records import Person
 from index.speakers.roles import placeable, role_chain_before, split_place
-from index.speakers.statements import untitled_cues
+from index.speakers.statements import entity_cues, entity_kind, untitled_cues
 from index.speakers.vocabulary import (
     CITY_MENTION_RE,
     CJK,
     ENUMERATION_GAP_RE,
     HOST_CUE_RE,
+    INTERVIEW_LINE_RE,
     POSTFIX_MENTION_RE,
     SECTION_PLACE_RE,
     TITLE_RE,
@@ -49,7 +51,7 @@ class _PlacedRole:
     strength: int
 
 
-def _role_mentions(paragraphs: Sequence[Paragraph], article: str) -> list[_Mention]:
+def _role_mentions(paragraphs: Sequence[Paragraph], article: str, tagged: Collection[str]) -> list[_Mention]:
     mentions: list[_Mention] = []
     for index, paragraph in enumerate(paragraphs):
         text = paragraph.text
@@ -63,7 +65,7 @@ def _role_mentions(paragraphs: Sequence[Paragraph], article: str) -> list[_Menti
             while True:
                 gap = re.match(r"[ \u3000]*", text[at:])
                 name_at = at + (gap.end() if gap else 0)
-                name = read_name(text, name_at, article)
+                name = read_name_at(text, name_at, article, tagged)
                 if name is None:
                     break
                 found.append(_Mention(name, tuple(units), index, chain_start, name_at + len(name)))
@@ -189,10 +191,15 @@ def _place_roles(
     return placed
 
 
-def extract_people(paragraphs: Sequence[Paragraph]) -> list[Person]:
-    """Everyone the paragraphs name with a role, or quote by name, in order of first mention."""
+def extract_people(paragraphs: Sequence[Paragraph], tagged: Collection[str] = ()) -> list[Person]:
+    """Everyone the paragraphs name with a role, quote by name or describe as speaking (an organisation,
+    an unnamed person), then the names they only mention, in order of first mention.
+
+    ``tagged`` are the words a part-of-speech tagger took for personal names: they are read as names
+    after a title whatever their surname, and kept as mentions otherwise.
+    """
     article = "\n\n".join(p.text for p in paragraphs)
-    mentions = _role_mentions(paragraphs, article)
+    mentions = _role_mentions(paragraphs, article, tagged)
     by_name: dict[str, list[tuple[_Mention, list[_PlacedRole]]]] = {}
     for mention, roles in _place_roles(mentions, paragraphs):
         by_name.setdefault(mention.name, []).append((mention, roles))
@@ -207,6 +214,30 @@ def extract_people(paragraphs: Sequence[Paragraph]) -> list[Person]:
             if cue.name is not None and cue.name not in people:
                 people[cue.name] = Person(cue.name, (), None, (paragraph.number,))
                 first_seen[cue.name] = (index, cue.subject_start)
+    for index, paragraph in enumerate(paragraphs):
+        line = INTERVIEW_LINE_RE.match(paragraph.text)
+        if line is None:
+            continue
+        name = line.group("name")
+        if name not in people and (plausible_name(name) or name in tagged):
+            people[name] = Person(name, (), None, (paragraph.number,))
+            first_seen[name] = (index, line.start("name"))
+    # A description holding a person's name is that person's cue ("张建锋表示"), not a description.
+    known = set(people) | {name for name in tagged if plausible_name(name)}
+    for index, paragraph in enumerate(paragraphs):
+        for cue in entity_cues(paragraph.text, known):
+            if cue.name is not None and cue.name not in people:
+                people[cue.name] = Person(cue.name, (), None, (paragraph.number,), entity_kind(cue.name))
+                first_seen[cue.name] = (index, cue.subject_start)
+    aliased = {alias for name in people for alias in aliases(name)}
+    for name in sorted(tagged):
+        if name in people or name in aliased or any(name in other for other in people):
+            continue
+        seen = [(i, p.text.find(name)) for i, p in enumerate(paragraphs) if name in p.text]
+        if seen:
+            numbers = tuple(paragraphs[i].number for i, _ in seen)
+            people[name] = Person(name, (), None, numbers, "mention")
+            first_seen[name] = seen[0]
     return sorted(people.values(), key=lambda person: first_seen[person.name])
 
 

@@ -37,7 +37,7 @@ def role_chain_before(text: str, end: int) -> tuple[list[str], int]:
     pos = end
     while True:
         left = pos
-        while left > 0 and pos - left < MAX_ROLE_CHARS and re.match(f"[{CJK}]", text[left - 1]):
+        while left > 0 and pos - left < MAX_ROLE_CHARS and re.match(f"[{CJK}A-Za-z]", text[left - 1]):
             left -= 1
         unit = _trim_role_prefix(text[left:pos])
         if not unit:

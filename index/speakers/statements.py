@@ -8,22 +8,32 @@ built from one can never contain a word the article does not.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from index.records import Paragraph
 from index.sentences import sentence_start
+from index.speakers.names import aliases as name_aliases
 from index.speakers.names import plausible_name
-from index.speakers.records import Person, Statement
+from index.speakers.records import Person, SpeakerKind, Statement
 from index.speakers.roles import best_role, role_chain_before
 from index.speakers.vocabulary import (
     ADVERBIAL,
+    ANSWER_LINE_RE,
     CJK,
+    CLAUSE_OPENERS,
     CLAUSE_PUNCT,
+    CONTINUED_CUE_RE,
+    ENTITY_CUE_RE,
+    FIRST_PERSON_RE,
     INTRODUCES_QUOTE_RE,
     MIN_STATEMENT_CJK,
+    NOT_IN_SUBJECT,
+    ORGANISATION_HEADS,
+    PERSON_NOUNS,
     POSTFIX_TITLE_ALT,
     PRONOUN_CUE_RE,
+    QUESTION_LINE_RE,
     QUOTATION_RE,
     QUOTE_CLOSE,
     QUOTE_OPEN,
@@ -32,6 +42,9 @@ from index.speakers.vocabulary import (
     SURNAMES,
     UNTITLED_CUE_RE,
 )
+
+# How sure a cue is of its speaker; of two cues for one verb, the surer wins.
+_KNOWN, _UNTITLED, _ENTITY, _REFERENCE = 4, 3, 2, 1
 
 
 @dataclass(frozen=True)
@@ -42,26 +55,52 @@ class _Cue:
     pronoun: bool = False
     surname: str | None = None
     title: str | None = None
+    trust: int = _KNOWN
 
 
-def _known_cues(text: str, names: Sequence[str]) -> list[_Cue]:
+def _known_cues(text: str, names: Sequence[str], aliases: Mapping[str, str] | None = None) -> list[_Cue]:
+    """Cues of the people the article names; ``aliases`` map a short form ("卡斯特") to the name."""
     cues: list[_Cue] = []
     taken: list[tuple[int, int]] = []
-    for name in sorted(names, key=len, reverse=True):
+    spelled = {name: name for name in names} | dict(aliases or {})
+    for form in sorted(spelled, key=len, reverse=True):
         pattern = re.compile(
-            f"(?:据)?{re.escape(name)}(?:{POSTFIX_TITLE_ALT})?(?:同志)?{ADVERBIAL}{SPEECH_VERB}"
+            f"(?:据)?{re.escape(form)}(?:{POSTFIX_TITLE_ALT})?(?:同志)?{ADVERBIAL}{SPEECH_VERB}"
         )
         for m in pattern.finditer(text):
-            name_at = text.index(name, m.start())
+            name_at = text.index(form, m.start())
             if any(s <= name_at < e for s, e in taken):
                 continue  # part of a longer known name
-            taken.append((name_at, name_at + len(name)))
+            taken.append((name_at, name_at + len(form)))
             units, chain_start = role_chain_before(text, name_at)
             subject = chain_start if units else m.start()
             if units and subject > 0 and text[subject - 1] == "据":
                 subject -= 1
-            cues.append(_Cue(name, subject, m.end()))
+            cues.append(_Cue(spelled[form], subject, m.end()))
     return cues
+
+
+def _continued_cues(text: str, names: Sequence[str]) -> list[_Cue]:
+    """A speech verb whose clause goes on from the previous one's subject: "汲斌昌进行了最后陈述，并当庭
+    表示认罪悔罪" is 汲斌昌's. Only when that clause opens with a known name."""
+    cues: list[_Cue] = []
+    for m in CONTINUED_CUE_RE.finditer(text):
+        comma = m.start() - 1
+        clause_start = max(text.rfind(p, 0, comma) for p in "，,。；;！？!?") + 1
+        clause = text[clause_start:comma].lstrip()
+        name = next((n for n in sorted(names, key=len, reverse=True) if _opens_with(clause, n)), None)
+        if name is not None:
+            cues.append(_Cue(name, clause_start, m.end(), trust=_UNTITLED))
+    return cues
+
+
+def _opens_with(clause: str, name: str) -> bool:
+    """Whether a clause opens with ``name``, maybe after its role ("被告人赵刚…")."""
+    at = clause.find(name)
+    if at <= 0:
+        return at == 0
+    units, start = role_chain_before(clause, at)
+    return bool(units) and start == 0
 
 
 def untitled_cues(text: str, known: Iterable[str]) -> list[_Cue]:
@@ -71,16 +110,50 @@ def untitled_cues(text: str, known: Iterable[str]) -> list[_Cue]:
         name = m.group("name")
         if name in known_set or not plausible_name(name):
             continue
-        cues.append(_Cue(name, m.start(), m.end()))
+        cues.append(_Cue(name, m.start(), m.end(), trust=_UNTITLED))
     return cues
 
 
+def entity_cues(text: str, known: Iterable[str]) -> list[_Cue]:
+    """Speakers that are no named person: "苹果公司周二表示", "法国总工会负责人表示", "小男孩对民警说"."""
+    known_list = [k for k in known if k]
+    cues: list[_Cue] = []
+    for m in ENTITY_CUE_RE.finditer(text):
+        name, start = m.group("name"), m.start("name")
+        opener = CLAUSE_OPENERS.match(name)
+        if opener:
+            name, start = name[opener.end() :], start + opener.end()
+        if len(name) < 2 or NOT_IN_SUBJECT & set(name.replace("的", "")) or any(k in name for k in known_list):
+            continue
+        if name.endswith(_SINGLE_HEADS) and len(name) < 3:
+            continue  # "该局", "本台": a pronoun of an organisation, not its name
+        if _SURNAME_AND_TITLE_RE.fullmatch(name):
+            continue  # "张书记": a person named before, for the surname cues to resolve
+        cues.append(_Cue(name, start, m.end(), trust=_ENTITY))
+    return cues
+
+
+_SINGLE_HEADS = tuple(h for h in ORGANISATION_HEADS if len(h) == 1)
+_SURNAME_AND_TITLE_RE = re.compile(f"(?:[{CJK}]|老|小)(?:{POSTFIX_TITLE_ALT})|(?:老|小)[{CJK}]")
+
+
+def entity_kind(name: str) -> SpeakerKind:
+    """Whether a speaker found by :func:`entity_cues` is an organisation or an unnamed person."""
+    if name.endswith(ORGANISATION_HEADS) and not name.endswith(PERSON_NOUNS):
+        return "organisation"
+    return "unnamed"
+
+
 def _reference_cues(text: str) -> list[_Cue]:
-    cues = [_Cue(None, m.start(), m.end(), pronoun=True) for m in PRONOUN_CUE_RE.finditer(text)]
+    cues = [
+        _Cue(None, m.start(), m.end(), pronoun=True, trust=_REFERENCE) for m in PRONOUN_CUE_RE.finditer(text)
+    ]
     for m in SURNAME_CUE_RE.finditer(text):
         surname = m.group("bare") or m.group("surname")
         if surname in SURNAMES:
-            cues.append(_Cue(None, m.start(), m.end(), surname=surname, title=m.group("title")))
+            cues.append(
+                _Cue(None, m.start(), m.end(), surname=surname, title=m.group("title"), trust=_REFERENCE)
+            )
     return cues
 
 
@@ -130,14 +203,28 @@ def _said_chars(text: str, span: _Span) -> int:
 def extract_statements(paragraphs: Sequence[Paragraph], people: Sequence[Person]) -> list[Statement]:
     """Every statement the paragraphs attribute to someone, in article order."""
     by_name = {p.name: p for p in people}
+    aliases = {alias: p.name for p in people for alias in name_aliases(p.name) if alias not in by_name}
+    # Pronouns refer, and speech cues point, only to people named as such: not to every word a tagger
+    # took for a name ("观光客认为" is no person speaking).
+    referable = {p.name for p in people if p.kind != "mention" or plausible_name(p.name) or name_aliases(p.name)}
+    speakers = [p for p in people if p.name in referable]
     statements: list[Statement] = []
     # Who a paragraph opening with "他说" continues: the previous paragraph's closing speaker, or the
     # only person it names.
     carried: str | None = None
+    presenter = _presenter(paragraphs, by_name)
     for paragraph in paragraphs:
         text = paragraph.text
-        mentions = sorted((m.start(), name) for name in by_name for m in re.finditer(re.escape(name), text))
-        spans = _spans(text, _resolve(text, mentions, people, carried))
+        mentions = sorted(
+            (m.start(), name) for name in by_name if name in referable for m in re.finditer(re.escape(name), text)
+        )
+        resolved = _resolve(text, mentions, speakers, carried, aliases)
+        spans = _spans(text, resolved)
+        whole = None if spans else _whole_paragraph_speaker(paragraph, presenter, by_name)
+        if whole is not None:
+            spans = [_Span(whole[0], whole[1], len(text.rstrip()), whole[1], whole[1])]
+        elif presenter and paragraph.number > presenter.paragraph and any(sp.name != presenter.name for sp in spans):
+            presenter = None  # someone else speaks: the first-person text has ended
         for span in spans:
             if _said_chars(text, span) < MIN_STATEMENT_CJK:
                 continue  # a speech verb with nothing said ("座谈会上王清宪表示：")
@@ -161,22 +248,71 @@ def extract_statements(paragraphs: Sequence[Paragraph], people: Sequence[Person]
     return statements
 
 
+@dataclass(frozen=True)
+class _Presenter:
+    name: str
+    paragraph: int  # the number of the line that names them
+
+
+def _presenter(paragraphs: Sequence[Paragraph], by_name: Mapping[str, Person]) -> _Presenter | None:
+    """Who a first-person text belongs to: a short line that only names them ("新闻发言人 武平"),
+    followed by text in the first person (a speech, a statement, an interview's answers)."""
+    for i, paragraph in enumerate(paragraphs):
+        line = paragraph.text.strip()
+        if len(line) > 40 or re.search("[。！？!?，,；;：:]", line):
+            continue
+        named = [name for name in by_name if line.endswith(name) and by_name[name].kind != "unnamed"]
+        if not named:
+            continue
+        rest = " ".join(p.text for p in paragraphs[i + 1 :])
+        if FIRST_PERSON_RE.search(rest):
+            return _Presenter(max(named, key=len), paragraph.number)
+    return None
+
+
+def _whole_paragraph_speaker(
+    paragraph: Paragraph, presenter: _Presenter | None, by_name: Mapping[str, Person]
+) -> tuple[str, int] | None:
+    """(speaker, start) of a paragraph that is one person's words without a speech verb: an
+    interview line ("张三：……", "答：……") or the text after a line that names its speaker."""
+    text = paragraph.text
+    colon = re.match(f"^\\s*(?P<who>[{CJK}A-Za-z·]{{1,16}}?)\\s*[：:]\\s*", text)
+    if colon:
+        who = colon.group("who")
+        named = [name for name in by_name if who.endswith(name)]
+        if named:
+            return max(named, key=len), colon.end()
+        if ANSWER_LINE_RE.match(text) and presenter is not None:
+            return presenter.name, colon.end()
+    if presenter is not None and paragraph.number > presenter.paragraph and not QUESTION_LINE_RE.match(text):
+        start = len(text) - len(text.lstrip())
+        return presenter.name, start
+    return None
+
+
 def _resolve(
-    text: str, mentions: Sequence[tuple[int, str]], people: Sequence[Person], carried: str | None
+    text: str,
+    mentions: Sequence[tuple[int, str]],
+    people: Sequence[Person],
+    carried: str | None,
+    aliases: Mapping[str, str] | None = None,
 ) -> list[tuple[str, _Cue]]:
     """The speech cues of one paragraph with their speakers; cues nobody can be named for are dropped."""
     known = [p.name for p in people]
-    cues = _dedupe(_known_cues(text, known) + untitled_cues(text, known) + _reference_cues(text))
+    cues = _dedupe(
+        _known_cues(text, known, aliases)
+        + untitled_cues(text, known)
+        + _continued_cues(text, known)
+        + entity_cues(text, [*known, *(aliases or {})])
+        + _reference_cues(text)
+    )
     resolved: list[tuple[str, _Cue]] = []
     for cue in cues:
         name = cue.name
         if name is None:
             local = [n for at, n in mentions if at < cue.subject_start] + [n for n, _ in resolved]
             if cue.pronoun:
-                # 他/她 is the latest speaker, else the latest person named before it.
-                name = resolved[-1][0] if resolved else (local[-1] if local else None)
-                if name is None and sentence_start(text, cue.subject_start) == 0:
-                    name = carried
+                name = _antecedent(text, cue, mentions, resolved, carried)
             else:
                 name = _resolve_surname(cue, local, people)
         if name is not None:
@@ -184,12 +320,35 @@ def _resolve(
     return resolved
 
 
+def _antecedent(
+    text: str,
+    cue: _Cue,
+    mentions: Sequence[tuple[int, str]],
+    resolved: Sequence[tuple[str, _Cue]],
+    carried: str | None,
+) -> str | None:
+    """Whom 他/她 stands for, only when that is unambiguous: the latest speaker when nobody else was
+    named since, else the only person named before it in the paragraph, else (at the paragraph's
+    start) the previous paragraph's speaker."""
+    if resolved:
+        latest, latest_cue = resolved[-1]
+        others = {n for at, n in mentions if latest_cue.verb_end <= at < cue.subject_start and n != latest}
+        return latest if not others else None
+    before = {n for at, n in mentions if at < cue.subject_start}
+    if len(before) == 1:
+        return next(iter(before))
+    if not before and sentence_start(text, cue.subject_start) == 0:
+        return carried
+    return None
+
+
 def _dedupe(cues: Sequence[_Cue]) -> list[_Cue]:
-    """One cue per verb, the most specific first: a known name beats a guess, a name beats a pronoun."""
+    """One cue per verb, the most specific first: a known name beats a guess, a name beats a
+    description, and any of them beats a pronoun."""
     chosen: dict[int, _Cue] = {}
     for cue in cues:
         kept = chosen.get(cue.verb_end)
-        if kept is None or (kept.name is None and cue.name is not None):
+        if kept is None or cue.trust > kept.trust:
             chosen[cue.verb_end] = cue
     return sorted(chosen.values(), key=lambda c: (c.subject_start, c.verb_end))
 

@@ -46,7 +46,8 @@ AFTER_NAME_WORDS = tuple(
     "分别 先后 随后 当天 今天 昨天 日前 近日 现场 亲自 专程 再次 首先 亲切 高度 "
     "代表 委员 书记 市长 教授 表示 指出 强调 认为 介绍 希望 透露 谈到 谈及 提到 "
     "提出 坦言 直言 告诉 解释 补充 呼吁 建议 感慨 称赞 说明 回忆 回答 回应 笑称 "
-    "坦承 承认 相信 坚信 提醒 寄语 分析 预计 宣布 表态 要求 主张".split()
+    "坦承 承认 相信 坚信 提醒 寄语 分析 预计 宣布 表态 要求 主张 进行 接受 发表 宣读 签署 获得 担任 当选 "
+    "出示 提交 前往 来到 回到 因为 由于".split()
 )
 # A name never ends with these: they end organisations ("林业局") and collective nouns ("双方").
 NOT_NAME_LAST = frozenset("局部厅委会司院所处们者府门校团省市县区镇乡村组队站办社报网员界业面件章告议")
@@ -60,7 +61,27 @@ TITLES = (
     *POSTFIX_TITLES,
     *"镇长 乡长 州长 村长 常委 记者 处长 科长 署长 总裁 总监 董事 研究员 秘书长 "
     "行长 总工程师 总理 会长 理事长 所长 馆长 队长 组长 社长 总编辑 主编 经济学家 "
-    "发言人 检察长 负责人 主任医师 党组书记 站长 支书 主任委员".split(),
+    "发言人 检察长 负责人 主任医师 党组书记 站长 支书 主任委员 "
+    # Beyond government: the Church, courts, parliaments, companies, science, sport, and kin, which
+    # news puts before a name the same way ("牧师管浩鸣", "女儿马莉", "首席执行官库克").
+    "牧师 神父 法官 检察官 律师 议员 议长 总统 副总统 首相 大使 外长 司长 首席执行官 首席技术官 "
+    "首席财务官 首席运营官 首席经济学家 首席科学家 创始人 联合创始人 合伙人 分析师 专家 学者 教练 "
+    "选手 运动员 航天员 宇航员 演员 歌手 作家 导演 主持人 厂长 董秘 警官 工程师 理事 监事 干事 "
+    "CEO CTO CFO COO 女儿 儿子 妻子 丈夫 父亲 母亲 夫人 作曲家 音乐家 艺术家 科学家 画家 诗人 歌唱家 演奏家 "
+    "企业家 被告人 原告 犯罪嫌疑人 嫌疑人".split(),
+)
+# The end of a speaker who is not a named person: an organisation ("苹果公司表示", "警方通报称") or an
+# unnamed person ("法国总工会负责人表示", "小男孩对民警说"). Organisation heads of one character
+# (局, 委…) count only after at least two characters.
+ORGANISATION_HEADS = tuple(
+    "公司 集团 方面 部门 政府 当局 警方 官方 法院 检察院 医院 银行 大学 学院 研究所 研究院 中心 协会 "
+    "学会 工会 总工会 联合会 委员会 基金会 交易所 办公室 组织 机构 媒体 电视台 通讯社 商会 俱乐部 "
+    "部 局 厅 署 委 办 院 社 台 网 党".split()
+)
+PERSON_NOUNS = tuple(
+    "负责人 发言人 人士 人员 专家 官员 男孩 女孩 男子 女子 孩子 家长 民警 警察 记者 网友 市民 村民 "
+    "居民 学生 老师 员工 工人 职工 消费者 律师 医生 患者 司机 店主 老板 业主 游客 乘客 球迷 "
+    "工作人员 知情人 当事人 目击者 经理 主管 高管 董事 股东 分析师 代表".split()
 )
 
 
@@ -75,7 +96,7 @@ POSTFIX_TITLE_ALT = alternation(POSTFIX_TITLES)
 # Words after which a role starts: "由潍坊市委书记…", "会上市委书记…". Searched right to left in
 # the text before a title, so the role is what follows the last of them.
 BREAKERS = tuple(
-    "由 在 和 与 及 同 对 向 据 被 将 为 是 了 的 让 请 把 从 给 经 并 "
+    "由 在 和 与 及 同 对 向 据 被 将 为 是 了 的 让 请 把 从 给 经 并 但 而 "
     "等 以及 邀请 会见 陪同 看望 慰问 听取 出席 主持 率领 带领 会上 会后 会前 "
     "当天 今天 昨天 近日 日前 随后 同时 其中 此外 另外 目前 此前 上午 下午 晚上 "
     "期间 采访 专访 看到".split()
@@ -94,21 +115,56 @@ PROVINCES = frozenset(
 )
 
 SPEECH_VERB = (
-    r"(?:说道|说(?!明书)|表示|指出|强调|认为|介绍(?:说)?|希望|称(?!为|号|作)|透露|谈到|谈及|提到|提出"
+    r"(?:说道|说(?!明书)|表示|指出|强调|认为|介绍(?:说)?|希望|称(?!为|号|作|赞)|透露|谈到|谈及|提到|提出"
     r"|坦言|直言|告诉|解释|补充|呼吁|建议|感慨|称赞|说明|讲(?!话|解|述|课|座|究|师)|回忆|回答|回应|笑称"
-    r"|坦承|承认|相信|坚信|提醒|寄语|分析|预计|宣布|表态)"
+    r"|坦承|承认|相信|坚信|提醒|寄语|分析|预计|宣布|表态|通报(?:称|说)?|写道|声明|宣称|声称|重申|证实"
+    r"|否认|反驳|批评|警告|承诺|感叹|答复|回复|发文(?:称|表示|说)?|贴文(?:称|表示|说)?)"
 )
-# What may stand between a speaker and the verb: "还", "在会上", "在接受记者采访时".
+# When, where and to whom, between a speaker and the verb: "周二", "8日", "三月份", "（Merrick Garland）",
+# "对记者", "在接受记者采访时", "在给员工的信中".
+_TIME = (
+    r"(?:[0-9０-９一二三四五六七八九十]{1,4}[年月日号](?:[0-9０-９一二三四五六七八九十]{1,2}[日号])?"
+    r"|[0-9一二三四五六七八九十]{1,2}月份|周[一二三四五六日末]|星期[一二三四五六日天]|[上下本]周|[今昨前]天|[今昨]日"
+    r"|日前|近日|此前|之前|随后|当天|当日|上午|下午|晚上|早上|凌晨|昨晚|今晨|目前|最近|事后|赛后|会上|会后)"
+)
 ADVERBIAL = (
-    r"(?:(?:也|还|则|又|更|就此|同时|进一步|特别|再次|最后|首先|随后|接着|当即|深有感触地|动情地|笑着"
-    r"|对记者|向记者)"
-    r"|在[^，。！？,!?“”\n]{1,24}?(?:上|中|时|后|期间)[，,]?){0,3}"
+    r"(?:(?:也|还|则|又|更|亦|均|都|曾|曾经|已|就此|对此|为此|同时|进一步|特别|再次|最后|首先|随后|接着|当即"
+    r"|当庭|随即|公开|明确|坦率地|深有感触地|动情地|兴奋地|激动地|笑着|同样"
+    f"|{_TIME}"
+    r"|（[^）\n]{1,40}）|\([^)\n]{1,40}\)"
+    r"|(?:对|向|跟|给|同)[\u4e00-\u9fffA-Za-z0-9]{1,14}?(?=[\u4e00-\u9fff]{0,2}(?:说|表示|介绍|透露|解释|坦言|称|回应|强调|指出))"
+    r"|(?:在)?(?:接受)[^，。！？,!?“”\n]{1,20}?(?:采访|专访|提问)(?:时|中)?"
+    r"|(?:出席|参加|参观|考察|视察|会见)[^，。！？,!?“”\n]{1,16}?(?:时|并|后)?"
+    r"|在[^，。！？,!?“”\n]{1,24}?(?:上|中|时|后|期间|里)?"
+    r"|(?:在)?(?:给|致)[^，。！？,!?“”\n]{1,16}?的[^，。！？,!?“”\n]{0,4}?(?:信|函|邮件)(?:中|里)?"
+    r")[，,]?){0,4}"
 )
 CLAUSE_START = r"(?:^|(?<=[，,。！？!?：:；;“”\"\s]))"
 UNTITLED_CUE_RE = re.compile(
-    f"{CLAUSE_START}(?:据)?(?P<name>[{CJK}]{{2,4}}?)(?:{POSTFIX_TITLE_ALT})?(?:同志)?"
+    f"{CLAUSE_START}(?:据)?(?:结果|但是|但|而|随后|对此|接着|后来|最后)?(?P<name>[{CJK}]{{2,4}}?)(?:{POSTFIX_TITLE_ALT})?(?:同志)?"
     f"{ADVERBIAL}{SPEECH_VERB}"
 )
+# A speaker that is no named person: an organisation or a description, at the start of a clause.
+_ENTITY_HEAD_ALT = alternation((*ORGANISATION_HEADS, *PERSON_NOUNS, *TITLES))
+ENTITY_CUE_RE = re.compile(
+    f"{CLAUSE_START}(?:据)?(?P<name>[{CJK}A-Za-z0-9·]{{0,14}}?(?:{_ENTITY_HEAD_ALT}))"
+    f"{ADVERBIAL}{SPEECH_VERB}"
+)
+# Words that open a clause before its subject ("但法国总工会负责人表示"), and characters that make a
+# would-be subject a clause of its own ("记者从长春市政府了解到").
+CLAUSE_OPENERS = re.compile(
+    "^(?:但是|但|而且|而|并且|并|同时|此外|另外|其中|对此|不过|然而|因此|所以|随后|当天|目前|据悉|此前)"
+)
+NOT_IN_SUBJECT = frozenset("了是在把被将从于对向为让给由")
+# A line that only names who speaks next ("中国载人航天工程新闻发言人 武平"), and the first person that
+# shows the following text is theirs; "问：" / "答：" lines of an interview.
+FIRST_PERSON_RE = re.compile("我们|我(?!国)")
+# An interview line: "王强：我们要把产量翻一番。"
+INTERVIEW_LINE_RE = re.compile(f"^\\s*(?P<name>[{CJK}·]{{2,8}}?)\\s*[：:]")
+QUESTION_LINE_RE = re.compile(r"^\s*(?:问|记者|主持人)\s*[：:]")
+ANSWER_LINE_RE = re.compile(r"^\s*答\s*[：:]")
+# A clause that goes on with its subject left out: "…，并当庭表示…".
+CONTINUED_CUE_RE = re.compile(f"(?<=[，,])\\s*(?:并|还|也|随后|同时|又|则|并且){ADVERBIAL}{SPEECH_VERB}")
 PRONOUN_CUE_RE = re.compile(f"{CLAUSE_START}(?:据)?(?P<pronoun>他|她)(?!们){ADVERBIAL}{SPEECH_VERB}")
 SURNAME_CUE_RE = re.compile(
     f"{CLAUSE_START}(?:据)?(?:(?P<prefix>老|小)(?P<bare>[{CJK}])|(?P<surname>[{CJK}])"

@@ -92,6 +92,7 @@ class Attribution:
         people = {p.name for a in self._articles for p in a.people}
         # A dotted name is asked by its last part too ("卡斯特" for 简·卡斯特).
         self.names = sorted(people | {alias for name in people for alias in aliases(name)})
+        self._name_set = frozenset(to_simplified(n) for n in self.names)
 
     def people(self) -> list[tuple[Person, ArticleRecord, int]]:
         """Everyone the index knows as a speaker or with a role, with the article and how many
@@ -107,7 +108,7 @@ class Attribution:
 
     def answer(self, question: str, top_k: int, offset: int = 0) -> Answer | None:
         """An answer for a speaker question, or None when the question is not about a speaker."""
-        parsed = parse_speaker_question(question, self.names)
+        parsed = parse_speaker_question(question, self._name_set)
         if parsed is None:
             return None
         found: list[tuple[Statement, _ArticleSpeakers]] = []

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -163,16 +164,16 @@ def _ends_cleanly(subject: str, rest: str, names: Collection[str]) -> bool:
 
 
 def _parse_subject(
-    subject: str, names: Collection[str]
+    subject: str, names: AbstractSet[str]
 ) -> tuple[str | None, str | None, str | None] | None:
     """(name, place, title) of the speaker a subject names, or None when it names none."""
     subject = re.sub("(?:同志|先生|女士)$", "", subject)
     if len(subject) < 2 or subject in _PRONOUNS:
         return None
-    if subject in names or any(name.startswith(subject) and name[len(subject) :] in ("公司", "集团", "方面")
-                               for name in names):
+    if subject in names or any(subject + tail in names for tail in ("公司", "集团", "方面")):
         return (subject, None, None) if _looks_like_name(subject, names) else (None, None, None)
-    for name in sorted((n for n in names if len(n) >= 2 and n in subject), key=len, reverse=True):
+    inside = {subject[i:j] for i in range(len(subject)) for j in range(i + 2, len(subject) + 1)} & names
+    for name in sorted(inside, key=len, reverse=True):
         before, after = subject.split(name, 1)
         role = _parse_role(before) if before else None
         if (after and not re.fullmatch(f"(?:{_TITLE_ALT})", after)) or (before and role is None):
@@ -200,12 +201,12 @@ def _parse_subject(
 
 
 def _split_head(
-    head: str, names: Collection[str]
+    head: str, names: AbstractSet[str]
 ) -> tuple[str, tuple[str | None, str | None, str | None], str] | None:
     """The longest start of ``head`` that names a speaker, what it names, and the rest; None when
     nothing does, or when two speakers are asked about at once ("张海波和张术平")."""
     for end in range(len(head), 1, -1):
-        if any(len(n) > end and n.startswith(head[:end]) and head.startswith(n) for n in names):
+        if any(head[:longer] in names for longer in range(end + 1, len(head) + 1)):
             continue  # the start of a longer known name ("张海" of 张海波)
         parsed = _parse_subject(head[:end], names)
         if parsed is None:
@@ -230,12 +231,15 @@ def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> 
     """A :class:`SpeakerQuestion` for "X说了什么" / "谁说…" questions, ``None`` for any other question.
 
     ``known_names`` are the speakers and people the index knows (names, organisations, descriptions);
-    they let names with rare surnames, and organisations, be recognised.
+    they let names with rare surnames, and organisations, be recognised. A frozenset is taken as
+    simplified already.
     """
     text = normalise_question(question)
     if not text:
         return None
-    names = {to_simplified(n) for n in known_names}
+    # The index's names are simplified already and come as a frozenset: converting thousands of them
+    # per question would cost more than the rest of the answer.
+    names = known_names if isinstance(known_names, frozenset) else frozenset(to_simplified(n) for n in known_names)
     for pattern in _WHO_RES:
         m = pattern.match(text)
         if m is None:

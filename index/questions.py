@@ -27,6 +27,9 @@ AnswerType = Literal[
 # "哪位" a person before it is a list, "几年" a duration. Speaker questions ask for a statement.
 # 何 asks only outside 任何, 如何 and 为何 (任何地方 is no 何地).
 _ASK_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    ("statement", r"(?:说|讲|谈|聊|表示|提到|谈到|介绍|通报|回应)(?:了|过|到)?(?:些|一些)?(?:什么|啥|哪些)"
+                  r"|(?:怎么|如何|怎样)(?:说|看|评价|回应|表态)|有(?:什么|何|哪些)(?:看法|观点|表态|建议|提醒|回应)"
+                  r"|的(?:讲话|发言|表态)"),
     ("reason", r"为什么|为何|为啥|什么原因|原因是什么|原因何在|怎么会|凭什么|因为什么|何故"),
     ("role", r"(?:什么|哪些|哪个|何种|啥)(?:职务|职位|官职?|身份|头衔)"
              r"|担任(?:了)?(?:什么|哪些|何)|当过(?:什么|哪些|啥)"),
@@ -122,13 +125,13 @@ def answer_type(text: str, speaker: SpeakerQuestion | None = None) -> AnswerType
     return None
 
 
-def analyse(question: str, known_names: Collection[str] = ()) -> Question:
+def analyse(question: str, known_names: Collection[str] = (), speakers: bool = True) -> Question:
     """Take ``question`` apart: content segments, asked-for type, quoted words, and the speaker asked about.
 
     ``known_names`` are the people the index knows, so that names outside the usual surnames are
-    recognised in speaker questions.
+    recognised in speaker questions; ``speakers=False`` skips that part (search has no use for it).
     """
     text = normalise_question(question)
-    speaker = parse_speaker_question(text, known_names) if text else None
+    speaker = parse_speaker_question(text, known_names) if text and speakers else None
     quoted = tuple(q.strip() for q in _QUOTED_RE.findall(text) if q.strip())
     return Question(text, content_segments(text), answer_type(text, speaker), quoted, speaker)

@@ -120,6 +120,8 @@ class Attribution:
         if parsed.kind == "who_said" and not found:
             # Nobody is recorded saying that: ordinary search may still find the words themselves.
             return None
+        if not found and not parsed.strict:
+            return None  # "X认为…是什么" with no statement of X: the facts may still be in a passage
         if not found:
             holders = self._holders(parsed)
             if parsed.name is None and parsed.title is None and not holders:

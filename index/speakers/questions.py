@@ -42,6 +42,9 @@ class SpeakerQuestion:
     title: str | None
     topic: str | None
     subject: str | None = field(default=None, compare=False)
+    # A plain request for someone's words ("说了什么"): when nobody quotes them, the answer is "not
+    # found". A question about the content of a view ("认为…是什么") may still be answered by search.
+    strict: bool = field(default=True, compare=False)
 
 
 # Titles a question may ask by: every title the extraction knows, and the bare ones people type.
@@ -57,10 +60,13 @@ _ROLE_RE = re.compile(f"^(?P<place>[{CJK}A-Za-z0-9]{{2,16}}?)?(?P<core>{_ROLE_CO
 
 _SAY = r"(?:说|讲(?!话)|表示|指出|强调|认为|提出|提到|谈到|称(?!霸|号|为)|介绍|透露|呼吁|批评|宣称|声称)"
 # What is asked for, at the end of the question: the speech request.
+# Verbs that ask what someone said when 什么 follows them ("说了什么", "提到了啥"); 称, 写 and 看 do
+# not ("又称什么", "写过什么作品", "看了什么"), though "怎么看" and "怎么称" ask for a view.
 _SPEECH = (
     r"(?:说|讲(?!话)|谈|聊|表示|表态|回应|发言|讲话|指出|强调|提到|提及|谈到|谈及|介绍|通报|透露|解释|回答|答复"
-    r"|宣布|称|呼吁|提醒|评价|评论|看待|看|道歉|批评|承诺|说明|写|告诉|坦言|分析|预测|披露|警告|声明|答)"
+    r"|宣布|呼吁|提醒|评价|评论|承诺|说明|告诉|坦言|分析|预测|披露|警告|声明)"
 )
+_VIEW = f"(?:{_SPEECH}|看待|看|道歉|批评|称|答)"
 _ASKED = r"(?:些什么|什么|些啥|啥|哪些)"
 _NOUNS = (
     r"(?:看法|观点|表态|建议|提醒|评价|回应|说法|要求|主张|想法|感想|意见|解释|表示|讲话|说明|承诺|警告|呼吁|批评"
@@ -70,7 +76,7 @@ _TAILS = (
     # "说了什么", "讲了些什么", "提到了啥", "介绍了些啥", "表示了什么", "讲了些什么关于信息披露的"
     re.compile(f"(?P<verb>{_SPEECH})(?:了|过|到|着)?(?:一些|些)?{_ASKED}(?:话|内容|观点|东西)?(?P<after>.{{0,10}})$"),
     # "怎么说", "是怎么回应司法部指控的", "怎么看通胀", "是怎么说母公司的", "怎么道歉的"
-    re.compile(f"(?:是)?(?:怎么|如何|怎样|咋)(?:样)?(?P<verb>{_SPEECH})(?P<after>.{{0,14}}?)(?:的)?$"),
+    re.compile(f"(?:是)?(?:怎么|如何|怎样|咋)(?:样)?(?P<verb>{_VIEW})(?P<after>.{{0,14}}?)(?:的)?$"),
     # "有什么表态", "有什么建议", "有何看法"
     re.compile(f"有(?:什么|啥|哪些|何)(?P<verb>{_NOUNS})(?P<after>)$"),
     # "的讲话内容", "的讲话", "的表态是什么"
@@ -255,6 +261,7 @@ def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> 
                 place, title = role
         return SpeakerQuestion("who_said", None, place, title, claim)
     for pattern in _TAILS:
+        strict = pattern is not _TAILS[-1]
         for start in range(1, len(text)):
             tail = pattern.match(text, start)
             if tail is None:
@@ -272,5 +279,5 @@ def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> 
             if verb in _TOPICAL_VERBS and not about.startswith(verb):
                 # "怎么道歉的", "有什么提醒": the request itself says what the statement is about.
                 about = f"{verb}{about}"
-            return SpeakerQuestion("what_said", name, place, title, about or None, subject_key(subject))
+            return SpeakerQuestion("what_said", name, place, title, about or None, subject_key(subject), strict)
     return None

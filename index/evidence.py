@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import astuple, dataclass
 
 from index.normalization import STOPWORDS
@@ -48,7 +49,7 @@ _HOLDS: dict[AnswerType, re.Pattern[str]] = {
     "reason": re.compile(r"因为|由于|因此|所以|导致|造成|原因|为了|因"),
     "role": re.compile(r"长|书记|主任|主席|委员|总裁|总监|经理|董事|部长|局长|厅长|省长|市长|院长|代表|员"),
 }
-FEATURES = ("content", "pairs", "segments", "weakest", "exact", "typed", "dense", "length")
+FEATURES = ("content", "pairs", "segments", "weakest", "first", "absent", "exact", "typed", "dense", "length")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Evidence:
     pairs: float  # share of the content character pairs
     segments: float  # mean, over content segments, of the longest part found (as a share of it)
     weakest: float  # the least-found content segment of two characters or more
+    first: float  # how much of the first such segment is found: what the question is about, mostly
+    absent: float  # 1 when none of that first segment is in the passage ("重庆" of "重庆的高温津贴")
     exact: float  # share of the numbers and Latin words found verbatim (1 when there are none)
     typed: float  # 1 when the passage holds the asked-for kind of answer, 0 when not, 0.5 when none asked
     dense: float  # cosine of the passage's best chunk
@@ -100,23 +103,43 @@ def _typed(question: Question, passage: str, segments: tuple[str, ...]) -> float
     return 0.0
 
 
+# Function characters between two content words ("包头对生二孩家庭补贴", "比亚迪在冰岛投资"): a segment
+# is measured in the pieces between them, so a place or company the passage lacks stands out.
+_JOINS_RE = re.compile(f"(?<=[{_CJK}]{{2}})[是跟对在把被给向从和与及让为将](?=[{_CJK}]{{2}})")
+
+
+# A preposition opening a piece, or 为 closing one ("在网球中", "单位为"), is not what must be found.
+_EDGES_RE = re.compile(f"^(?:在|于|从|由|让|被|把|对|向|给|将|有关|如果|关于)(?=[{_CJK}]{{2}})|(?<=[{_CJK}]{{2}})为$")
+
+
+def pieces(segments: tuple[str, ...]) -> tuple[str, ...]:
+    """Content segments cut at the function characters between two content words, without the
+    prepositions at their edges."""
+    return tuple(_EDGES_RE.sub("", p) for s in segments for p in _JOINS_RE.split(s) if p)
+
+
 def measure(question: Question, passage: str, cosine: float) -> Evidence:
     """The evidence that ``passage`` (simplified, lower-cased; title and section included) answers."""
-    segments = tuple(s.lower() for s in question.content)
+    segments = pieces(tuple(s.lower() for s in question.content))
     chars = [c for s in segments for c in s if re.match(f"[{_CJK}]", c) and c not in STOPWORDS]
     pairs = [s[i : i + 2] for s in segments for i in range(len(s) - 1) if re.fullmatch(f"[{_CJK}]{{2}}", s[i : i + 2])]
     content = sum(c in passage for c in chars) / len(chars) if chars else 0.0
     pair_share = sum(p in passage for p in pairs) / len(pairs) if pairs else content
     shares = [_longest_found(s, passage) / len(s) for s in segments if s]
     long_shares = [_longest_found(s, passage) / len(s) for s in segments if len(s) >= 2]
-    exact_words = [w for s in segments for w in _EXACT_RE.findall(s)]
-    exact = sum(w in passage for w in exact_words) / len(exact_words) if exact_words else 1.0
+    # Full-width digits and dots ("２．５") are the same number as "2.5".
+    exact_words = [unicodedata.normalize("NFKC", w) for s in segments for w in _EXACT_RE.findall(s)]
+    wide = unicodedata.normalize("NFKC", passage) if exact_words else passage
+    exact = sum(w in wide for w in exact_words) / len(exact_words) if exact_words else 1.0
     typed = _typed(question, passage, segments)
+    first = long_shares[0] if long_shares else (shares[0] if shares else 0.0)
     return Evidence(
         content=content,
         pairs=pair_share,
         segments=sum(shares) / len(shares) if shares else 0.0,
         weakest=min(long_shares) if long_shares else (shares[0] if shares else 0.0),
+        first=first,
+        absent=float(first == 0.0),
         exact=exact,
         typed=typed,
         dense=cosine,

@@ -30,8 +30,12 @@ class NotFoundModel:
     scale: tuple[float, ...]
     weights: tuple[float, ...]
     bias: float
+    # 0/1 features that refuse a passage outright when 1 (a first content segment it lacks entirely).
+    vetoes: tuple[str, ...] = ()
 
     def probability(self, evidence: Evidence) -> float:
+        if any(getattr(evidence, name) >= 1.0 for name in self.vetoes):
+            return 0.0
         z = self.bias + sum(
             w * (v - m) / s for w, v, m, s in zip(self.weights, evidence.vector(), self.mean, self.scale, strict=True)
         )
@@ -49,7 +53,11 @@ class NotFoundModel:
                 tuple(float(v) for v in raw["scale"]),
                 tuple(float(v) for v in raw["weights"]),
                 float(raw["bias"]),
+                tuple(str(v) for v in raw.get("vetoes", ())),
             )
+            unknown = set(model.vetoes) - set(FEATURES)
+            if unknown:
+                raise ValueError(f"vetoes {sorted(unknown)} are no features")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise QuoteBotError(f"The not-found model {path} cannot be read ({exc}); reinstall QuoteBot.") from exc
         if not len(model.mean) == len(model.scale) == len(model.weights) == len(FEATURES):

@@ -36,10 +36,23 @@ def test_a_place_the_passage_lacks_is_the_weakest_segment() -> None:
     assert 0.5 < other_city.content < 1.0  # most of the words are there; one segment is not
 
 
+def test_the_first_segment_is_what_the_question_is_about() -> None:
+    other_company = evidence("星海公司的芯片叫什么", "东方公司发布的芯片名为玄武一号。")
+    assert other_company.first == 0.5 and other_company.weakest == 0.5  # 公司 is there, 星海 is not
+    assert evidence("东湖大桥有多长", "东湖大桥全长1200米。").first == 1.0
+
+
+def test_prepositions_between_words_do_not_hide_a_missing_place() -> None:
+    # 包头 and 生育补贴 are measured apart: the passage has one of them.
+    found = evidence("北海对生育家庭补贴多少钱", "南宁对生育家庭补贴5000元。")
+    assert found.first == 0.0 and found.weakest == 0.0
+
+
 def test_numbers_must_be_there_verbatim() -> None:
     assert evidence("天舟九号什么时候发射", "天舟八号于去年发射。").exact == 0.0
     assert evidence("天舟八号什么时候发射", "天舟八号于去年发射。").exact == 1.0
     assert evidence("iPhone 15卖多少钱", "iphone 14售价799美元。").exact == 0.5  # 15 missing, iphone there
+    assert evidence("PM2.5排放低多少", "pm２．５排放低80%。").exact == 1.0  # full-width is the same number
 
 
 @pytest.mark.parametrize(
@@ -75,8 +88,8 @@ def write_model(path: Path, embedder: str = "fake", weights: list[float] | None 
 def test_the_model_is_a_logistic_of_the_evidence(tmp_path: Path) -> None:
     weights = [2.0] + [0.0] * (len(FEATURES) - 1)  # only the content share counts
     model = NotFoundModel.load(write_model(tmp_path / "m.json", weights=weights))
-    half = Evidence(0.0, 0, 0, 0, 0, 0, 0, 0)
-    full = Evidence(1.0, 0, 0, 0, 0, 0, 0, 0)
+    half = Evidence(**{name: 0.0 for name in FEATURES})
+    full = Evidence(**{name: 1.0 if name == "content" else 0.0 for name in FEATURES})
     assert model.probability(half) == 0.5
     assert model.probability(full) == pytest.approx(1 / (1 + math.exp(-2.0)))
 
@@ -102,6 +115,22 @@ def test_the_bundled_model_fits_the_features() -> None:
     model = NotFoundModel.load(bundled)
     assert len(model.weights) == len(FEATURES)
     # More of the question in the passage can only make an answer likelier.
-    weak = Evidence(0.3, 0.2, 0.3, 0.0, 1.0, 0.5, 0.85, 2.0)
-    strong = Evidence(1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.85, 2.0)
+    shared = {"absent": 0.0, "exact": 1.0, "typed": 0.5, "dense": 0.85, "length": 2.0}
+    weak = Evidence(**{name: 0.2 for name in FEATURES} | shared)
+    strong = Evidence(**{name: 1.0 for name in FEATURES} | shared)
     assert model.probability(strong) > model.probability(weak)
+    # A passage without any of the question's first segment is refused outright.
+    assert model.probability(Evidence(**{name: 1.0 for name in FEATURES} | {"dense": 0.95})) == 0.0
+
+
+def test_a_veto_refuses_whatever_the_rest_says(tmp_path: Path) -> None:
+    path = write_model(tmp_path / "m.json", weights=[5.0] * len(FEATURES))
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(raw | {"vetoes": ["absent"]}), encoding="utf-8")
+    model = NotFoundModel.load(path)
+    sure = {name: 1.0 for name in FEATURES}
+    assert model.probability(Evidence(**sure | {"absent": 0.0})) > 0.99
+    assert model.probability(Evidence(**sure)) == 0.0
+    path.write_text(json.dumps(raw | {"vetoes": ["color"]}), encoding="utf-8")
+    with pytest.raises(QuoteBotError, match="vetoes"):
+        NotFoundModel.load(path)

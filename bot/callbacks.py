@@ -2,23 +2,32 @@
 
 Telegram gives a button at most 64 bytes of callback data, which a Chinese question soon outgrows (three
 bytes a character). So the data holds only a row id into a small SQLite file — JSON text, no pickle —
-and the offset of the next page; a button pressed after a restart finds its question there.
+and the engine's cursor for the next page; a button pressed after a restart finds its question there.
 
-    m:<row>:<offset>      更多: the question stored in <row>, results from <offset> on
+    m:<row>:<cursor>      更多: the question stored in <row>, the page at <cursor> (digits)
     c:<row>               上下文: the article id and paragraph number stored in <row>
+    v:<row>:u|d           👍/👎 on the answer stored in <row> of the feedback store (:mod:`bot.feedback`)
+
+Row ids are at most 18 digits, so they always fit SQLite's 64-bit integers: forged data with longer
+numbers is refused by the patterns, before any lookup.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# Telegram's limit on InlineKeyboardButton.callback_data, in bytes.
-CALLBACK_DATA_LIMIT = 64
+from telegram.constants import InlineKeyboardButtonLimit
+
+CALLBACK_DATA_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
+MORE_PATTERN = re.compile(r"^m:([0-9]{1,18}):([0-9]{1,6})\Z")
+CONTEXT_PATTERN = re.compile(r"^c:([0-9]{1,18})\Z")
+VOTE_PATTERN = re.compile(r"^v:([0-9]{1,18}):([ud])\Z")
 # Rows unused for this long are dropped at start-up; their buttons then say they have expired.
 KEEP_SECONDS = 90 * 24 * 3600
 
@@ -26,7 +35,7 @@ KEEP_SECONDS = 90 * 24 * 3600
 @dataclass(frozen=True)
 class More:
     question: str
-    offset: int
+    cursor: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,9 @@ class CallbackStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
+            # A crash may lose the last rows (their buttons then say "expired"); an fsync per answer
+            # would cost more than that is worth.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS payloads ("
                 "id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, used REAL NOT NULL)"
@@ -75,9 +87,9 @@ class CallbackStore:
         value = json.loads(found[0])
         return value if isinstance(value, dict) else None
 
-    def more(self, question: str, offset: int) -> str:
+    def more(self, question: str, cursor: str) -> str:
         """Callback data for the next page of ``question``'s results."""
-        return _checked(f"m:{self._row({'q': question})}:{offset}")
+        return _checked(f"m:{self._row({'q': question})}:{cursor}")
 
     def context(self, article_id: str, paragraph: int) -> str:
         """Callback data for the whole paragraph of a quote."""
@@ -85,24 +97,24 @@ class CallbackStore:
 
     def parse(self, data: str | None) -> More | Context | None:
         """What a pressed button asks for; None for data we did not make or rows since dropped."""
-        if not data:
-            return None
-        kind, _, rest = data.partition(":")
-        try:
-            if kind == "m":
-                row, _, offset = rest.partition(":")
-                payload = self._payload(int(row))
-                question = payload.get("q") if payload else None
-                if isinstance(question, str) and int(offset) >= 0:
-                    return More(question, int(offset))
-            elif kind == "c":
-                payload = self._payload(int(rest))
-                article, number = (payload.get("a"), payload.get("p")) if payload else (None, None)
-                if isinstance(article, str) and isinstance(number, int):
-                    return Context(article, number)
-        except ValueError:
-            return None
+        more = MORE_PATTERN.match(data or "")
+        if more is not None:
+            payload = self._payload(int(more.group(1)))
+            question = payload.get("q") if payload else None
+            return More(question, more.group(2)) if isinstance(question, str) else None
+        context = CONTEXT_PATTERN.match(data or "")
+        if context is not None:
+            payload = self._payload(int(context.group(1)))
+            article, number = (payload.get("a"), payload.get("p")) if payload else (None, None)
+            if isinstance(article, str) and isinstance(number, int):
+                return Context(article, number)
         return None
+
+
+def parse_vote(data: str | None) -> tuple[int, bool] | None:
+    """The feedback row and whether the vote is 👍, for vote buttons; None for anything else."""
+    match = VOTE_PATTERN.match(data or "")
+    return (int(match.group(1)), match.group(2) == "u") if match else None
 
 
 def _checked(data: str) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from index import settings as defaults
 from index.errors import QuoteBotError
 
 CONFIG_ENV = "QUOTEBOT_CONFIG"
@@ -29,13 +31,16 @@ class ConfigError(QuoteBotError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict types: `top_k: true` or `messages: "6"` are mistakes, not numbers; infinities and NaN
+    # are never a sensible limit.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class PathsConfig(_Strict):
-    articles: Path = Path("articles")
-    index: Path = Path("data/index")
-    cache: Path = Path("data/cache")
+    # YAML gives strings; a path is the one place a string is converted.
+    articles: Path = Field(Path("articles"), strict=False)
+    index: Path = Field(Path("data/index"), strict=False)
+    cache: Path = Field(Path("data/cache"), strict=False)
 
 
 class EmbedderConfig(_Strict):
@@ -57,8 +62,8 @@ class EmbedderConfig(_Strict):
 
 
 class ChunkingConfig(_Strict):
-    target_chars: int = Field(50, ge=1, le=5000)
-    max_chars: int = Field(200, ge=40, le=20000)
+    target_chars: int = Field(defaults.CHUNK_TARGET, ge=1, le=5000)
+    max_chars: int = Field(defaults.CHUNK_MAX, ge=40, le=20000)
 
     @model_validator(mode="after")
     def _order(self) -> ChunkingConfig:
@@ -68,15 +73,17 @@ class ChunkingConfig(_Strict):
 
 
 class SearchConfig(_Strict):
-    top_k: int = Field(3, ge=1, le=50)
-    threshold: float = Field(0.5, ge=0.0, le=1.0)
-    dense_weight: float = Field(0.45, ge=0.0, le=1.0)
-    candidates: int = Field(50, ge=1, le=1000)
+    top_k: int = Field(defaults.TOP_K, ge=1, le=50)
+    threshold: float = Field(defaults.THRESHOLD, ge=0.0, le=1.0)
+    dense_weight: float = Field(defaults.DENSE_WEIGHT, ge=0.0, le=1.0)
+    candidates: int = Field(defaults.CANDIDATES, ge=1, le=1000)
+    max_question_chars: int = Field(defaults.MAX_QUESTION_CHARS, ge=10, le=100_000)
+    max_quote_chars: int = Field(defaults.MAX_QUOTE_CHARS, ge=20, le=3000)
 
 
 class RateLimitConfig(_Strict):
-    messages: int = Field(6, ge=1)
-    per_seconds: float = Field(30.0, gt=0)
+    messages: int = Field(6, ge=1, le=10_000)
+    per_seconds: float = Field(30.0, gt=0, le=86_400)
 
 
 class WebhookConfig(_Strict):
@@ -94,10 +101,26 @@ class TelegramConfig(_Strict):
     admins: list[int] = Field(default_factory=list)
     allowed_chats: list[int] = Field(default_factory=list)
     max_upload_mb: float = Field(5.0, gt=0, le=20)
+    max_question_chars: int = Field(300, ge=10, le=4096)
     rate_limit: RateLimitConfig = RateLimitConfig()
     flood_retries: int = Field(3, ge=0, le=10)
+    send_retries: int = Field(3, ge=0, le=10)
+    sends_per_second: float = Field(30.0, gt=0, le=1000)
+    request_timeout: float = Field(10.0, gt=0, le=300)
+    startup_retries: int = Field(5, ge=0, le=100)
+    search_threads: int = Field(2, ge=1, le=64)
+    search_queue: int = Field(32, ge=0, le=10_000)
+    max_wait_seconds: float = Field(1.0, gt=0, le=600)
+    max_concurrent_updates: int = Field(256, ge=1, le=10_000)
+    index_watch_seconds: float = Field(5.0, gt=0, le=3600)
+    typing_after_seconds: float = Field(0.5, ge=0, le=60)
     inline_results: int = Field(10, ge=1, le=50)
     webhook: WebhookConfig = WebhookConfig()
+
+
+# Feeds are polled at most this often: news feeds change every few minutes at most, and a site that
+# is polled every few seconds may block the poller.
+MIN_FEED_POLL_MINUTES = 5
 
 
 class Settings(_Strict):
@@ -108,7 +131,27 @@ class Settings(_Strict):
     chunking: ChunkingConfig = ChunkingConfig()
     search: SearchConfig = SearchConfig()
     telegram: TelegramConfig = TelegramConfig()
+    # RSS/Atom feeds that `quotebot index watch` (and the bot) poll, and how often.
+    feeds: list[str] = Field(default_factory=list)
+    feed_poll_minutes: float = Field(30.0, ge=MIN_FEED_POLL_MINUTES, le=24 * 60)
+    # Set by load_settings, never by the YAML: where the file was, for relative paths and for
+    # refusing an index path that would hold it.
     base_dir: Path = Path(".")
+    config_file: Path | None = None
+
+    @field_validator("feeds")
+    @classmethod
+    def _feed_links(cls, feeds: list[str]) -> list[str]:
+        for feed in feeds:
+            parts = urlsplit(feed.strip())
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"'{feed}' is not a web link; each feed must start with http:// or https://")
+        # The same feed listed twice is polled once.
+        return list(dict.fromkeys(feed.strip() for feed in feeds))
+
+    @property
+    def feed_poll_seconds(self) -> float:
+        return self.feed_poll_minutes * 60
 
     def path(self, name: Literal["articles", "index", "cache"]) -> Path:
         """The configured path, with its environment override, made absolute."""
@@ -151,9 +194,10 @@ def load_settings(path: Path | None = None) -> Settings:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"Config file {path} must hold a mapping of keys, not {type(raw).__name__}.")
-    if "base_dir" in raw:
-        raise ConfigError(f"Config file {path}: unknown key 'base_dir'.")
+    for internal in ("base_dir", "config_file"):
+        if internal in raw:
+            raise ConfigError(f"Config file {path}: unknown key '{internal}'.")
     try:
-        return Settings(**raw, base_dir=path.resolve().parent)
+        return Settings(**raw, base_dir=path.resolve().parent, config_file=path.resolve())
     except ValidationError as exc:
         raise ConfigError(f"Config file {path}: {_describe(exc)}.") from exc

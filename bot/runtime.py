@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.config import Settings
+from index import EngineSettings, Progress, QuoteEngine
 from index.embedders import Embedder, make_embedder
-from index.engine import EngineSettings, Progress, QuoteEngine
+from index.subscriptions import LEDGER, FeedWatcher
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -12,11 +13,14 @@ def engine_settings(settings: Settings) -> EngineSettings:
         index_dir=settings.path("index"),
         cache_dir=settings.path("cache"),
         articles_dir=settings.path("articles"),
+        config_file=settings.config_file,
         chunk_target=settings.chunking.target_chars,
         chunk_max=settings.chunking.max_chars,
         threshold=settings.search.threshold,
         dense_weight=settings.search.dense_weight,
         candidates=settings.search.candidates,
+        max_question_chars=settings.search.max_question_chars,
+        max_quote_chars=settings.search.max_quote_chars,
     )
 
 
@@ -28,3 +32,8 @@ def embedder_for(settings: Settings) -> Embedder:
 def open_engine(settings: Settings, progress: Progress | None = None) -> QuoteEngine:
     """Load the configured index, building it from the articles folder on first use."""
     return QuoteEngine.open(engine_settings(settings), embedder_for(settings), progress)
+
+
+def feed_watcher(settings: Settings, engine: QuoteEngine) -> FeedWatcher:
+    """Polls the configured feeds into ``engine``'s index; what was taken is kept in the cache folder."""
+    return FeedWatcher(engine, settings.path("cache") / LEDGER)

@@ -6,10 +6,11 @@ import hashlib
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from index.cleaning import clean_document
 from index.errors import ArticleError
-from index.loading import SUPPORTED_SUFFIXES, read_document
+from index.loading import SUPPORTED_SUFFIXES, SourceDocument, read_bytes, read_document
 from index.records import CleanArticle
 
 # Telegram callback data holds 64 bytes: ids stay short and ASCII.
@@ -58,18 +59,50 @@ def article_id(base: str, k: int) -> str:
     return base if k == 0 else f"{base}-{k + 1}"
 
 
+def url_base_id(url: str) -> str:
+    """A stable, short, ASCII id for a link: its host and last path segment, plus a hash of the whole URL."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "link").removeprefix("www.").split(".")[0]
+    tail = [segment for segment in parts.path.split("/") if segment][-1:] or ["index"]
+    slug = re.sub(r"[^a-z0-9]+", "-", f"{host}-{Path(tail[0]).stem}".lower()).strip("-")[:MAX_ID - 9]
+    return f"{slug}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:6]}"
+
+
 def load_articles(path: Path, base: str) -> list[CleanArticle]:
     """Load and clean one file; raises :class:`ArticleError` naming the file."""
-    document = read_document(path)
-    articles = clean_document(document, lambda k: article_id(base, k), path.stem)
+    return _cleaned(read_document(path), base, path.stem)
+
+
+def load_bytes(data: bytes, name: str, base: str, url: str | None = None,
+               content_type: str | None = None) -> list[CleanArticle]:
+    """Load and clean an article that came as bytes (a fetched link, an upload); ``name``'s suffix gives its type."""
+    path = Path(name)
+    return _cleaned(read_bytes(data, path, url=url, content_type=content_type), base, path.stem)
+
+
+def _cleaned(document: SourceDocument, base: str, fallback_name: str) -> list[CleanArticle]:
+    articles = clean_document(document, lambda k: article_id(base, k), fallback_name)
     if not articles:
-        raise ArticleError(f"{path}: no article text was found after removing captions and bylines.")
+        raise ArticleError(f"{document.path}: no article text was found after removing captions and bylines.")
     return articles
 
 
 def article_hash(article: CleanArticle) -> str:
     digest = hashlib.sha256()
-    for part in (article.title, article.text, *[p.section or "" for p in article.paragraphs]):
+    # Metadata counts only when there is some, so articles without any keep the hashes they had.
+    metadata = [article.date, article.outlet, article.author, article.url]
+    extra = [m or "" for m in metadata] if any(metadata) else []
+    for part in (article.title, article.text, *[p.section or "" for p in article.paragraphs], *extra):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def content_hash(article: CleanArticle) -> str:
+    """The hash of what an article says (title and text), whatever its link or metadata: a re-post matches."""
+    return text_hash(article.title, article.text)
+
+
+def text_hash(title: str, text: str) -> str:
+    """:func:`content_hash` from the title and the paragraphs joined by blank lines (an index record's)."""
+    return hashlib.sha256(f"{title}\0{text}".encode()).hexdigest()

@@ -7,10 +7,15 @@ from index.sentences import split_sentences
 
 
 def chunk_article(article: CleanArticle, target_chars: int, max_chars: int) -> list[Chunk]:
-    """Chunk every paragraph; chunks never cross paragraphs, so never sections or articles either."""
+    """Chunk every paragraph; chunks never cross paragraphs, so never sections or articles either.
+
+    A paragraph's dateline (its ``lead``) is metadata: chunks, and so quotes, start after it.
+    """
     chunks: list[Chunk] = []
     for paragraph in article.paragraphs:
-        for lo, hi in pack_sentences(split_sentences(paragraph.text), target_chars, max_chars):
+        lead = paragraph.lead
+        spans = [(lo + lead, hi + lead) for lo, hi in split_sentences(paragraph.text[lead:])]
+        for lo, hi in pack_sentences(spans, target_chars, max_chars):
             chunks.append(
                 Chunk(
                     article_id=article.article_id,

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
+from index.furniture import Metadata, find_dateline, is_meta_line, meta_of_line, strip_furniture
 from index.loading import SourceDocument
 from index.records import CleanArticle, Paragraph
 
@@ -43,6 +44,8 @@ class Kind(Enum):
     CAPTION = "caption"
     CREDIT = "credit"
     HEADING = "heading"
+    # Publication metadata ("发布时间：… 来源：…", a dateline alone on its line): read, then dropped.
+    META = "meta"
 
 
 @dataclass
@@ -52,6 +55,7 @@ class _Item:
     level: int | None = None
     # A blank line (or several) came before this line in the source.
     gap: bool = False
+    meta: Metadata | None = None
 
 
 def classify(text: str) -> Kind:
@@ -91,14 +95,38 @@ def _items(document: SourceDocument) -> list[_Item]:
             continue
         if line.heading is not None:
             items.append(_Item(text, Kind.HEADING, line.heading, gap))
-        else:
-            kind = classify(text)
-            if document.structured and kind is Kind.SHORT:
-                # Markup already says this is a paragraph: a short one is still body text.
-                kind = Kind.BODY
-            items.append(_Item(text, kind, None, gap))
+            gap = False
+            continue
+        meta = _meta_line(text)
+        if meta is not None:
+            items.append(_Item(text, Kind.META, None, gap, meta))
+            gap = False
+            continue
+        kept = strip_furniture(text)
+        if kept is None:
+            # Page furniture a copy-paste kept (字号, 举报, 【打印】【关闭】): not article text. A credit
+            # line still tells where one article of a newspaper page ends.
+            if classify(text) is Kind.CREDIT:
+                items.append(_Item(text, Kind.CREDIT, None, gap))
+            continue
+        kind = classify(kept)
+        if document.structured and kind is Kind.SHORT:
+            # Markup already says this is a paragraph: a short one is still body text.
+            kind = Kind.BODY
+        items.append(_Item(kept, kind, None, gap))
         gap = False
     return items
+
+
+def _meta_line(text: str) -> Metadata | None:
+    """What a metadata line or a lone dateline says; None for any other line."""
+    if is_meta_line(text):
+        return meta_of_line(text)
+    if len(text) <= SHORT_LINE and not _ends_sentence(text):
+        dateline = find_dateline(text + "。")
+        if dateline is not None and dateline.length >= len(text):
+            return dateline.meta
+    return None
 
 
 def _join(left: str, right: str) -> str:
@@ -123,7 +151,7 @@ def _merge_broken(items: list[_Item]) -> list[_Item]:
             prev.text = _join(prev.text, item.text)
             prev.kind = Kind.BODY
             continue
-        merged.append(_Item(item.text, item.kind, item.level, item.gap))
+        merged.append(_Item(item.text, item.kind, item.level, item.gap, item.meta))
     return merged
 
 
@@ -132,8 +160,11 @@ def _resolve_short(items: list[_Item]) -> None:
     for i, item in enumerate(items):
         if item.kind is not Kind.SHORT:
             continue
-        nxt = i + 1
-        while nxt < len(items) and items[nxt].kind in (Kind.SHORT, Kind.HEADING) and nxt - i <= 2:
+        nxt, steps = i + 1, 0
+        # A metadata line between a headline and its text ("发布时间：…") does not count as a line.
+        while nxt < len(items) and (items[nxt].kind is Kind.META or (items[nxt].kind in (Kind.SHORT, Kind.HEADING)
+                                                                     and steps < 2)):
+            steps += items[nxt].kind is not Kind.META
             nxt += 1
         followed_by_body = nxt < len(items) and items[nxt].kind is Kind.BODY
         if followed_by_body and not _unbalanced_quote(item.text) and _CJK.search(item.text):
@@ -146,6 +177,7 @@ def _resolve_short(items: list[_Item]) -> None:
 class _Draft:
     title: str | None
     paragraphs: list[tuple[str, str | None]]
+    meta: Metadata = field(default_factory=Metadata)
 
 
 def _split_articles(items: list[_Item], structured: bool) -> list[_Draft]:
@@ -155,12 +187,18 @@ def _split_articles(items: list[_Item], structured: bool) -> list[_Draft]:
     # Debris seen since the last body paragraph: a byline or a cut headline there starts a new article.
     debris_since_body = False
     headings_since_body: list[_Item] = []
+    # Metadata lines belong to the article whose text follows them, or else to the one they close.
+    pending = Metadata()
     for item in items:
-        if item.kind is Kind.BODY:
+        if item.kind is Kind.META:
+            pending = pending.merged(item.meta or Metadata())
+            debris_since_body = debris_since_body or bool(current.paragraphs)
+        elif item.kind is Kind.BODY:
             if current.paragraphs and debris_since_body and not structured:
                 drafts.append(current)
                 current = _Draft(None, [])
                 section = None
+            current.meta, pending = current.meta.merged(pending), Metadata()
             if headings_since_body:
                 section = _apply_headings(current, headings_since_body, section)
                 headings_since_body = []
@@ -172,6 +210,7 @@ def _split_articles(items: list[_Item], structured: bool) -> list[_Draft]:
             # Captions alone sit inside articles; bylines and cut headlines sit between them.
             debris_since_body = True
     if current.paragraphs:
+        current.meta = current.meta.merged(pending)
         drafts.append(current)
     return drafts
 
@@ -204,12 +243,34 @@ def _fallback_title(paragraphs: list[tuple[str, str | None]], name: str) -> str:
     return title if len(title) <= 30 else title[:30] + "…"
 
 
+def _first_line_title(items: list[_Item]) -> None:
+    """A plain file's first line, if it reads as a headline, is the title even with a comma or a ？ in it.
+
+    A line ending in a colon is a kicker over the headline ("……座谈会上王清宪表示："), not the title.
+    """
+    first = next((item for item in items if item.kind is not Kind.META), None)
+    if (
+        first is not None
+        and first.kind in (Kind.BODY, Kind.SHORT)
+        and 4 <= len(first.text) <= TITLE_MAX
+        # Headlines end in ？ or ！ often, in 。 never.
+        and (not _ends_sentence(first.text) or first.text.rstrip(CLOSERS)[-1:] in "？！?!")
+        and "。" not in first.text
+        and first.text[-1] not in "：:，,、"
+        and _CJK.search(first.text)
+        and not _unbalanced_quote(first.text)
+        and len(items) > 1
+    ):
+        first.kind, first.level = Kind.HEADING, 1
+
+
 def clean_document(
     document: SourceDocument, make_id: Callable[[int], str], fallback_name: str
 ) -> list[CleanArticle]:
     """Clean one document into its articles; ``make_id(k)`` names the k-th article (0-based)."""
     items = _items(document)
     if not document.structured:
+        _first_line_title(items)
         items = _merge_broken(items)
         _resolve_short(items)
     drafts = _split_articles(items, document.structured)
@@ -217,10 +278,23 @@ def clean_document(
     for k, draft in enumerate(drafts):
         title = draft.title if draft.title and len(draft.title) <= TITLE_MAX else None
         title = title or _fallback_title(draft.paragraphs, fallback_name)
+        meta = draft.meta.merged(document.meta)
+        # A dateline opens the first paragraph: metadata, kept in the verbatim text, never quoted.
+        dateline = find_dateline(draft.paragraphs[0][0], _year(meta.date))
+        if dateline is not None:
+            meta = meta.merged(dateline.meta)
         paragraphs: list[Paragraph] = []
         offset = 0
         for number, (text, section) in enumerate(draft.paragraphs):
-            paragraphs.append(Paragraph(number, text, section, offset, offset + len(text)))
+            lead = dateline.length if dateline is not None and number == 0 else 0
+            paragraphs.append(Paragraph(number, text, section, offset, offset + len(text), lead))
             offset += len(text) + 2  # paragraphs are joined by a blank line
-        articles.append(CleanArticle(make_id(k), title, str(document.path), paragraphs))
+        articles.append(
+            CleanArticle(make_id(k), title, str(document.path), paragraphs,
+                         date=meta.date, outlet=meta.outlet, author=meta.author, url=document.url)
+        )
     return articles
+
+
+def _year(date: str | None) -> int | None:
+    return int(date[:4]) if date else None

@@ -7,9 +7,14 @@ The CLI and the bot catch :class:`QuoteBotError` once, at their edge, and print 
     ├── ArticleError          an article file that cannot be read (empty, undecodable, unsupported type)
     ├── EmbedderError         an embedding model that cannot be loaded or used
     ├── IndexStoreError       an index directory that cannot be read or written
+    │   ├── IndexMissingError     no index there yet
+    │   ├── IndexLocationError    a folder QuoteBot must not use for an index (foreign files, articles)
     │   ├── IndexMismatchError    built with another embedder or format: rebuild it
-    │   └── IndexCorruptError     a file does not match its checksum: never served
-    └── UnknownArticleError   an article id that is not in the index
+    │   └── IndexCorruptError     a damaged manifest, or a file that does not match its checksum
+    ├── BuildRefusedError     a rebuild that would drop most or all of the indexed articles
+    ├── UnknownArticleError   an article id that is not in the index
+    ├── FetchError            a link that cannot be fetched (unreachable, 404, not a page, too large, slow)
+    └── FeedError             a feed that is not XML, not RSS/Atom, or unsafe XML
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ class IndexStoreError(QuoteBotError):
     """The index directory could not be read or written."""
 
 
+class IndexMissingError(IndexStoreError):
+    """There is no index in the directory yet."""
+
+
+class IndexLocationError(IndexStoreError):
+    """The configured index directory is one QuoteBot must not write to."""
+
+
 class IndexMismatchError(IndexStoreError):
     """The index was built by another embedder or format version."""
 
@@ -39,5 +52,22 @@ class IndexCorruptError(IndexStoreError):
     """A file of the index does not match the checksum in its manifest."""
 
 
+class BuildRefusedError(QuoteBotError):
+    """A rebuild that would silently drop most or all of the indexed articles; nothing was changed."""
+
+    def __init__(self, message: str, indexed: int, found: int) -> None:
+        super().__init__(message)
+        self.indexed = indexed
+        self.found = found
+
+
 class UnknownArticleError(QuoteBotError):
     """An article id that the index does not hold."""
+
+
+class FetchError(QuoteBotError):
+    """A link that could not be fetched: unreachable, an HTTP error, a type that cannot be read, too large."""
+
+
+class FeedError(QuoteBotError):
+    """A feed that could not be read: not XML, not RSS or Atom, or unsafe XML."""

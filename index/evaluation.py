@@ -85,12 +85,12 @@ def evaluate_squad(
     build_s = time.perf_counter() - started
     questions = dataset.questions[:limit] if limit else dataset.questions
     if questions:
-        engine.answer(questions[0].question)  # warm: latency is measured on a running engine
+        engine.ask(questions[0].question)  # warm: latency is measured on a running engine
     outcomes: list[Outcome] = []
     latencies: list[float] = []
     for i, item in enumerate(questions):
         t0 = time.perf_counter()
-        answer, ranked = engine.answer(item.question, top_k=3, depth=10)
+        answer, ranked = engine.ask_ranked(item.question, top_k=3, depth=10)
         latencies.append((time.perf_counter() - t0) * 1000)
         keys = [(h.article_id, h.paragraph) for h in ranked[:10]]
         own = (item.article_id, item.paragraph)

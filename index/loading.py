@@ -1,21 +1,22 @@
-"""Read an article file into lines of text: decoding, and main-text extraction for HTML and Markdown.
+"""Read an article file (or fetched bytes) into lines of text: decoding, and main-text extraction.
 
-Plain text is returned line by line for the cleaner to repair; HTML and Markdown carry their own
-structure, so their headings are marked here and their paragraphs are already whole.
+Plain text, Word and PDF text are returned line by line for the cleaner to repair; web pages and
+Markdown carry their own structure, so their headings are marked here and their paragraphs are
+already whole. A web page also yields what it says about itself: title, date, outlet, author.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.charsets import declared_charset, detect_text
 from index.errors import ArticleError
+from index.furniture import Metadata
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-_ENCODINGS = ("utf-8", "gb18030")
-# Control characters other than tab/newline/CR mean binary data, whatever the codec says.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+HTML_SUFFIXES = (".html", ".htm")
 
 
 @dataclass(frozen=True)
@@ -32,21 +33,19 @@ class SourceDocument:
     lines: list[Line]
     # Plain text has no markup: its structure must be guessed by the cleaner.
     structured: bool
+    # What the document says about itself (a web page's date, outlet, author), and where it came from.
+    meta: Metadata = field(default_factory=Metadata)
+    url: str | None = None
 
 
-def decode(data: bytes, path: Path) -> str:
-    """Decode UTF-8 (with or without BOM) or GB18030/GBK, or raise naming the file."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    for encoding in _ENCODINGS:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _CONTROL.search(text):
-            break
-        return text
-    raise ArticleError(f"{path}: cannot be decoded as UTF-8 or GB18030/GBK text; is it a text file?")
+def decode(data: bytes, path: Path, content_type: str | None = None) -> str:
+    """Decode by detection (UTF-8 first, then the declared charset, GB18030…), or raise naming the file."""
+    text = detect_text(data, declared_charset(data, content_type))
+    if text is None:
+        raise ArticleError(
+            f"{path}: cannot be decoded as UTF-8, GB18030/GBK or its declared charset; is it a text file?"
+        )
+    return text
 
 
 def read_document(path: Path) -> SourceDocument:
@@ -60,11 +59,24 @@ def read_document(path: Path) -> SourceDocument:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
-    text = decode(data, path)
+    return read_bytes(data, path)
+
+
+def read_bytes(data: bytes, path: Path, url: str | None = None, content_type: str | None = None) -> SourceDocument:
+    """Read an article from its bytes; ``path`` names it (its suffix gives the type), ``url`` is kept."""
+    suffix = path.suffix.lower()
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ArticleError(f"{path}: the file is empty.")
+    if suffix in (".docx", ".pdf"):
+        from index.documents import document_lines
+
+        return SourceDocument(path=path, lines=document_lines(data, path), structured=False, url=url)
+    text = decode(data, path, content_type)
     if not text.strip():
         raise ArticleError(f"{path}: the file is empty.")
-    if suffix in (".html", ".htm"):
-        lines = html_lines(text)
+    meta = Metadata()
+    if suffix in HTML_SUFFIXES:
+        lines, meta = page_lines(text, url)
         structured = True
     elif suffix in (".md", ".markdown"):
         lines = markdown_lines(text)
@@ -74,14 +86,35 @@ def read_document(path: Path) -> SourceDocument:
         structured = False
     if not any(line.text.strip() for line in lines):
         raise ArticleError(f"{path}: no article text found in the file.")
-    return SourceDocument(path=path, lines=lines, structured=structured)
+    return SourceDocument(path=path, lines=lines, structured=structured, meta=meta, url=url)
+
+
+def page_lines(html: str, url: str | None = None) -> tuple[list[Line], Metadata]:
+    """A news page → its headline and body paragraphs (index/web.py), with what the page says about itself.
+
+    A page too small or plain for the extractors (a hand-written one) falls back to its main markup.
+    """
+    from index.web import extract_page
+
+    article = extract_page(html, url)
+    if not article.blocks:
+        return html_lines(html), article.meta
+    from index.webtext import is_subheading
+
+    lines = [Line(article.title, heading=1)] if article.title else []
+    blocks = article.blocks
+    lines.extend(
+        Line(block.text, heading=2 if is_subheading(blocks, i) else None) for i, block in enumerate(blocks)
+    )
+    return lines, article.meta
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`|~~)(?=\S)(.+?)(?<=\S)\1")
+# Emphasis and code markers, longest first so "**" is not read as two "*".
+_MD_MARKERS = ("**", "__", "~~", "*", "_", "`")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_QUOTE = re.compile(r"^\s*>\s?")
 _MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
@@ -90,12 +123,36 @@ _MD_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
 def _strip_inline_markdown(text: str) -> str:
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
-    # Emphasis can nest (**_x_**): strip until nothing changes.
-    previous = None
-    while previous != text:
-        previous = text
-        text = _MD_EMPHASIS.sub(r"\2", text)
-    return text.strip()
+    return _strip_emphasis(text).strip()
+
+
+def _strip_emphasis(text: str) -> str:
+    """Remove paired emphasis markers (**x**, _x_, `x`, nested too) in one pass over the text.
+
+    A marker followed by a non-space opens; one preceded by a non-space closes the nearest open marker
+    of its kind. A regular expression that looks for each opener's closer takes quadratic time on a
+    line of unclosed markers ('**a ' * 32000 took 50 s).
+    """
+    opened: dict[str, list[int]] = {}
+    drop = bytearray(len(text))
+    i = 0
+    while i < len(text):
+        marker = next((m for m in _MD_MARKERS if text.startswith(m, i)), None)
+        if marker is None:
+            i += 1
+            continue
+        end = i + len(marker)
+        before = text[i - 1] if i else " "
+        after = text[end] if end < len(text) else " "
+        stack = opened.setdefault(marker, [])
+        if stack and not before.isspace():
+            start = stack.pop()
+            drop[start : start + len(marker)] = b"\1" * len(marker)
+            drop[i:end] = b"\1" * len(marker)
+        elif not after.isspace():
+            stack.append(i)
+        i = end
+    return "".join(ch for ch, gone in zip(text, drop, strict=True) if not gone)
 
 
 def markdown_lines(text: str) -> list[Line]:

@@ -6,7 +6,10 @@ quotes are always cut from the article's own text, never from the normalised cop
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import marshal
+import os
 import re
 import threading
 from collections.abc import Container, Iterable
@@ -55,9 +58,8 @@ def to_traditional(text: str) -> str:
 
 
 _BASE_LOCK = threading.Lock()
-
-
 _BASE: list[Any] = []
+DICTIONARY_CACHE = "jieba-dictionary.marshal"
 
 
 def _base_dictionary(cache_dir: str | None) -> Any:
@@ -71,10 +73,8 @@ def _base_dictionary(cache_dir: str | None) -> Any:
         if not _BASE:
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
-            if cache_dir is not None:
-                Path(cache_dir).mkdir(parents=True, exist_ok=True)
-                tokenizer.tmp_dir = cache_dir
-            tokenizer.initialize()
+            tokenizer.FREQ, tokenizer.total = prefix_dictionary(tokenizer, Path(cache_dir) if cache_dir else None)
+            tokenizer.initialized = True
             _BASE.append(tokenizer)
         return _BASE[0]
 
@@ -93,6 +93,36 @@ def name_tags(text: str, cache_dir: Path | None = None) -> list[tuple[str, str]]
             _TAGGER.append(jieba.posseg.POSTokenizer(base))
         tagger = _TAGGER[0]
     return [(pair.word, pair.flag) for pair in tagger.cut(text)]
+
+
+def prefix_dictionary(tokenizer: Any, cache_dir: Path | None) -> tuple[dict[str, int], int]:
+    """jieba's prefix dictionary, from our cache file when there is a good one.
+
+    jieba caches it itself through a temporary file that a full disk leaves behind on every run, so
+    the cache is written here instead: through a temporary file that is removed when the write fails.
+    """
+    cache = cache_dir / DICTIONARY_CACHE if cache_dir is not None else None
+    if cache is not None and cache.is_file():
+        try:
+            with cache.open("rb") as fh:
+                freq, total = marshal.load(fh)
+            if isinstance(freq, dict) and isinstance(total, int):
+                return freq, total
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # unreadable (another Python, a cut-off write): build it again
+    freq, total = tokenizer.gen_pfdict(tokenizer.get_dict_file())
+    if cache is not None:
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as fh:
+                marshal.dump((freq, total), fh)
+            os.replace(tmp, cache)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            logging.getLogger(__name__).warning("Cannot cache jieba's dictionary in %s: %s", cache_dir, exc)
+    return freq, total
 
 
 class Analyzer:

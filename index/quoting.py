@@ -11,12 +11,12 @@ from the article's own text, in its own script.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.normalization import to_simplified
-from index.records import Paragraph, Quote
-from index.search import DENSE_CEILING, DENSE_FLOOR, PassageHit, Query, Searcher, coverage
-from index.sentences import split_sentences
+from index.records import Calibration, Paragraph, Quote
+from index.search import PassageHit, Query, Searcher, coverage
+from index.sentences import bounded_end, split_sentences
 
 # The weights below were measured on CMRC 2018 and DRCD dev (benchmarks/README.md): longer runs hold
 # the answer more often, so a run may grow to MAX_RUN_CHARS as long as every sentence it adds brings
@@ -121,17 +121,20 @@ def select_run(
     paragraph: Paragraph,
     query: Query,
     chunk_cosine: dict[tuple[int, int], float],
+    calibration: Calibration,
     weights: QuoteWeights = DEFAULT_WEIGHTS,
     topic: str = "",
     folded: str | None = None,
 ) -> tuple[int, int]:
-    """(start, end) within ``paragraph.text`` of the best run of whole sentences.
+    """(start, end) within ``paragraph.text`` of the best run of whole sentences, after its dateline.
 
     ``chunk_cosine`` maps (start, end) spans of chunks, relative to the paragraph, to their cosine;
     ``topic`` is the article title and section, whose words say little about which sentence answers.
     """
     text = paragraph.text
-    spans = split_sentences(text)
+    # A dateline opening the paragraph is metadata: runs start after it, as chunks do.
+    lead = paragraph.lead
+    spans = [(lo + lead, hi + lead) for lo, hi in split_sentences(text[lead:])] or split_sentences(text)
     if len(spans) <= 1:
         return spans[0] if spans else (0, len(text))
     if folded is None:
@@ -150,8 +153,8 @@ def select_run(
         typed = [bool(wanted[1].search(blanked[a:b])) for a, b in spans]
     dense = []
     for a, b in spans:
-        cosine = max((c for (lo, hi), c in chunk_cosine.items() if lo < b and hi > a), default=DENSE_FLOOR)
-        dense.append(min(max((cosine - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0))
+        cosine = max((c for (lo, hi), c in chunk_cosine.items() if lo < b and hi > a), default=calibration.floor)
+        dense.append(calibration.scale(cosine))
     folded_topic = to_simplified(topic).lower()
     term_weights = {
         t: w * (weights.topic_discount if t in folded_topic else 1.0) for t, w in query.weights.items()
@@ -203,7 +206,7 @@ def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
         chunk_cosine[(chunk.start - paragraph.start, chunk.end - paragraph.start)] = cosine
     topic = f"{article.title}\n{paragraph.section or ''}"
     folded = searcher.folded(searcher.position(hit.article_id, hit.paragraph))
-    lo, hi = select_run(paragraph, query, chunk_cosine, topic=topic, folded=folded)
+    lo, hi = select_run(paragraph, query, chunk_cosine, data.calibration, topic=topic, folded=folded)
     text = paragraph.text[lo:hi]
     return Quote(
         text=text,
@@ -217,3 +220,33 @@ def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
         context=paragraph.text,
         matched=matched_spans(text, query.terms),
     )
+
+
+def bound_quote(quote: Quote, limit: int) -> Quote:
+    """``quote`` cut to its leading whole sentences within ``limit`` characters (a statement can be a
+    whole long paragraph); still a verbatim span of the article."""
+    if len(quote.text) <= limit:
+        return quote
+    end = bounded_end(quote.text, limit)
+    text = quote.text[:end].rstrip()
+    return replace(quote, text=text, end=quote.start + len(text), matched=tuple(m for m in quote.matched if m in text))
+
+
+def after_lead(quote: Quote, paragraph: Paragraph) -> Quote | None:
+    """``quote`` starting after its paragraph's dateline (``Paragraph.lead``), or None when it lies inside it.
+
+    A statement found by who-said-what starts at its sentence, which may open with the dateline.
+    """
+    cut = paragraph.start + paragraph.lead
+    if quote.start >= cut:
+        return quote
+    rest = quote.text[cut - quote.start :] if quote.end > cut else ""
+    text = rest.lstrip(_LEAD_TRAILER)
+    if not text:
+        return None
+    start = quote.start + len(quote.text) - len(text)
+    return replace(quote, text=text, start=start, matched=tuple(m for m in quote.matched if m in text))
+
+
+# What may separate a dateline from the text after it.
+_LEAD_TRAILER = " \t\u3000，,：:、"

@@ -4,15 +4,15 @@ The unit of retrieval is the paragraph: BM25 scores whole paragraphs, and a para
 is the best cosine of its chunks. Both are put on an absolute 0..1 scale before fusion, so one
 threshold means the same for every question: BM25 is divided by the most the question's terms could
 score (a term the corpus never uses counts against the question), and cosine is mapped from the
-embedder's typical range.
+embedder's own range, measured when the index is built (:mod:`index.calibration`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -21,17 +21,14 @@ from index.evidence import measure
 from index.normalization import to_simplified
 from index.not_found import model_for
 from index.questions import Question, analyse
-from index.records import Chunk
-from index.store import IndexData, passage_keys
+from index.records import Chunk, IndexData
+from index.timeframe import parse_iso
+from index.vectors import stored_vectors
 
 # One question is one small search: OpenMP threads cost more to wake than they save, and they fight
 # the other requests' threads.
 faiss_threads = 1
 
-# Cosine similarities of e5-style models crowd into a narrow band: below the floor nothing is related,
-# above the ceiling the passage restates the question.
-DENSE_FLOOR = 0.8
-DENSE_CEILING = 0.95
 # The "not found" threshold was calibrated with this mix of term coverage and meaning; it is a fixed
 # part of what the threshold means, apart from the ranking weight a user may change.
 CONFIDENCE_DENSE_WEIGHT = 0.55
@@ -75,23 +72,23 @@ class Searcher:
         self,
         data: IndexData,
         embedder: Embedder,
-        dense_weight: float = 0.5,
-        candidates: int = 50,
-        simplify_for_embedding: bool = True,
+        dense_weight: float,
+        candidates: int,
+        simplify_for_embedding: bool,
     ) -> None:
         self.data = data
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.candidates = candidates
         self.simplify_for_embedding = simplify_for_embedding
-        self.keys = passage_keys(data.articles)
+        self.keys = data.passage_keys()
         self._position = {key: i for i, key in enumerate(self.keys)}
         self._row_of_chunk = {row.id: i for i, row in enumerate(data.rows)}
         self._column_max, self._idf = self._bm25_statistics()
         import faiss
 
         faiss.omp_set_num_threads(faiss_threads)
-        self._matrix, self._slot_id = _stored_vectors(data)
+        self._matrix, self._slot_id = stored_vectors(data.vectors, data.dim)
         # Per FAISS slot, the passage it belongs to; per passage, its slots: the search below stays in numpy.
         self._id_order = np.argsort(self._slot_id)
         self._slot_passage = np.array(
@@ -172,14 +169,40 @@ class Searcher:
         raw = np.asarray(self.data.bm25.get_scores(known), dtype=np.float32)
         return np.clip(raw / ceiling, 0.0, 1.0)
 
-    def search(self, query: Query, k: int) -> list[PassageHit]:
-        """The ``k`` best paragraphs for ``query``, best first (scores 0..1)."""
+    @cached_property
+    def dates(self) -> dict[str, dt.date | None]:
+        """Every article's publication date (None when unknown), parsed once per index snapshot."""
+        return {aid: parse_iso(record.date) for aid, record in self.data.articles.items()}
+
+    @cached_property
+    def _passage_articles(self) -> tuple[list[str], np.ndarray]:
+        """The article ids in passage order, and per passage the position of its article among them."""
+        ids = list(dict.fromkeys(aid for aid, _ in self.keys))
+        ordinal = {aid: i for i, aid in enumerate(ids)}
+        return ids, np.array([ordinal[aid] for aid, _ in self.keys], dtype=np.int64)
+
+    def passage_tiers(self, article_tiers: dict[str, int]) -> np.ndarray:
+        """Per passage, its article's tier (:func:`index.timeframe.article_tiers`); -1 leaves it out."""
+        ids, of_passage = self._passage_articles
+        return np.array([article_tiers.get(aid, -1) for aid in ids], dtype=np.int64)[of_passage]
+
+    def search(self, query: Query, k: int, tiers: np.ndarray | None = None) -> list[PassageHit]:
+        """The ``k`` best paragraphs for ``query``, best first (scores 0..1).
+
+        With ``tiers`` (:meth:`passage_tiers`), passages of tier 0 come before those of tier 1 and
+        passages of tier -1 are left out; within a tier, best first. The order of the first ``k`` is
+        the same whatever ``k``: the engine's paging relies on it.
+        """
         if not self.keys or k <= 0:
             return []
         lexical = self.lexical_scores(query.terms)
         pool = min(self.candidates, len(self.keys))
-        everything = np.arange(len(self.keys))
-        lexical_top = np.argpartition(-lexical, pool - 1)[:pool] if pool < len(self.keys) else everything
+        lexical_top = _top(lexical, pool)
+        if tiers is not None:
+            # The passages a time in the question asks for first are candidates by their own ranking too:
+            # a day's few articles must not be crowded out of the pool by the rest of the index.
+            lexical_top = np.union1d(_top(np.where(tiers >= 0, lexical, -1.0), pool),
+                                     _top(np.where(tiers == 0, lexical, -1.0), pool))
         slots = self._candidate_slots(query.vector, lexical_top)
         if slots.size == 0:
             return []
@@ -188,11 +211,15 @@ class Searcher:
         best = np.full(len(self.keys), -1.0, dtype=np.float64)
         np.maximum.at(best, positions, cosines)
         candidates = np.unique(positions)
-        dense = np.clip((best[candidates] - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0, 1.0)
+        if tiers is not None:
+            candidates = candidates[tiers[candidates] >= 0]
+        floor, ceiling = self.data.calibration.floor, self.data.calibration.ceiling
+        dense = np.clip((best[candidates] - floor) / (ceiling - floor), 0.0, 1.0)
         w = self.dense_weight
         scores = (1 - w) * lexical[candidates] + w * dense
         # Best score first; equal scores in index order, so results are deterministic.
-        order = np.lexsort((candidates, -scores))[: max(k, EVIDENCE_WINDOW)]
+        rank = tiers[candidates] if tiers is not None else np.zeros(len(candidates), dtype=np.int64)
+        order = np.lexsort((candidates, -scores, rank))[: max(k, EVIDENCE_WINDOW)]
         hits = []
         for i in order:
             position = int(candidates[i])
@@ -201,7 +228,11 @@ class Searcher:
             aid, number = self.keys[position]
             hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
             hits.append(replace(hit, confidence=self.confidence(query, hit, position)))
-        return (accepted_first(hits) if self.not_found is not None else hits)[:k]
+        if self.not_found is None or not hits:
+            return hits[:k]
+        # Only passages of the first one's time tier may trade places with it.
+        same_tier = int(np.sum(rank[order] == rank[order[0]]))
+        return accepted_first(hits, min(EVIDENCE_WINDOW, same_tier))[:k]
 
     def confidence(self, query: Query, hit: PassageHit, position: int) -> float:
         """Whether a paragraph answers at all (0..1).
@@ -218,7 +249,7 @@ class Searcher:
             evidence = measure(query.question, f"{self.topic(position)}\n{folded}", hit.dense)
             return self.not_found.probability(evidence)
         present = {t for t in query.terms if t in folded}
-        dense = min(max((hit.dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0), 1.0)
+        dense = self.data.calibration.scale(hit.dense)
         w = CONFIDENCE_DENSE_WEIGHT
         return (1 - w) * coverage(query.weights, present) + w * dense
 
@@ -239,30 +270,20 @@ class Searcher:
     def chunk(self, chunk_id: int) -> Chunk:
         return self.data.rows[self._row_of_chunk[chunk_id]].chunk
 
-def _stored_vectors(data: IndexData) -> tuple[np.ndarray, np.ndarray]:
-    """A read-only view of the vectors FAISS holds (no copy), and the chunk id of each row.
-
-    The view stays valid because a live index is never modified: updates work on a clone.
-    """
-    import faiss
-
-    flat: Any = faiss.downcast_index(data.vectors.index)
-    n, dim = data.vectors.ntotal, data.dim
-    if n == 0:
-        return np.zeros((0, dim), dtype=np.float32), np.zeros(0, dtype=np.int64)
-    matrix = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
-    return matrix, faiss.vector_to_array(data.vectors.id_map).astype(np.int64)
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest scores, in no particular order (all of them when there are fewer)."""
+    return np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
 
 
-def accepted_first(hits: list[PassageHit]) -> list[PassageHit]:
+def accepted_first(hits: list[PassageHit], window: int = EVIDENCE_WINDOW) -> list[PassageHit]:
     """When the not-found model refuses the best-ranked passage but accepts one of the next two, that
     one goes first: it answers, the other does not (measured on the dev sets and the news set,
     benchmarks/README.md). The model accepts at 0.5."""
     if not hits or hits[0].confidence >= MODEL_ACCEPTS:
         return hits
-    window = hits[:EVIDENCE_WINDOW]
-    best = max(range(len(window)), key=lambda i: (window[i].confidence, -i))
-    if window[best].confidence < MODEL_ACCEPTS:
+    first = hits[:window]
+    best = max(range(len(first)), key=lambda i: (first[i].confidence, -i))
+    if first[best].confidence < MODEL_ACCEPTS:
         return hits
     return [hits[best], *hits[:best], *hits[best + 1 :]]
 

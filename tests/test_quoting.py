@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.quoting import QuoteWeights, answer_type, matched_spans, select_run
-from index.records import Paragraph
+from index.records import Calibration, Paragraph
 from index.search import Query
 
 TEXT = (
@@ -20,7 +20,7 @@ def _query(text: str, weights: dict[str, float]) -> Query:
 
 def _quote(query: Query, topic: str = "", weights: QuoteWeights | None = None) -> str:
     paragraph = Paragraph(0, TEXT, None, 0, len(TEXT))
-    lo, hi = select_run(paragraph, query, {}, weights or QuoteWeights(), topic=topic)
+    lo, hi = select_run(paragraph, query, {}, Calibration(0.8, 0.95), weights or QuoteWeights(), topic=topic)
     return TEXT[lo:hi]
 
 
@@ -55,3 +55,32 @@ def test_a_run_grows_only_with_new_evidence() -> None:
 
 def test_matched_spans_in_the_texts_own_script() -> None:
     assert matched_spans("張海波說，威海與青島合作", ["张海波", "威海", "青岛", "x"]) == ("張海波", "威海", "青島")
+
+
+def test_a_run_never_starts_inside_the_dateline() -> None:
+    lead = "新华社北京5月14日电（记者 王小明）"
+    text = lead + "国务院新闻办公室14日举行新闻发布会。发言人表示，经济运行总体平稳。"
+    paragraph = Paragraph(0, text, None, 0, len(text), len(lead))
+    # The dateline's own words are asked for: still, the run starts after it.
+    query = _query("新华社记者王小明报道了什么发布会", {"新华社": 5.0, "王小明": 5.0, "发布会": 2.0})
+    lo, _ = select_run(paragraph, query, {}, Calibration(0.8, 0.95))
+    assert lo == len(lead) and text[lo:].startswith("国务院新闻办公室")
+    single = Paragraph(0, lead + "发布会14日举行", None, 0, len(lead) + 8, len(lead))
+    assert select_run(single, query, {}, Calibration(0.8, 0.95)) == (len(lead), len(single.text))
+
+
+def test_after_lead_cuts_a_statement_that_opens_with_the_dateline() -> None:
+    from index.quoting import after_lead
+    from index.records import Quote
+
+    lead = "新华社北京5月14日电 "
+    text = lead + "发言人付凌晖说，经济运行总体平稳。"
+    paragraph = Paragraph(2, text, None, 100, 100 + len(text), len(lead) - 1)
+    quote = Quote(text, "a", "标题", None, 2, 100, 100 + len(text), 1.0, text, matched=("新华社", "付凌晖"))
+    cut = after_lead(quote, paragraph)
+    assert cut is not None and cut.text == "发言人付凌晖说，经济运行总体平稳。"
+    assert (cut.start, cut.end) == (100 + len(lead), quote.end) and cut.matched == ("付凌晖",)
+    inside = Quote("新华社北京", "a", "标题", None, 2, 100, 105, 1.0, text)
+    assert after_lead(inside, paragraph) is None
+    later = Quote("经济运行总体平稳。", "a", "标题", None, 2, quote.end - 9, quote.end, 1.0, text)
+    assert after_lead(later, paragraph) is later

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import render
-from index.records import Answer, ArticleInfo, Paragraph, Quote, Speaker
+from bot import i18n, render
+from index import ArticleInfo, Mention, NotFound, Page, Paragraph, Quote, Reason, Speaker
 from tests.fake_bot_api import parse_html
 
 
@@ -69,7 +69,7 @@ def test_cut_breaks_an_overlong_sentence_by_characters_without_splitting_entitie
 
 def test_a_quote_longer_than_a_message_is_split_into_valid_messages() -> None:
     quote = _quote("威海港口合作取得新进展，物流持续深化。" * 600, ("威海",), title="A<B>&C")
-    messages = render.render_answer(Answer("q", True, [quote]), [], "zh")
+    messages = render.render_answer(Page("q", [quote]), [], "zh")
     assert len(messages) > 1
     plains = [_valid(m) for m in messages]
     assert "".join(plains).count("《A<B>&C》") == 1
@@ -79,7 +79,7 @@ def test_a_quote_longer_than_a_message_is_split_into_valid_messages() -> None:
 
 def test_many_quotes_are_packed_into_few_messages_numbered_from_the_offset() -> None:
     quotes = [_quote(f"第{i}句。" * 100) for i in range(30)]
-    messages = render.render_answer(Answer("q", True, quotes), [], "zh", first_number=4)
+    messages = render.render_answer(Page("q", quotes, start=3), [], "zh")
     assert 1 < len(messages) < 30
     text = "\n".join(_valid(m) for m in messages)
     assert "4. 《标题》" in text and "33. 《标题》" in text
@@ -92,7 +92,7 @@ def test_source_line_has_title_section_and_speaker() -> None:
 
 
 def test_not_found_is_polite_with_a_hint() -> None:
-    answer = Answer("火星<天气>", False, [], None)
+    answer = NotFound("火星<天气>", Reason.NO_MATCH)
     (message,) = render.render_answer(answer, [_info("胶东"), _info("日照")], "zh")
     plain = _valid(message)
     assert "抱歉" in plain and "“火星<天气>”" in plain and "《胶东》、《日照》" in plain
@@ -100,15 +100,26 @@ def test_not_found_is_polite_with_a_hint() -> None:
     assert _valid(english).startswith("Sorry")
 
 
-def test_not_found_adds_the_engine_note_in_italics() -> None:
-    note = "索引中没有青岛市长的讲话被引用（青岛市长孟凡利见于《标题》，但没有引述其讲话）。"
-    (message,) = render.render_answer(Answer("青岛市长说了什么", False, [], note), [], "zh")
+def test_not_found_explains_who_is_mentioned_but_not_quoted_in_the_users_language() -> None:
+    answer = NotFound("青岛市长说了什么", Reason.PERSON_NOT_QUOTED, "青岛市长",
+                      [Mention("孟凡利", "青岛市长", "a", "标题<1>")])
+    (message,) = render.render_answer(answer, [], "zh")
+    note = "索引中没有青岛市长的讲话被引用（青岛市长孟凡利见于《标题&lt;1&gt;》，但没有引述其讲话）。"
     assert message.startswith("抱歉") and f"<i>{note}</i>" in message
     _valid(message)
+    (english,) = render.render_answer(answer, [], "en")
+    plain = _valid(english)
+    assert plain.startswith("Sorry") and "mention 青岛市长 (青岛市长孟凡利 in “标题<1>”) but never quote" in plain
+    assert "索引" not in plain and "没有" not in plain
+
+
+def test_a_role_nobody_holds_is_explained() -> None:
+    (message,) = render.render_answer(NotFound("烟台市长说了什么", Reason.ROLE_NOT_HELD, "烟台市长"), [], "en")
+    assert "Nobody in the indexed articles is 烟台市长" in _valid(message)
 
 
 def test_hint_lists_at_most_ten_titles() -> None:
-    (message,) = render.render_answer(Answer("q", False), [_info(f"T{i}") for i in range(14)], "zh")
+    (message,) = render.render_answer(NotFound("q", Reason.NO_MATCH), [_info(f"T{i}") for i in range(14)], "zh")
     assert "《T9》" in message and "《T10》" not in message and "还有 4 篇" in message
 
 
@@ -146,7 +157,7 @@ def test_to_plain_strips_our_tags_and_unescapes() -> None:
     ("code", "lang"), [("en", "en"), ("en-GB", "en"), ("zh-hans", "zh"), ("de", "zh"), (None, "zh")]
 )
 def test_language_is_english_only_for_english_users(code: str | None, lang: str) -> None:
-    assert render.language(code) == lang
+    assert i18n.language(code) == lang
 
 
 def test_duration() -> None:
@@ -156,13 +167,14 @@ def test_duration() -> None:
 
 
 def test_every_text_exists_in_both_languages() -> None:
-    assert render.TEXTS["zh"].keys() == render.TEXTS["en"].keys()
+    assert i18n.TEXTS["zh"].keys() == i18n.TEXTS["en"].keys()
     for lang in ("zh", "en"):
-        for key, value in render.TEXTS[lang].items():
+        for key, value in i18n.TEXTS[lang].items():
             sample = value.format(**{name: "x" for name in ("n", "bot", "question", "titles", "seconds", "name",
                                                               "size", "limit", "title", "id", "sections", "chunks",
                                                               "names", "reason", "articles", "embedded", "uptime",
-                                                              "questions", "value")})  # fmt: skip
+                                                              "questions", "value", "found", "indexed", "asked", "mentions", "who",
+                                                              "kinds", "generation", "busy", "dropped")})  # fmt: skip
             assert parse_html(sample) is not None, key
 
 
@@ -178,3 +190,10 @@ def test_the_fake_server_refuses_markup_telegram_refuses(markup: str) -> None:
 def test_the_fake_server_accepts_telegram_markup() -> None:
     markup = '<b>a</b><i>b</i><blockquote>c&lt;&amp;&quot;&#39;</blockquote><span class="tg-spoiler">d</span>'
     assert parse_html(markup) == "abc<&\"'d"
+
+
+def test_a_name_nobody_mentions_is_explained() -> None:
+    (message,) = render.render_answer(NotFound("欧阳振华说了什么", Reason.NOT_MENTIONED, "欧阳振华"), [], "zh")
+    assert "索引中的文章没有提到欧阳振华" in _valid(message)
+    (english,) = render.render_answer(NotFound("欧阳振华说了什么", Reason.NOT_MENTIONED, "欧阳振华"), [], "en")
+    assert "never mention 欧阳振华" in _valid(english)

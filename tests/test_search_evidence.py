@@ -34,7 +34,7 @@ def test_with_a_model_the_confidence_is_its_probability(engine: QuoteEngine, mon
     model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
     monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
     data = engine.searcher.data
-    searcher = Searcher(data, engine.embedder)
+    searcher = Searcher(data, engine.embedder, dense_weight=0.5, candidates=50, simplify_for_embedding=True)
     query = searcher.prepare("青岛作为牵头城市要做什么")
     hit = searcher.search(query, 1)[0]
     position = searcher.position(hit.article_id, hit.paragraph)

@@ -4,7 +4,7 @@ import pytest
 
 from index.chunking import chunk_article, pack_sentences
 from index.records import CleanArticle, Paragraph
-from index.sentences import split_sentences
+from index.sentences import MAX_SENTENCE_CHARS, bounded_end, split_sentences
 
 
 def _split(text: str) -> list[str]:
@@ -57,3 +57,24 @@ def test_chunks_are_whole_sentences_of_one_paragraph_with_offsets() -> None:
         assert chunk.text.endswith("。")
         assert chunk.section == ("甲" if chunk.paragraph == 0 else "乙")
         assert chunk.title == "标题" and chunk.article_id == "a"
+
+
+def test_a_sentence_without_end_is_cut_into_bounded_pieces() -> None:
+    table = "，".join(f"第{i}项数据为{i * 7}" for i in range(200))
+    spans = split_sentences(table)
+    assert all(hi - lo <= MAX_SENTENCE_CHARS for lo, hi in spans) and len(spans) > 3
+    # Cut at clause breaks: every piece but the last ends with one.
+    assert all(table[hi - 1] == "，" for _, hi in spans[:-1])
+    assert "".join(table[lo:hi] for lo, hi in spans) == table
+    blob = "甲" * 1000
+    assert [hi - lo for lo, hi in split_sentences(blob)] == [300, 300, 300, 100]
+    words = "port city trade " * 60
+    assert all(words[hi - 1] in "tye" for _, hi in split_sentences(words)[:-1])
+
+
+def test_bounded_end_keeps_whole_sentences() -> None:
+    text = "第一句话。第二句话也不短。" + "第三句" * 100 + "。"
+    assert text[: bounded_end(text, 20)] == "第一句话。第二句话也不短。"
+    assert bounded_end("短。", 20) == 2
+    long_first = "长" * 50 + "，" + "长" * 50 + "。"
+    assert long_first[: bounded_end(long_first, 60)] == "长" * 50 + "，"

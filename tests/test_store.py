@@ -5,84 +5,191 @@ from pathlib import Path
 
 import pytest
 
-from index import store
+from index import directory, store
 from index.engine import EngineSettings, QuoteEngine
 from index.errors import IndexCorruptError, IndexMismatchError
+from index.manifest import FORMAT_VERSION, MANIFEST, read_manifest
 from tests.conftest import FakeEmbedder
 
 
+def _article(folder: Path, name: str, body: str) -> Path:
+    path = folder / f"{name}.txt"
+    path.write_text(f"{name}标题\n\n{body}\n", encoding="utf-8")
+    return path
+
+
 def test_roundtrip_keeps_everything(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    data = store.load(engine_settings.index_dir, "fake:hash-64", 64)
+    data = store.load(engine_settings.index_dir, "fake:hash-256", 256)
     live = engine.searcher.data
     assert [r.to_json() for r in data.rows] == [r.to_json() for r in live.rows]
     assert data.articles.keys() == live.articles.keys()
     assert data.vectors.ntotal == len(data.rows) > 0
-    manifest = store.read_manifest(engine_settings.index_dir)
-    assert manifest["format"] == store.FORMAT_VERSION
-    assert manifest["embedder"] == "fake:hash-64" and manifest["dim"] == 64
-    assert manifest["counts"] == {"articles": 2, "chunks": len(data.rows)}
-    assert all(len(digest) == 64 for digest in manifest["files"].values())
+    manifest = read_manifest(engine_settings.index_dir)
+    assert manifest.format == FORMAT_VERSION
+    assert manifest.embedder == "fake:hash-256" and manifest.dim == 256
+    assert manifest.counts.articles == 2 and manifest.counts.chunks == len(data.rows)
+    assert all(len(digest) == 64 for digest in manifest.files.values())
 
 
 def test_other_embedder_is_told_to_rebuild(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    with pytest.raises(IndexMismatchError, match=r"built with embedder 'fake:hash-64'.*'other'.*quotebot index build"):
+    with pytest.raises(IndexMismatchError, match=r"built with embedder 'fake:hash-256'.*'other'.*quotebot index build"):
         store.load(engine_settings.index_dir, "other", 64)
     with pytest.raises(IndexMismatchError):
-        QuoteEngine.open(engine_settings, FakeEmbedder(dim=32, name="fake:hash-64"))
+        QuoteEngine.open(engine_settings, FakeEmbedder(dim=32, name="fake:hash-256"))
 
 
 def test_checksum_mismatch_is_never_served(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    manifest = store.read_manifest(engine_settings.index_dir)
-    chunks = next(name for name in manifest["files"] if name.startswith("chunks-"))
+    manifest = read_manifest(engine_settings.index_dir)
+    chunks = next(name for name in manifest.files if name.startswith("chunks-"))
     path = engine_settings.index_dir / chunks
     path.write_text(path.read_text(encoding="utf-8").replace("威海", "烟台"), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match=r"does not match its checksum"):
-        store.load(engine_settings.index_dir, "fake:hash-64", 64)
+        store.load(engine_settings.index_dir, "fake:hash-256", 256)
 
 
-def test_missing_file_and_broken_manifest(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    manifest = store.read_manifest(engine_settings.index_dir)
-    vectors = next(name for name in manifest["files"] if name.startswith("vectors-"))
+def test_missing_file_is_damage(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
+    manifest = read_manifest(engine_settings.index_dir)
+    vectors = next(name for name in manifest.files if name.startswith("vectors-"))
     (engine_settings.index_dir / vectors).unlink()
     with pytest.raises(IndexCorruptError, match="is missing"):
-        store.load(engine_settings.index_dir, "fake:hash-64", 64)
-    (engine_settings.index_dir / "manifest.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(IndexCorruptError, match="cannot be read"):
-        store.load(engine_settings.index_dir, "fake:hash-64", 64)
+        store.load(engine_settings.index_dir, "fake:hash-256", 256)
 
 
 def test_crash_mid_write_leaves_previous_index_whole(
     engine: QuoteEngine, engine_settings: EngineSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    before = store.read_manifest(engine_settings.index_dir)
-    new = tmp_path / "new.txt"
-    new.write_text("新文章标题\n\n这是一篇关于烟台苹果丰收的新文章，果农们非常高兴。\n", encoding="utf-8")
-    real = store._write_atomic
+    before = read_manifest(engine_settings.index_dir)
+    new = _article(tmp_path, "new", "这是一篇关于烟台苹果丰收的新文章，果农们非常高兴。")
+    real = directory.write_atomic
 
     def crash_on_manifest(path: Path, data: bytes) -> None:
-        if path.name == store.MANIFEST:
-            raise OSError("disk full")
+        if path.name == MANIFEST:
+            raise OSError(28, "No space left on device")
         real(path, data)
 
-    monkeypatch.setattr(store, "_write_atomic", crash_on_manifest)
-    with pytest.raises(Exception, match="disk full"):
+    monkeypatch.setattr(directory, "write_atomic", crash_on_manifest)
+    with pytest.raises(Exception, match="No space left"):
         engine.add_files([new])
     monkeypatch.undo()
-    assert store.read_manifest(engine_settings.index_dir) == before
-    data = store.load(engine_settings.index_dir, "fake:hash-64", 64)
+    assert read_manifest(engine_settings.index_dir) == before
+    data = store.load(engine_settings.index_dir, "fake:hash-256", 256)
     assert set(data.articles) == {"jiaodong-economic-circle", "jiaodong-economic-circle-2"}
-    # The live engine also still serves the old index.
+    # The live engine also still serves the old index, and no temporary file is left behind.
     assert engine.stats()["articles"] == 2
+    assert not [p for p in engine_settings.index_dir.iterdir() if p.name.endswith(".tmp")]
+    # The files the crashed save wrote are in the ledger, so a later save retires them.
+    monkeypatch.setattr(directory, "GRACE_SECONDS", 0.0)
+    engine.add_files([new])
+    assert _generations(engine_settings.index_dir) == {read_manifest(engine_settings.index_dir).generation}
 
 
-def test_old_generations_are_cleaned_up(engine: QuoteEngine, engine_settings: EngineSettings, tmp_path: Path) -> None:
-    for i in range(3):
-        extra = tmp_path / f"extra{i}.txt"
-        extra.write_text(f"标题{i}\n\n第{i}篇补充文章的正文，讲述青岛港口的发展。\n", encoding="utf-8")
-        engine.add_files([extra])
-    gen = store.read_manifest(engine_settings.index_dir)["generation"]
-    names = {p.name for p in engine_settings.index_dir.iterdir()}
-    generations = {n.split(".", 1)[0].rsplit("-", 1)[-1] for n in names if n not in ("manifest.json", ".lock")}
-    assert generations == {str(gen), str(gen - 1)}
-    assert not any(n.endswith(".tmp") for n in names)
-    json.loads((engine_settings.index_dir / "manifest.json").read_text(encoding="utf-8"))
+def _generations(index_dir: Path) -> set[int]:
+    return {g for p in index_dir.iterdir() if (g := directory.generation_of(p.name)) is not None}
+
+
+def test_replaced_generations_stay_for_the_grace_period_then_go(
+    engine: QuoteEngine, engine_settings: EngineSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = engine_settings.index_dir
+    first = read_manifest(index_dir).generation
+    engine.add_files([_article(tmp_path, "one", "第一篇补充文章的正文，讲述青岛港口的发展。")])
+    engine.add_files([_article(tmp_path, "two", "第二篇补充文章的正文，讲述烟台港口的发展。")])
+    live = read_manifest(index_dir).generation
+    # Within the grace period a reader that read an older manifest can still open its files.
+    assert _generations(index_dir) == {first, first + 1, live}
+    monkeypatch.setattr(directory, "GRACE_SECONDS", 0.0)
+    engine.add_files([_article(tmp_path, "three", "第三篇补充文章的正文，讲述威海港口的发展。")])
+    assert _generations(index_dir) == {read_manifest(index_dir).generation}
+    json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def test_a_reader_that_loses_the_race_reads_the_new_generation(
+    engine: QuoteEngine, engine_settings: EngineSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "GRACE_SECONDS", 0.0)
+    index_dir = engine_settings.index_dir
+    real = store._load_generation
+    calls = []
+
+    def writer_in_between(*args: object) -> store.IndexData:
+        if not calls:
+            # A writer replaces and retires the generation this reader just read the manifest of.
+            engine.add_files([_article(tmp_path, "late", "一篇晚到的文章，讲述日照港口的发展。")])
+        calls.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_load_generation", writer_in_between)
+    data = store.load(index_dir, "fake:hash-256", 256)
+    assert len(calls) == 2
+    assert "late" in data.articles
+
+
+def test_chunk_ids_come_from_the_data_not_a_stored_counter(
+    engine: QuoteEngine, engine_settings: EngineSettings, tmp_path: Path
+) -> None:
+    index_dir = engine_settings.index_dir
+    raw = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    # An older manifest's counter, lowered: it must not decide the next chunk id.
+    raw["next_id"] = 0
+    (index_dir / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    sample_chunks = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-256", 256).rows}
+    fresh = QuoteEngine.open(engine_settings, FakeEmbedder())
+    fresh.add_files([_article(tmp_path, "apples", "烟台苹果今年丰收，果农王大山说收购价每斤3.5元。")])
+    data = store.load(index_dir, "fake:hash-256", 256)
+    ids = [r.id for r in data.rows]
+    assert len(ids) == len(set(ids))
+    fresh.remove("apples")
+    after = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-256", 256).rows}
+    assert after == sample_chunks
+
+
+def test_articles_that_claim_other_chunks_are_refused(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
+    index_dir = engine_settings.index_dir
+    manifest = read_manifest(index_dir)
+    name = f"articles-{manifest.generation}.json"
+    meta = json.loads((index_dir / name).read_text(encoding="utf-8"))
+    first, second = meta["articles"]
+    first["chunk_ids"].append(second["chunk_ids"][0])
+    (index_dir / name).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    files = dict(manifest.files)
+    files[name] = store._sha256(index_dir / name)
+    (index_dir / MANIFEST).write_bytes(manifest.model_copy(update={"files": files}).to_bytes())
+    with pytest.raises(IndexCorruptError, match="articles and chunks disagree"):
+        store.load(index_dir, "fake:hash-256", 256)
+
+
+def test_article_metadata_is_kept_and_indexes_written_without_it_still_load(
+    engine: QuoteEngine, engine_settings: EngineSettings, tmp_path: Path
+) -> None:
+    import hashlib
+
+    page = tmp_path / "dated.txt"
+    page.write_text("港口新闻\n\n发布时间：2024-05-14 09:05 来源：示例日报\n\n新华社青岛5月14日电（记者 王小明）"
+                    "青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n", encoding="utf-8")
+    engine.add_files([page])
+    index_dir = engine_settings.index_dir
+    record = store.load(index_dir, "fake:hash-256", 256).articles["dated"]
+    assert (record.date, record.outlet, record.author, record.url) == ("2024-05-14", "示例日报", "王小明", None)
+
+    # What an index written before these fields existed looks like: no such keys at all.
+    manifest = read_manifest(index_dir)
+    name = f"articles-{manifest.generation}.json"
+    meta = json.loads((index_dir / name).read_text(encoding="utf-8"))
+    for article in meta["articles"]:
+        for key in ("date", "outlet", "author", "url"):
+            del article[key]
+    (index_dir / name).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    files = dict(manifest.files, **{name: hashlib.sha256((index_dir / name).read_bytes()).hexdigest()})
+    (index_dir / MANIFEST).write_bytes(manifest.model_copy(update={"files": files}).to_bytes())
+
+    old = store.load(index_dir, "fake:hash-256", 256).articles["dated"]
+    assert (old.date, old.outlet, old.author, old.url) == (None, None, None, None)
+    assert old.paragraphs == record.paragraphs
+    embedder = FakeEmbedder()
+    reopened = QuoteEngine.open(engine_settings, embedder)
+    assert reopened.article("dated").date is None and reopened.ask("青岛港集装箱吞吐量增长多少").found
+    # Adding the file again fills the fields in; its text is embedded already (the cache has it).
+    report = reopened.add_files([page])
+    assert [a.article_id for a in report.added] == ["dated"] and report.embedded_chunks == 0
+    assert reopened.article("dated").date == "2024-05-14"
+    assert [a.article_id for a in reopened.add_files([page]).unchanged] == ["dated"]

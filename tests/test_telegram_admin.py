@@ -7,24 +7,27 @@ from pathlib import Path
 
 import pytest
 
+from tests.engines import ARTICLE_TITLE, HeldEngine, make_engine
 from tests.fake_bot_api import BotRunner, FakeBotAPI, make_settings, running_bot
-from tests.fake_engine import ARTICLE_TITLE, FakeEngine, make_engine
 
 ADMIN = 4242
 NEW_ARTICLE = """日照港口新航线开通
-日照:
-日照港新开通至东南亚的集装箱航线，每周两班。
-港口负责人表示，新航线将带动临港产业发展。
+
+本报讯 日照港新开通至东南亚的集装箱航线，每周两班，覆盖胡志明、曼谷等港口。
+
+日照:港口开放再提速
+
+港口负责人表示，新航线将带动临港产业发展，降低企业物流成本。
 """
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> FakeEngine:
+def engine(tmp_path: Path) -> HeldEngine:
     return make_engine(tmp_path / "articles")
 
 
 @pytest.fixture
-def bot(api: FakeBotAPI, engine: FakeEngine, tmp_path: Path) -> Iterator[BotRunner]:
+def bot(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> Iterator[BotRunner]:
     with running_bot(api, make_settings(tmp_path, admins=[ADMIN], max_upload_mb=1), engine) as runner:
         yield runner
 
@@ -42,7 +45,7 @@ def _final_text(api: FakeBotAPI, chat_id: int, since: int) -> str:
 
 
 def test_admin_upload_is_saved_safely_indexed_and_answerable(
-    api: FakeBotAPI, engine: FakeEngine, bot: BotRunner, admin: tuple[dict, dict], tmp_path: Path
+    api: FakeBotAPI, engine: HeldEngine, bot: BotRunner, admin: tuple[dict, dict], tmp_path: Path
 ) -> None:
     user, chat = admin
     mark = api.mark()
@@ -50,7 +53,9 @@ def test_admin_upload_is_saved_safely_indexed_and_answerable(
     (busy,) = api.sent(chat["id"], mark)
     assert "正在更新索引" in busy.result["text"]
     result = _final_text(api, chat["id"], mark)
-    assert "已添加《日照港口新航线开通》" in result and "小节：日照" in result and "2 段" in result
+    (added,) = [a for a in engine.articles() if a.article_id.startswith("news-")]
+    assert f"已添加《日照港口新航线开通》（编号 {added.article_id}）" in result and "小节：日照:港口开放再提速" in result
+    assert f"{added.chunks} 段" in result
     assert api.calls_of("getFile", mark)[0].params["file_id"] == file_id
     assert api.downloads == [f"documents/{file_id} 文档.txt"]
     saved = [p.name for p in (tmp_path / "articles").iterdir()]
@@ -75,7 +80,7 @@ def test_the_same_upload_twice_is_reported_unchanged(
 
 
 def test_questions_are_answered_while_an_upload_is_being_indexed(
-    api: FakeBotAPI, engine: FakeEngine, bot: BotRunner, admin: tuple[dict, dict]
+    api: FakeBotAPI, engine: HeldEngine, bot: BotRunner, admin: tuple[dict, dict]
 ) -> None:
     import threading
 
@@ -112,7 +117,7 @@ def test_non_admin_uploads_are_refused_without_downloading(api: FakeBotAPI, bot:
 @pytest.mark.parametrize(
     ("name", "declared", "expected"),
     [
-        ("scan.pdf", None, "只能添加"),
+        ("scan.rtf", None, "只能添加"),
         ("program.exe", None, "只能添加"),
         ("noextension", None, "只能添加"),
         ("big.txt", 2 * 1024 * 1024, "文件太大了"),
@@ -149,12 +154,13 @@ def test_an_unreadable_upload_is_reported_and_not_kept(
     user, chat = admin
     mark = api.mark()
     api.send_document(chat, user, "gbk.txt", "无法解码".encode("utf-16"))
-    assert "没能添加这个文件" in _final_text(api, chat["id"], mark)
+    result = _final_text(api, chat["id"], mark)
+    assert "没能添加“gbk.txt”：" in result and str(tmp_path) not in result
     assert [p.name for p in (tmp_path / "articles").iterdir()] == ["jiaodong.txt"]
 
 
 def test_articles_remove_reload_and_stats(
-    api: FakeBotAPI, engine: FakeEngine, bot: BotRunner, admin: tuple[dict, dict], tmp_path: Path
+    api: FakeBotAPI, engine: HeldEngine, bot: BotRunner, admin: tuple[dict, dict], tmp_path: Path
 ) -> None:
     user, chat = admin
     mark = api.mark()
@@ -180,7 +186,7 @@ def test_articles_remove_reload_and_stats(
     assert engine.articles() == []
     assert (tmp_path / "articles" / ".jiaodong.txt.removed").exists()
 
-    (tmp_path / "articles" / "back.txt").write_text(ARTICLE_TITLE + "\n正文一句。\n", encoding="utf-8")
+    (tmp_path / "articles" / "back.txt").write_text(NEW_ARTICLE, encoding="utf-8")
     mark = api.mark()
     api.send_text(chat, user, "/reload")
     assert "索引已重建：1 篇文章" in _final_text(api, chat["id"], mark)
@@ -189,7 +195,7 @@ def test_articles_remove_reload_and_stats(
 
 @pytest.mark.parametrize("command", ["/articles", "/remove jiaodong", "/reload", "/stats"])
 def test_admin_commands_refuse_everyone_else(
-    api: FakeBotAPI, engine: FakeEngine, bot: BotRunner, command: str
+    api: FakeBotAPI, engine: HeldEngine, bot: BotRunner, command: str
 ) -> None:
     user = api.user(8)
     chat = api.private_chat(user)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.engines import WEIHAI_QUOTE, HeldEngine, make_engine
 from tests.fake_bot_api import FakeBotAPI, make_settings, running_bot
-from tests.fake_engine import WEIHAI_QUOTE, FakeEngine, make_engine
 
 ADMIN = 4242
 ALLOWED_GROUP = -100_1
@@ -16,11 +16,11 @@ OTHER_GROUP = -100_2
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> FakeEngine:
+def engine(tmp_path: Path) -> HeldEngine:
     return make_engine(tmp_path / "articles")
 
 
-def test_allow_list_serves_listed_chats_and_admins_only(api: FakeBotAPI, engine: FakeEngine, tmp_path: Path) -> None:
+def test_allow_list_serves_listed_chats_and_admins_only(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, admins=[ADMIN], allowed_chats=[ALLOWED_GROUP])
     user, admin = api.user(5), api.user(ADMIN)
     private, admin_chat = api.private_chat(user), api.private_chat(admin)
@@ -44,7 +44,7 @@ def test_allow_list_serves_listed_chats_and_admins_only(api: FakeBotAPI, engine:
 
 
 def test_rate_limit_answers_once_with_a_friendly_notice_then_stays_quiet(
-    api: FakeBotAPI, engine: FakeEngine, tmp_path: Path
+    api: FakeBotAPI, engine: HeldEngine, tmp_path: Path
 ) -> None:
     settings = make_settings(tmp_path, admins=[ADMIN], rate_limit={"messages": 2, "per_seconds": 600})
     user, admin = api.user(6), api.user(ADMIN)
@@ -70,7 +70,7 @@ def test_rate_limit_answers_once_with_a_friendly_notice_then_stays_quiet(
 
 # PTB itself reads RetryAfter.retry_after, which warns about a type change in its next major version.
 @pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-def test_flood_control_429_is_retried_after_retry_after(api: FakeBotAPI, engine: FakeEngine, tmp_path: Path) -> None:
+def test_flood_control_429_is_retried_after_retry_after(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> None:
     user = api.user(7)
     chat = api.private_chat(user)
     with running_bot(api, make_settings(tmp_path, flood_retries=2), engine):
@@ -84,7 +84,7 @@ def test_flood_control_429_is_retried_after_retry_after(api: FakeBotAPI, engine:
 
 
 def test_one_error_handler_logs_the_traceback_and_tells_the_user(
-    api: FakeBotAPI, engine: FakeEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    api: FakeBotAPI, engine: HeldEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     engine.fail_on = "爆炸"
     user = api.user(8, "en")
@@ -97,11 +97,11 @@ def test_one_error_handler_logs_the_traceback_and_tells_the_user(
         api.send_text(chat, user, "威海书记说了什么")
         api.sent(chat["id"], mark, count=2)
     assert reply.result["text"] == "Sorry, something went wrong; please try again later."
-    (record,) = [r for r in caplog.records if r.name == "bot.handlers"]
+    (record,) = [r for r in caplog.records if r.name == "bot.telegram.errors"]
     assert record.exc_info is not None and "told to fail" in str(record.exc_info[1])
 
 
-def test_a_slow_question_does_not_hold_up_the_others(api: FakeBotAPI, engine: FakeEngine, tmp_path: Path) -> None:
+def test_a_slow_question_does_not_hold_up_the_others(api: FakeBotAPI, engine: HeldEngine, tmp_path: Path) -> None:
     release = engine.hold_question("烟台市委书记说了什么")
     slow, quick = api.user(9), api.user(10)
     slow_chat, quick_chat = api.private_chat(slow), api.private_chat(quick)
@@ -117,7 +117,7 @@ def test_a_slow_question_does_not_hold_up_the_others(api: FakeBotAPI, engine: Fa
 
 
 def test_a_group_question_deleted_before_the_answer_still_gets_it(
-    api: FakeBotAPI, engine: FakeEngine, tmp_path: Path
+    api: FakeBotAPI, engine: HeldEngine, tmp_path: Path
 ) -> None:
     group = api.group_chat(ALLOWED_GROUP)
     user = api.user(11)
@@ -133,15 +133,17 @@ def test_a_group_question_deleted_before_the_answer_still_gets_it(
     assert WEIHAI_QUOTE in reply.result["text"]
 
 
-def test_a_telegram_error_reaches_the_error_handler_and_the_user_hears_of_it(
-    api: FakeBotAPI, engine: FakeEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_a_reply_telegram_refuses_is_a_logged_counted_drop_and_the_bot_goes_on(
+    api: FakeBotAPI, engine: HeldEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     user = api.user(12)
     chat = api.private_chat(user)
-    with caplog.at_level(logging.ERROR), running_bot(api, make_settings(tmp_path), engine):
+    with caplog.at_level(logging.WARNING), running_bot(api, make_settings(tmp_path), engine) as runner:
         api.fail("sendMessage", 400, "Bad Request: something Telegram did not like")
         mark = api.mark()
+        runner.wait_processed(api.send_text(chat, user, "威海书记说了什么"))
+        assert runner.data.metrics.value("quotebot_sends_dropped_total", method="sendMessage", reason="bad_request") == 1
         api.send_text(chat, user, "威海书记说了什么")
-        (notice,) = api.sent(chat["id"], mark)
-    assert notice.result["text"] == "抱歉，出了点问题，请稍后再试。"
-    assert "something telegram did not like" in caplog.text.lower()
+        (reply,) = api.sent(chat["id"], mark)
+    assert WEIHAI_QUOTE in reply.result["text"]
+    assert "something telegram did not like" in caplog.text.lower() and "Traceback" not in caplog.text

@@ -12,15 +12,15 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from index.normalization import name_tags, to_simplified, to_traditional
-from index.records import Answer, Paragraph, Quote, Speaker
+from index.records import ArticleRecord, Paragraph, Quote, Speaker
+from index.results import Mention, NotFound, Reason
 from index.speakers.matching import Mentioned, find_statements, speaks_for
 from index.speakers.names import aliases, tagged_names
 from index.speakers.people import extract_people
 from index.speakers.questions import SpeakerQuestion, parse_speaker_question
 from index.speakers.records import Person, Statement
-from index.speakers.roles import best_role, label
+from index.speakers.roles import best_role
 from index.speakers.statements import extract_statements
-from index.store import ArticleRecord
 
 
 def extract(paragraphs: Sequence[Paragraph]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -106,8 +106,9 @@ class Attribution:
                 out.append((person, article.record, said))
         return out
 
-    def answer(self, question: str, top_k: int, offset: int = 0) -> Answer | None:
-        """An answer for a speaker question, or None when the question is not about a speaker."""
+    def answer(self, question: str) -> list[Quote] | NotFound | None:
+        """Every statement that answers a speaker question, best first; why none does; or None when
+        the question is not about a speaker."""
         parsed = parse_speaker_question(question, self._name_set)
         if parsed is None:
             return None
@@ -127,10 +128,15 @@ class Attribution:
             if parsed.name is None and parsed.title is None and not holders:
                 # An organisation or a description no article quotes: ordinary search decides.
                 return None
-            return Answer(question, False, [], self._silence(parsed, holders))
-        quotes = [self._quote(statement, article, rank) for rank, (statement, article) in enumerate(found)]
-        page = quotes[offset : offset + top_k]
-        return Answer(question, bool(page), page, None if page else "没有更多的引文了。")
+            asked = parsed.name or parsed.subject or f"{parsed.place or ''}{parsed.title or ''}"
+            if holders:
+                reason = Reason.PERSON_NOT_QUOTED
+            else:
+                reason = Reason.NOT_MENTIONED if parsed.name is not None else Reason.ROLE_NOT_HELD
+            mentions = [Mention(person.name, best_role(person.roles), record.article_id, record.title)
+                        for person, record in holders]
+            return NotFound(question, reason, asked, mentions)
+        return [self._quote(statement, article, rank) for rank, (statement, article) in enumerate(found)]
 
     def _holders(self, parsed: SpeakerQuestion) -> list[tuple[Person, ArticleRecord]]:
         """Who the question asks about, as the index knows them (none of them quoted)."""
@@ -144,16 +150,6 @@ class Attribution:
                 if _mentions_of(article.record)(parsed.name):
                     holders.append((Person(parsed.name, (), None, (), "mention"), article.record))
         return holders
-
-    @staticmethod
-    def _silence(parsed: SpeakerQuestion, holders: list[tuple[Person, ArticleRecord]]) -> str:
-        asked = parsed.name or parsed.subject or f"{parsed.place or ''}{parsed.title or ''}"
-        if not holders:
-            if parsed.name is not None:
-                return f"索引中的文章没有提到{asked}，也没有{asked}的讲话。"
-            return f"索引中没有人担任{asked}，也没有{asked}的讲话。"
-        mentions = "；".join(f"{label(person)}见于《{record.title}》" for person, record in holders[:3])
-        return f"索引中没有{asked}的讲话被引用（{mentions}，但没有引述其讲话）。"
 
     @staticmethod
     def _quote(statement: Statement, article: _ArticleSpeakers, rank: int) -> Quote:

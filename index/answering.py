@@ -1,0 +1,105 @@
+"""A question → every quote that answers it, ranked and distinct, or why none does: from one snapshot.
+
+The engine asks for at least the quotes its page needs and slices the page out of this list
+(:mod:`index.engine`): a deeper list always starts with a shallower one, so pages never overlap.
+
+Time words ("昨天", "5月14日", "最近") rank or filter the articles by date (:mod:`index.timeframe`,
+which also says which words leave the question before it is searched): passages then come in tiers,
+best first within each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import numpy as np
+
+from index.attribution import Attribution
+from index.collation import QuoteList
+from index.quoting import quote_passage
+from index.records import Quote
+from index.results import NotFound
+from index.search import PassageHit, Query, Searcher
+from index.timeframe import article_tiers, find_timeframe
+
+
+class QuoteRanker:
+    """Ranks the quotes for questions on one searcher and its attribution (an index snapshot)."""
+
+    def __init__(self, searcher: Searcher, attribution: Attribution, threshold: float, max_quote_chars: int) -> None:
+        self.searcher = searcher
+        self.attribution = attribution
+        self.threshold = threshold
+        self.max_quote_chars = max_quote_chars
+
+    def rank(
+        self, question: str, wanted: int, depth: int, today: dt.date
+    ) -> tuple[list[Quote] | NotFound, list[PassageHit]]:
+        """At least ``wanted`` quotes if there are so many (a statement answer holds them all), and at
+        least ``depth`` ranked passages when ``depth`` is set (for evaluation)."""
+        searcher = self.searcher
+        frame, asked = find_timeframe(question, today)
+        tiers = article_tiers(frame, searcher.dates) if frame is not None else None
+        passage_tiers = searcher.passage_tiers(tiers) if tiers is not None else None
+        spoken = self.attribution.answer(asked)
+        ranked: list[PassageHit] = []
+        query: Query | None = None
+        if spoken is None or depth:
+            query = searcher.prepare(question if frame is not None and frame.literal else asked)
+            ranked = searcher.search(query, max(wanted, depth), passage_tiers)
+        if isinstance(spoken, NotFound):
+            return replace(spoken, question=question), ranked
+        if spoken is not None:
+            if tiers is not None:
+                # Statements come best match first; a stable sort by tier keeps that order within each.
+                spoken = sorted((q for q in spoken if q.article_id in tiers), key=lambda q: tiers[q.article_id])
+            return self._collate(spoken, wanted), ranked
+        assert query is not None
+        return self._passages(query, ranked, max(wanted, depth), wanted, passage_tiers), ranked
+
+    def _quotes(self) -> QuoteList:
+        return QuoteList(self.searcher.data.articles, self.max_quote_chars)
+
+    def _collate(self, quotes: list[Quote], wanted: int) -> list[Quote]:
+        """The first ``wanted`` distinct quotes of ``quotes``, in order, reprints folded."""
+        collated = self._quotes()
+        for quote in quotes:
+            collated.add(quote)
+            if len(collated) >= wanted:
+                break
+        return collated.quotes
+
+    def _passages(
+        self, query: Query, ranked: list[PassageHit], asked: int, wanted: int, tiers: np.ndarray | None
+    ) -> list[Quote]:
+        """At least ``wanted`` distinct quotes from the passages above the threshold, if there are so many.
+
+        Several passages may yield the same quote ("会议由市长主持。" closes many paragraphs, a wire
+        story is reprinted), so the search goes deeper until enough distinct quotes are found or the
+        confident passages run out. ``ranked`` holds the best ``asked`` passages (fewer when the index
+        has fewer).
+        """
+        searcher = self.searcher
+        quotes = self._quotes()
+        last_tier = int(tiers.max()) if tiers is not None and tiers.size else 0
+        # The threshold was calibrated on the best passage alone: when it does not answer, nothing below
+        # it does. With tiers, that holds within each tier.
+        closed: set[int] = set()
+        used = 0
+        while True:
+            for hit in ranked[used:]:
+                tier = int(tiers[searcher.position(hit.article_id, hit.paragraph)]) if tiers is not None else 0
+                if tier in closed:
+                    continue
+                if hit.confidence < self.threshold:
+                    closed.add(tier)
+                    if tier >= last_tier:
+                        return quotes.quotes
+                    continue
+                quote = quote_passage(hit, query, searcher)
+                quotes.add(replace(quote, speaker=self.attribution.speaker_of(quote)))
+            if len(quotes) >= wanted or len(ranked) < asked:
+                return quotes.quotes
+            used, asked = len(ranked), asked * 2
+            ranked = searcher.search(query, asked, tiers)

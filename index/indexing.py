@@ -1,0 +1,206 @@
+"""Changing an index in memory: articles in (read, cleaned, chunked, tokenised, embedded) and out.
+
+An :class:`Indexer` works on a private :class:`IndexData` copy; the engine saves it and swaps it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.articles import article_hash, load_articles, unique_base_id
+from index.attribution import extract
+from index.chunking import chunk_article
+from index.embedders import Embedder
+from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
+from index.errors import ArticleError, BuildRefusedError
+from index.links import LinkArticles, unique_link_ids
+from index.normalization import Analyzer, quoted_terms, to_simplified
+from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle, IndexData
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called while indexing, for progress bars."""
+
+Prepared = list[tuple[CleanArticle, str]]
+"""Clean articles with their content hashes, ready to be indexed."""
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did; ``failed`` holds (file, one-line reason) for files left out."""
+
+    added: list[ArticleInfo] = field(default_factory=list)
+    unchanged: list[ArticleInfo] = field(default_factory=list)
+    removed: list[ArticleInfo] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+    # Where a damaged manifest was moved when a rebuild replaced it.
+    damaged_manifest: Path | None = None
+
+
+class Indexer:
+    """Puts articles into an :class:`IndexData` and takes them out again."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        analyzer: Analyzer,
+        cache: Callable[[], EmbeddingCache],
+        chunk_target: int,
+        chunk_max: int,
+        simplify_for_embedding: bool,
+        progress: Progress | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.analyzer = analyzer
+        self._cache = cache
+        self.chunk_target = chunk_target
+        self.chunk_max = chunk_max
+        self.simplify_for_embedding = simplify_for_embedding
+        self.progress = progress
+
+    def prepare(self, data: IndexData, files: list[Path], report: IndexReport) -> Prepared:
+        """Read and clean ``files``; articles a file no longer holds are dropped from ``data``."""
+        taken = {aid: rec.source for aid, rec in data.articles.items()}
+        prepared: Prepared = []
+        for i, path in enumerate(files):
+            self._report("reading", i, len(files))
+            try:
+                base = unique_base_id(path, taken)
+                articles = load_articles(path.resolve(), base)
+            except ArticleError as exc:
+                report.failed.append((str(path), str(exc)))
+                continue
+            prepared.extend(self._take(data, str(path.resolve()), articles, taken, report))
+        self._report("reading", len(files), len(files))
+        return prepared
+
+    def prepare_links(self, data: IndexData, links: Sequence[LinkArticles], report: IndexReport) -> Prepared:
+        """Articles already fetched and cleaned from links, with the URL as their source."""
+        taken = {aid: rec.source for aid, rec in data.articles.items()}
+        prepared: Prepared = []
+        for link in links:
+            link = unique_link_ids(link, taken)
+            prepared.extend(self._take(data, link.url, link.articles, taken, report))
+        return prepared
+
+    def _take(
+        self, data: IndexData, source: str, articles: list[CleanArticle], taken: dict[str, str], report: IndexReport
+    ) -> Prepared:
+        """``articles`` read from ``source``; articles the source held before and holds no more are dropped."""
+        ids = {a.article_id for a in articles}
+        stale = [aid for aid, rec in data.articles.items() if rec.source == source and aid not in ids]
+        if stale:
+            report.removed.extend(data.articles[a].info() for a in stale)
+            self.drop(data, stale)
+        for article in articles:
+            taken[article.article_id] = source
+        return [(article, article_hash(article)) for article in articles]
+
+    def apply(self, data: IndexData, prepared: Prepared, replace_all: bool, report: IndexReport) -> None:
+        """Insert new and changed articles into ``data``; unchanged ones are only reported."""
+        todo: Prepared = []
+        for article, digest in prepared:
+            existing = data.articles.get(article.article_id)
+            # An index written before metadata was kept has the hash but not the fields: fill them in.
+            same_meta = existing is not None and (existing.date, existing.outlet, existing.author, existing.url) == (
+                article.date, article.outlet, article.author, article.url)
+            if existing is not None and existing.content_hash == digest and same_meta and not replace_all:
+                report.unchanged.append(existing.info())
+            else:
+                todo.append((article, digest))
+        if todo:
+            self.drop(data, [a.article_id for a, _ in todo if a.article_id in data.articles])
+            report.embedded_chunks = self._insert(data, todo)
+            report.added.extend(data.articles[a.article_id].info() for a, _ in todo)
+
+    def drop(self, data: IndexData, article_ids: Sequence[str]) -> None:
+        # Chunks are found by the article they belong to, not by the ids the article lists: a list that
+        # disagrees with the chunks must never take another article's chunk with it.
+        dropped = {aid for aid in article_ids if data.articles.pop(aid, None) is not None}
+        gone = {row.id for row in data.rows if row.chunk.article_id in dropped}
+        if gone:
+            data.vectors.remove_ids(np.array(sorted(gone), dtype=np.int64))
+            data.rows = [r for r in data.rows if r.id not in gone]
+
+    def _insert(self, data: IndexData, todo: Prepared) -> int:
+        """Chunk, tokenise and embed new articles into ``data``; returns how many chunks were embedded."""
+        extracted = [extract(article.paragraphs) for article, _ in todo]
+        # Names learned from the new articles stay whole for jieba before any of them is tokenised.
+        names = [str(p["name"]) for people, _ in extracted for p in people]
+        self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])
+        new_rows: list[ChunkRow] = []
+        next_id = data.next_id
+        for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
+            chunks = chunk_article(article, self.chunk_target, self.chunk_max)
+            ids = list(range(next_id, next_id + len(chunks)))
+            next_id += len(chunks)
+            new_rows.extend(ChunkRow(i, chunk, content_hash(chunk.text)) for i, chunk in zip(ids, chunks, strict=True))
+            data.articles[article.article_id] = ArticleRecord(
+                article_id=article.article_id,
+                title=article.title,
+                source=article.source,
+                content_hash=digest,
+                paragraphs=article.paragraphs,
+                chunk_ids=ids,
+                terms=[self.analyzer.terms(p.text) for p in article.paragraphs],
+                people=people,
+                statements=statements,
+                date=article.date,
+                outlet=article.outlet,
+                author=article.author,
+                url=article.url,
+            )
+        simplify = to_simplified if self.simplify_for_embedding else str
+        texts = [simplify(row.chunk.text) for row in new_rows]
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            self._report("embedding", done, len(texts))
+
+        self._report("embedding", 0, len(texts))
+        vectors, embedded = embed_passages(self.embedder, texts, self._cache(), step)
+        if new_rows:
+            data.vectors.add_with_ids(vectors, np.array([r.id for r in new_rows], dtype=np.int64))
+        data.rows.extend(new_rows)
+        return embedded
+
+    def _learn_words(self, data: IndexData, words: list[str]) -> None:
+        """Keep new names whole in jieba; re-tokenise the stored paragraphs that contain them."""
+        new = sorted(set(words) - set(data.user_words))
+        if not new:
+            return
+        data.user_words = sorted(set(data.user_words) | set(new))
+        self.analyzer.add_words(new)
+        for aid, record in list(data.articles.items()):
+            if any(word in p.text for word in new for p in record.paragraphs):
+                data.articles[aid] = replace(record, terms=[self.analyzer.terms(p.text) for p in record.paragraphs])
+
+    def _report(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+
+def refuse_shrinking(previous: int, new: int, folders: Sequence[Path]) -> None:
+    """Refuse a rebuild that would drop every indexed article, or more than half of them."""
+    where = ", ".join(str(f) for f in folders)
+    if new == 0:
+        raise BuildRefusedError(
+            f"Rebuilding from {where} would replace the {previous} indexed articles with none (no readable "
+            "article was found there); nothing was changed. Use --force to build an empty index.",
+            previous,
+            new,
+        )
+    if new * 2 < previous:
+        raise BuildRefusedError(
+            f"Rebuilding from {where} would keep {new} articles of the {previous} now indexed; nothing was "
+            "changed. Add the missing files or folders, or use --force to rebuild from these alone.",
+            previous,
+            new,
+        )

@@ -1,0 +1,116 @@
+"""The index manifest: which generation is live, what built it, and the checksum of every file.
+
+The manifest is read through a pydantic schema, so a field of the wrong type or a file name outside the
+index's own naming is reported as a damaged manifest instead of surfacing later as a KeyError.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REBUILD_HINT = "rebuild it with 'quotebot index build'"
+# Every file an index generation may hold: vectors-3.faiss, chunks-3.jsonl, articles-3.json, bm25-3/...
+GENERATION_FILE = re.compile(r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|bm25-(\d+))$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def generation_of(name: str) -> int | None:
+    """The generation a top-level index entry belongs to, or None when it is not a generation file."""
+    m = GENERATION_FILE.match(name)
+    if m is None:
+        return None
+    return int(next(g for g in m.groups() if g is not None))
+
+
+class Counts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    articles: int = Field(ge=0)
+    chunks: int = Field(ge=0)
+
+
+class Band(BaseModel):
+    """The embedder's cosine band (:class:`index.records.Calibration`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    floor: float
+    ceiling: float
+
+    @field_validator("ceiling")
+    @classmethod
+    def _above_floor(cls, ceiling: float, info: Any) -> float:
+        if ceiling <= info.data.get("floor", float("-inf")):
+            raise ValueError("the ceiling must lie above the floor")
+        return ceiling
+
+
+class Manifest(BaseModel):
+    """What ``manifest.json`` holds; unknown keys are ignored so that older indexes still load."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+    format: int
+    generation: int = Field(ge=1)
+    embedder: str = Field(min_length=1)
+    dim: int = Field(ge=1)
+    counts: Counts
+    files: dict[str, str]
+    # Indexes written before calibration was stored were searched with the bundled model's band.
+    calibration: Band = Band(floor=0.8, ceiling=0.95)
+    updated: str = ""
+
+    @field_validator("files")
+    @classmethod
+    def _files_are_ours(cls, files: dict[str, str]) -> dict[str, str]:
+        for name, digest in files.items():
+            top = name.split("/", 1)[0]
+            if ".." in name.split("/") or generation_of(top) is None:
+                raise ValueError(f"'{name}' is not an index file name")
+            if not _SHA256.match(digest):
+                raise ValueError(f"the checksum of '{name}' is not a SHA-256 digest")
+        return files
+
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.model_dump(), ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"field '{key}': {first['msg'].removeprefix('Value error, ')}"
+
+
+def read_manifest(index_dir: Path) -> Manifest:
+    """The validated manifest of ``index_dir``.
+
+    Raises :class:`IndexMissingError` when there is none, :class:`IndexMismatchError` for another
+    format version and :class:`IndexCorruptError` for anything unreadable or malformed.
+    """
+    path = index_dir / MANIFEST
+    try:
+        raw: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise IndexMissingError(f"No index at {index_dir}; build one with 'quotebot index build'.") from exc
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"The index manifest {path} is damaged ({exc}); {REBUILD_HINT}.") from exc
+    if not isinstance(raw, dict):
+        raise IndexCorruptError(f"The index manifest {path} is damaged (not a JSON object); {REBUILD_HINT}.")
+    if "format" in raw and raw["format"] != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"The index at {index_dir} has format {raw['format']!r}, this QuoteBot reads format "
+            f"{FORMAT_VERSION}; {REBUILD_HINT}."
+        )
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        raise IndexCorruptError(f"The index manifest {path} is damaged ({_describe(exc)}); {REBUILD_HINT}.") from exc

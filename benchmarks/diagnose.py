@@ -22,6 +22,7 @@ from index import store
 from index.datasets import load_jsonl
 from index.engine import QuoteEngine
 from index.evaluation import passes
+from index.results import NotFound
 
 
 def main() -> None:
@@ -43,11 +44,13 @@ def main() -> None:
             engine.rebuild([args.articles])
         out = args.out.open("w", encoding="utf-8") if args.out else sys.stdout
         for case in load_jsonl(args.questions):
-            answer, ranked = engine.answer(case.question, top_k=3, depth=5)
+            answer, ranked = engine.ask_ranked(case.question, top_k=3, depth=5)
             quotes = [q.text for q in answer.quotes]
             spoken = any(q.speaker is not None for q in answer.quotes) and all(
                 q.score == round(1.0 / (1 + i), 4) for i, q in enumerate(answer.quotes)
             )
+            reason = answer.reason.value if isinstance(answer, NotFound) else None
+            asked = answer.asked if isinstance(answer, NotFound) else None
             passages = []
             for hit in ranked[:5]:
                 text = engine.searcher.data.articles[hit.article_id].paragraphs[hit.paragraph].text
@@ -59,8 +62,8 @@ def main() -> None:
             row = {
                 "q": case.question, "kind": case.kind, "expect": case.expect, "article": case.article,
                 "speaker": case.speaker, "pass@3": passes(case, answer.found, quotes, 3), "found": answer.found,
-                "path": "speaker" if spoken or (not answer.found and answer.note) else "search",
-                "note": answer.note, "quotes": quotes,
+                "path": "speaker" if spoken or asked else "search",
+                "reason": reason, "asked": asked, "quotes": quotes,
                 "quote_speakers": [q.speaker.name if q.speaker else None for q in answer.quotes],
                 "terms": engine.searcher.prepare(case.question).terms, "passages": passages,
             }

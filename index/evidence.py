@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import astuple, dataclass
 
 from index.normalization import STOPWORDS
 from index.questions import AnswerType, Question
 from index.speakers.names import plausible_name
-from index.speakers.vocabulary import TITLES, alternation
+from index.speakers.vocabulary import TITLE_AT_END_RE, TITLES, alternation
 
 _CJK = "\u4e00-\u9fff"
 # Numbers and Latin words the question names must be in the passage as they are: "神舟十九号" is not
@@ -145,3 +146,32 @@ def measure(question: Question, passage: str, cosine: float) -> Evidence:
         dense=cosine,
         length=math.log1p(len(chars)),
     )
+
+
+def asked_role(question: Question) -> str | None:
+    """The title whose holder a question asks for ("普光苏州的总经理叫什么名字" → 总经理), or None."""
+    if question.asks != "person" or question.speaker is not None:
+        return None
+    for segment in question.content:
+        m = TITLE_AT_END_RE.search(segment.lower())
+        if m is not None:
+            return m.group()
+    return None
+
+
+def names_holder(passage: str, title: str, known: Iterable[str] = ()) -> bool:
+    """Whether ``passage`` names someone with ``title``: a name right after it ("总经理王强", "市长为
+    王强"), or right before it ("王强总经理"); a name the article is known to hold, or a plausible one."""
+    names = tuple(n for n in known if len(n) >= 2)
+    for m in re.finditer(re.escape(title), passage):
+        after = re.match(f"(?:是|为|由)?([{_CJK}·•]{{2,8}})", passage[m.end() :])
+        if after is not None:
+            run = after.group(1)
+            if run.startswith(names) or "·" in run[:6] or "•" in run[:6]:
+                return True
+            if plausible_name(run[:3]) or plausible_name(run[:2]):
+                return True
+        before = passage[max(0, m.start() - 4) : m.start()]
+        if before.endswith(names) or plausible_name(before[-3:]) or plausible_name(before[-2:]):
+            return True
+    return False

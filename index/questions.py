@@ -109,6 +109,13 @@ class Question:
         return list(dict.fromkeys(terms))
 
 
+    def focus(self) -> tuple[str, ...]:
+        """The character pairs of the content segments (lower-cased): what a quote about the question
+        holds, to choose the part of a long statement that answers."""
+        pairs = (seg[i : i + 2].lower() for seg in self.content for i in range(len(seg) - 1))
+        return tuple(dict.fromkeys(p for p in pairs if re.fullmatch(r"[\u4e00-\u9fff]{2}", p)))
+
+
 def content_segments(text: str) -> tuple[str, ...]:
     """The runs of a normalised question between its question words, particles and punctuation."""
     segments = (s.strip(".· ") for s in _SPLIT_RE.split(text))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
 
+from index.anchors import anchors, missing
 from index.embedders import Embedder
-from index.evidence import measure
+from index.evidence import asked_role, measure, names_holder
 from index.normalization import to_simplified
 from index.not_found import model_for
 from index.questions import Question, analyse
@@ -63,6 +65,10 @@ class Query:
     weights: dict[str, float]
     vector: np.ndarray
     question: Question | None = None
+    # The places, names and numbers the question names (index.anchors); only with the not-found model.
+    anchors: tuple[tuple[str, ...], ...] = ()
+    # The title whose holder the question asks for ("…的总经理叫什么名字"); only with the not-found model.
+    role: str | None = None
 
 
 class Searcher:
@@ -100,6 +106,8 @@ class Searcher:
         self._passage_slots = [np.array(slots, dtype=np.int64) for slots in by_passage]
         self.folded = lru_cache(maxsize=4096)(self._fold)
         self.topic = lru_cache(maxsize=4096)(self._topic)
+        self.article_text = lru_cache(maxsize=1024)(self._article_text)
+        self.people = lru_cache(maxsize=1024)(self._people)
         # Whether a passage answers at all, from evidence that means the same in any corpus; fitted for
         # one embedder (its cosines), so other embedders keep the fused confidence below.
         self.not_found = model_for(embedder.name)
@@ -120,6 +128,16 @@ class Searcher:
         aid, number = self.keys[position]
         record = self.data.articles[aid]
         return to_simplified(f"{record.title}\n{record.paragraphs[number].section or ''}").lower()
+
+    def _article_text(self, article_id: str) -> str:
+        """An article's title and text, simplified, lower-cased and NFKC-normalised, for its anchors."""
+        record = self.data.articles[article_id]
+        text = "\n".join([record.title, *(p.text for p in record.paragraphs)])
+        return unicodedata.normalize("NFKC", to_simplified(text).lower())
+
+    def _people(self, article_id: str) -> tuple[str, ...]:
+        """The names of the people an article mentions (found at index time, simplified)."""
+        return tuple(str(p["name"]).lower() for p in self.data.articles[article_id].people)
 
     def _bm25_statistics(self) -> tuple[np.ndarray, np.ndarray]:
         """Per term: the best score any paragraph reaches, and the inverse document frequency."""
@@ -151,7 +169,11 @@ class Searcher:
         analysed = analyse(question, speakers=False)
         terms = analysed.terms(vocab)
         vector = self.embedder.encode_queries([to_simplified(question) if self.simplify_for_embedding else question])[0]
-        return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector, analysed)
+        # Anchors need jieba's tagger (a second to load, once): only the not-found model uses them.
+        topic = analysed.content[0].lower() if analysed.content else None
+        anchored = anchors(analysed.text.lower(), topic) if self.not_found is not None else ()
+        role = asked_role(analysed) if self.not_found is not None else None
+        return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector, analysed, anchored, role)
 
     def lexical_scores(self, terms: list[str]) -> np.ndarray:
         """Per paragraph, BM25 divided by the best the question's terms could reach (0..1)."""
@@ -246,6 +268,10 @@ class Searcher:
         """
         folded = self.folded(position)
         if self.not_found is not None and query.question is not None and query.question.content:
+            if missing(query.anchors, self.article_text(hit.article_id)):
+                return 0.0  # the article never names a place, name or number the question is about
+            if query.role is not None and not names_holder(folded, query.role, self.people(hit.article_id)):
+                return 0.0  # asked who holds a title, and the passage names nobody with it
             evidence = measure(query.question, f"{self.topic(position)}\n{folded}", hit.dense)
             return self.not_found.probability(evidence)
         present = {t for t in query.terms if t in folded}
@@ -276,16 +302,13 @@ def _top(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def accepted_first(hits: list[PassageHit], window: int = EVIDENCE_WINDOW) -> list[PassageHit]:
-    """When the not-found model refuses the best-ranked passage but accepts one of the next two, that
-    one goes first: it answers, the other does not (measured on the dev sets and the news set,
+    """Among the first ``window`` passages, those the not-found model accepts go before those it
+    refuses, each group in rank order: an accepted passage answers, a refused one does not, and the
+    quotes stop at the first refused passage (measured on the dev sets and the news set,
     benchmarks/README.md). The model accepts at 0.5."""
-    if not hits or hits[0].confidence >= MODEL_ACCEPTS:
-        return hits
     first = hits[:window]
-    best = max(range(len(first)), key=lambda i: (first[i].confidence, -i))
-    if first[best].confidence < MODEL_ACCEPTS:
-        return hits
-    return [hits[best], *hits[:best], *hits[best + 1 :]]
+    accepted = [h for h in first if h.confidence >= MODEL_ACCEPTS]
+    return [*accepted, *(h for h in first if h.confidence < MODEL_ACCEPTS), *hits[window:]]
 
 
 def coverage(weights: dict[str, float], present: set[str]) -> float:

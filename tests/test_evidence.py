@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import QuoteBotError
-from index.evidence import FEATURES, Evidence, measure
+from index.evidence import FEATURES, Evidence, asked_role, measure, names_holder
 from index.not_found import NotFoundModel, model_for
 from index.questions import analyse
 
@@ -134,3 +134,22 @@ def test_a_veto_refuses_whatever_the_rest_says(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw | {"vetoes": ["color"]}), encoding="utf-8")
     with pytest.raises(QuoteBotError, match="vetoes"):
         NotFoundModel.load(path)
+
+
+def test_the_title_whose_holder_is_asked() -> None:
+    assert asked_role(analyse("星海公司的总经理叫什么名字")) == "总经理"
+    assert asked_role(analyse("临川市长是谁")) == "市长"
+    # Not asked for a person, or asked what a person said: no title to check.
+    assert asked_role(analyse("星海公司的总经理有几个")) is None
+    assert asked_role(analyse("谁发布了新车")) is None
+
+
+def test_a_passage_names_a_title_holder_or_not() -> None:
+    assert names_holder("临川市委副书记、市长周明远出席", "市长")
+    assert names_holder("公司总经理为李文涛", "总经理")
+    assert names_holder("这次谈判由李文涛总经理主持", "总经理")
+    assert names_holder("首席执行官安娜·贝克说", "首席执行官")
+    # A name the article is known to hold, even one no surname list knows.
+    assert names_holder("总统特拉维斯当天表示", "总统", ["特拉维斯"])
+    assert not names_holder("三年间换过四个总经理,财务总监却没换", "总经理")
+    assert not names_holder("总经理办公室里堆满了纸箱", "总经理")

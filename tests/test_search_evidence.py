@@ -54,7 +54,9 @@ def test_a_passage_the_model_accepts_goes_before_one_it_refuses() -> None:
     ranked = [hit(0, 0.2), hit(1, 0.4), hit(2, 0.7), hit(3, 0.9)]
     # Only the best three count: the fourth, though surer, stays where it is.
     assert [h.paragraph for h in accepted_first(ranked)] == [2, 0, 1, 3]
-    # A best passage the model accepts keeps its place; so does the order when none is accepted.
+    # Accepted passages keep their rank order, before every refused one, even a refused best one.
+    assert [h.paragraph for h in accepted_first([hit(0, 0.6), hit(1, 0.3), hit(2, 0.9)])] == [0, 2, 1]
     assert [h.paragraph for h in accepted_first([hit(0, 0.6), hit(1, 0.9)])] == [0, 1]
+    assert [h.paragraph for h in accepted_first([hit(0, 0.1), hit(1, 0.6), hit(2, 0.9)], window=2)] == [1, 0, 2]
     assert [h.paragraph for h in accepted_first([hit(0, 0.2), hit(1, 0.3)])] == [0, 1]
     assert accepted_first([]) == []

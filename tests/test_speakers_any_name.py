@@ -239,3 +239,17 @@ def test_statements_dwelling_on_the_topic_come_first() -> None:
     ]
     found = find_statements(what(name="李华", topic="防汛"), [person], statements)
     assert [s.paragraph for s in found] == [2, 1]
+
+
+def test_the_line_opening_the_first_section_names_who_speaks_in_a_transcript() -> None:
+    # The cleaner makes the line under the headline ("发言人 …") the first section of the text.
+    texts = ("各位记者朋友：大家好。今天由我来向大家介绍本次展会的筹备情况。", "我们共邀请了三百家企业参展，展期五天。")
+    paras = [
+        Paragraph(number, text, "临川市会展办新闻发言人 孟思远", offset, offset + len(text))
+        for number, (text, offset) in enumerate(zip(texts, (0, 40), strict=True))
+    ]
+    people, statements = extract_dicts(paras)
+    speaker = next(p for p in people if p["name"] == "孟思远")
+    assert speaker["roles"] == ("临川市会展办新闻发言人",) and speaker["paragraphs"] == (0,)
+    assert [(s["name"], s["paragraph"]) for s in statements] == [("孟思远", 0), ("孟思远", 1)]
+    assert statements[1]["text"] == texts[1]

@@ -32,8 +32,16 @@ def extract(paragraphs: Sequence[Paragraph]) -> tuple[list[dict[str, Any]], list
     """
     simplified = [_simplified(p) for p in paragraphs]
     tagged = tagged_names(tag for p in simplified for tag in name_tags(p.text))
-    people = extract_people(simplified, tagged)
-    statements = extract_statements(simplified, people)
+    # The line that opens the article's first section ("新闻发言人 武平" over a transcript) names who
+    # speaks in the text under it: it is read as a line before the first paragraph.
+    opening = _opening_line(simplified)
+    lines = [opening, *simplified] if opening is not None else simplified
+    people = extract_people(lines, tagged)
+    statements = [s for s in extract_statements(lines, people) if s.paragraph != OPENING]
+    if opening is not None:
+        first = simplified[0].number
+        people = [replace(p, paragraphs=tuple(dict.fromkeys(first if n == OPENING else n for n in p.paragraphs)))
+                  for p in people]
     speaking = {s.name for s in statements}
     people = [replace(p, kind="person") if p.kind == "mention" and p.name in speaking else p for p in people]
     own = {p.number: p for p in paragraphs}
@@ -46,6 +54,18 @@ def extract(paragraphs: Sequence[Paragraph]) -> tuple[list[dict[str, Any]], list
         for s in statements
     ]
     return [asdict(p) for p in people], [asdict(s) for s in statements]
+
+
+# The number given to the opening line of the first section, read before the first paragraph.
+OPENING = -1
+
+
+def _opening_line(paragraphs: Sequence[Paragraph]) -> Paragraph | None:
+    """The first section's heading as a line of its own, numbered before the first paragraph."""
+    if not paragraphs or not paragraphs[0].section:
+        return None
+    line = paragraphs[0].section
+    return replace(paragraphs[0], number=OPENING, text=line, section=None, start=0, end=len(line), lead=0)
 
 
 def _simplified(paragraph: Paragraph) -> Paragraph:

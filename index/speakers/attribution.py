@@ -7,6 +7,7 @@ and where they are mentioned: nobody else's words are ever attributed to them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -56,6 +57,7 @@ def extract(paragraphs: Sequence[Paragraph]) -> tuple[list[dict[str, Any]], list
     return [asdict(p) for p in people], [asdict(s) for s in statements]
 
 
+_BYLINE = re.compile("记者|编辑|责编|通讯员|作者|特约|实习生")
 # The number given to the opening line of the first section, read before the first paragraph.
 OPENING = -1
 
@@ -65,6 +67,8 @@ def _opening_line(paragraphs: Sequence[Paragraph]) -> Paragraph | None:
     if not paragraphs or not paragraphs[0].section:
         return None
     line = paragraphs[0].section
+    if _BYLINE.search(line):
+        return None  # who wrote the article, not who speaks in it
     return replace(paragraphs[0], number=OPENING, text=line, section=None, start=0, end=len(line), lead=0)
 
 

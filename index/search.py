@@ -270,8 +270,10 @@ class Searcher:
         if self.not_found is not None and query.question is not None and query.question.content:
             if missing(query.anchors, self.article_text(hit.article_id)):
                 return 0.0  # the article never names a place, name or number the question is about
-            if query.role is not None and not names_holder(folded, query.role, self.people(hit.article_id)):
-                return 0.0  # asked who holds a title, and the passage names nobody with it
+            if query.role is not None and query.role in folded and not names_holder(
+                folded, query.role, self.people(hit.article_id)
+            ):
+                return 0.0  # asked who holds a title; the passage has the title, but with nobody's name
             evidence = measure(query.question, f"{self.topic(position)}\n{folded}", hit.dense)
             return self.not_found.probability(evidence)
         present = {t for t in query.terms if t in folded}

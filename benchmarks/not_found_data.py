@@ -111,7 +111,7 @@ def ask(engine: QuoteEngine, case: Case, scenario: str, dataset: str, group: str
             "lexical": round(hit.lexical, 4),
             "score": round(hit.score, 4),
         })
-    spoken = engine.attribution.answer(case.question, 3) is not None
+    spoken = engine.attribution.answer(case.question) is not None
     line = {
         "scenario": scenario, "set": dataset, "group": group, "q": case.question, "kind": case.kind,
         "answerable": case.golds is not None, "rank": rank, "speaker_path": spoken,
@@ -183,32 +183,32 @@ def main() -> None:
                         log(f"  {i}")
         news_dir = args.eval_dir / "news"
         if "news" in scenarios and news_dir.is_dir():
-            cases = load_jsonl(news_dir / "questions.jsonl")
-            embedder.warm(c.question for c in cases)
+            labelled = load_jsonl(news_dir / "questions.jsonl")
+            embedder.warm(c.question for c in labelled)
             files = [p for p in collect_files([news_dir]) if p.suffix == ".txt"]
             log("news: all articles")
             engine = fresh("news")
             engine.add_files(files)
-            for c in cases:
+            for c in labelled:
                 golds = None if c.expect is None else (c.expect,)
                 ask(engine, Case(c.question, golds, kind=c.kind), "news", "news", c.article or "", out)
             log("news: one article at a time")
             for path in files:
                 engine = fresh("news-single")
                 engine.add_files([path])
-                for c in cases:
+                for c in labelled:
                     if c.article == path.name:
                         ask(engine, Case(c.question, (c.expect,) if c.expect else None, kind=c.kind),
                             "news-single", "news", path.name, out)
                     elif c.expect is None:
                         ask(engine, Case(c.question, None, kind=c.kind), "news-single", "news", path.name, out)
         if "seed" in scenarios:
-            cases = load_jsonl(args.eval_dir / "seed_dev.jsonl")
-            embedder.warm(c.question for c in cases)
+            labelled = load_jsonl(args.eval_dir / "seed_dev.jsonl")
+            embedder.warm(c.question for c in labelled)
             engine = fresh("seed")
             sample: list[Any] = load_articles(ROOT / "articles" / "jiaodong-economic-circle.txt", "sample")
             engine.build_from_articles(sample)
-            for c in cases:
+            for c in labelled:
                 ask(engine, Case(c.question, (c.expect,) if c.expect else None), "seed", "seed", "sample", out)
         log("done")
 

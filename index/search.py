@@ -270,10 +270,11 @@ class Searcher:
         if self.not_found is not None and query.question is not None and query.question.content:
             if missing(query.anchors, self.article_text(hit.article_id)):
                 return 0.0  # the article never names a place, name or number the question is about
-            if query.role is not None and query.role in folded and not names_holder(
-                folded, query.role, self.people(hit.article_id)
-            ):
-                return 0.0  # asked who holds a title; the passage has the title, but with nobody's name
+            head = query.role[-2:] if query.role is not None else None
+            if head is not None and head in folded and not names_holder(folded, head, self.people(hit.article_id)):
+                # Asked who holds a title; the passage has it ("…的生产经理称" for 总经理) with nobody's
+                # name. A passage without it at all ("由某某执导" for 导演) is left to the model.
+                return 0.0
             evidence = measure(query.question, f"{self.topic(position)}\n{folded}", hit.dense)
             return self.not_found.probability(evidence)
         present = {t for t in query.terms if t in folded}

@@ -153,3 +153,6 @@ def test_a_passage_names_a_title_holder_or_not() -> None:
     assert names_holder("总统特拉维斯当天表示", "总统", ["特拉维斯"])
     assert not names_holder("三年间换过四个总经理,财务总监却没换", "总经理")
     assert not names_holder("总经理办公室里堆满了纸箱", "总经理")
+    # Search checks the title's head (经理 of 总经理): "车间的生产经理称" names no holder either.
+    assert not names_holder("车间的生产经理称,订单少了一半", "经理")
+    assert names_holder("副总经理林海涛说,订单少了一半", "经理")

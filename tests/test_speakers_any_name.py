@@ -253,3 +253,12 @@ def test_the_line_opening_the_first_section_names_who_speaks_in_a_transcript() -
     assert speaker["roles"] == ("临川市会展办新闻发言人",) and speaker["paragraphs"] == (0,)
     assert [(s["name"], s["paragraph"]) for s in statements] == [("孟思远", 0), ("孟思远", 1)]
     assert statements[1]["text"] == texts[1]
+
+
+def test_a_salutation_under_the_speaker_line_is_no_statement() -> None:
+    _, statements = extract(
+        "市政府新闻发言人 赵敏",
+        "女士们、先生们：",
+        "今天我向大家通报全市防汛工作的情况，各区已经完成堤防巡查。",
+    )
+    assert [(s.name, s.paragraph) for s in statements] == [("赵敏", 3)]

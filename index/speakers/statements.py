@@ -285,6 +285,8 @@ def _whole_paragraph_speaker(
         if ANSWER_LINE_RE.match(text) and presenter is not None:
             return presenter.name, colon.end()
     if presenter is not None and paragraph.number > presenter.paragraph and not QUESTION_LINE_RE.match(text):
+        if text.rstrip()[-1:] in "：:":
+            return None  # a salutation ("女士们、先生们："): it says nothing
         start = len(text) - len(text.lstrip())
         return presenter.name, start
     return None

@@ -272,7 +272,7 @@ def index_show(ctx: click.Context, article_id: str, as_json: bool) -> None:
 @click.pass_context
 def index_people(ctx: click.Context, as_json: bool) -> None:
     """List who is quoted in which articles, and how often."""
-    from index.speakers import best_role
+    from index.speakers.roles import best_role
 
     people = _engine(ctx).attribution.people()
     rows = [
@@ -342,14 +342,15 @@ def serve(ctx: click.Context, base_url: str | None) -> None:
 @click.pass_context
 def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool, articles_dir: Path | None,
              corpus: Path | None, misses: Path | None) -> None:
-    """Measure answer quality on DATASET (SQuAD-layout .json, or .jsonl of {"q", "expect"})."""
+    """Measure answer quality on DATASET (SQuAD-layout .json, or .jsonl of {"q", "expect"}, optionally
+    labelled with "kind", "article", "speaker": then also counted per kind)."""
     import dataclasses
     import tempfile
 
     from bot.runtime import embedder_for, engine_settings
     from index.datasets import is_jsonl, load_jsonl, load_squad
     from index.engine import QuoteEngine
-    from index.evaluation import evaluate_jsonl, evaluate_squad
+    from index.evaluation import evaluate_jsonl, evaluate_squad, kind_metrics, passes
 
     settings = _settings(ctx)
     progress = _Progress()
@@ -363,6 +364,7 @@ def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool
             progress("asking", done, total)
 
         rows: list[dict[str, object]] = []
+        by_kind: dict[str, dict[str, float]] | None = None
         if is_jsonl(dataset):
             cases = load_jsonl(dataset)
             if articles_dir is not None:
@@ -374,10 +376,17 @@ def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool
             else:
                 engine = _engine(ctx)
             metrics, answers = evaluate_jsonl(engine, cases, limit, tick)
-            for case, (found, quotes) in zip(cases, answers, strict=False):
-                ok = (not found) if case.expect is None else any(case.expect in q for q in quotes[:1])
-                if not ok:
-                    rows.append({"q": case.question, "expect": case.expect, "found": found, "quotes": quotes})
+            asked = cases[: len(answers)]
+            by_kind = kind_metrics(asked, answers)
+            for case, (found, quotes) in zip(asked, answers, strict=True):
+                if not passes(case, found, quotes, 1):
+                    row: dict[str, object] = {
+                        "q": case.question, "expect": case.expect, "found": found, "quotes": quotes
+                    }
+                    if case.kind is not None:
+                        row.update(kind=case.kind, article=case.article, speaker=case.speaker)
+                    row["pass@3"] = passes(case, found, quotes, 3)
+                    rows.append(row)
         else:
             if articles_dir is not None or corpus is not None:
                 raise click.UsageError("--articles and --corpus apply to JSONL datasets only.")
@@ -387,12 +396,31 @@ def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool
     if misses is not None:
         misses.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     if as_json:
-        click.echo(json.dumps(metrics, ensure_ascii=False))
+        payload: dict[str, object] = dict(metrics)
+        if by_kind is not None:
+            payload["by_kind"] = by_kind
+        click.echo(json.dumps(payload, ensure_ascii=False))
         return
     width = max(len(k) for k in metrics)
     click.echo(f"{dataset.name}")
     for key, value in metrics.items():
         click.echo(f"  {key.ljust(width)}  {value}")
+    if by_kind is not None:
+        click.echo(_kind_table(by_kind))
+
+
+def _kind_table(by_kind: dict[str, dict[str, float]]) -> str:
+    """Passes per kind of question, at 3 quotes (the news set's measure) and at 1."""
+    width = max(len("kind"), *(len(k) for k in by_kind))
+
+    def cell(passed: float, n: int) -> str:
+        return f"{int(passed)}/{n}".ljust(9) + (f"{passed / n:.2f}" if n else "-").rjust(5)
+
+    lines = ["", f"  {'kind'.ljust(width)}  {'pass, top 3'.ljust(14)}  pass, top 1"]
+    for kind, row in by_kind.items():
+        n = int(row["questions"])
+        lines.append(f"  {kind.ljust(width)}  {cell(row['passed@3'], n)}  {cell(row['passed@1'], n)}")
+    return "\n".join(lines)
 
 
 @cli.group("feedback")

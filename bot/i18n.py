@@ -78,6 +78,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "terminal_not_found": "没有找到能回答这个问题的原文。",
         "note_role_not_held": "索引中没有人担任{asked}，也没有{asked}的讲话。",
         "note_not_quoted": "索引中没有{asked}的讲话被引用（{mentions}，但没有引述其讲话）。",
+        "note_not_mentioned": "索引中的文章没有提到{asked}，也没有{asked}的讲话。",
         "note_mention": "{who}见于《{title}》",
         "too_long_note": "问题太长了，请问得短一点。",
         "busy_try_again": "现在问的人太多了，请过几秒再问一次。",
@@ -165,6 +166,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "terminal_not_found": "Nothing in the indexed articles answers this.",
         "note_role_not_held": "Nobody in the indexed articles is {asked}, and no words of a {asked} are quoted.",
         "note_not_quoted": "The articles mention {asked} ({mentions}) but never quote them.",
+        "note_not_mentioned": "The indexed articles never mention {asked}, and quote no words of theirs.",
         "note_mention": "{who} in “{title}”",
         "too_long_note": "That question is too long; please ask a shorter one.",
         "busy_try_again": "Too many questions at once right now; please ask again in a few seconds.",
@@ -207,6 +209,8 @@ def not_found_note(answer: NotFound, lang: str) -> str | None:
     asked = answer.asked or ""
     if answer.reason is Reason.ROLE_NOT_HELD:
         return table["note_role_not_held"].format(asked=asked)
+    if answer.reason is Reason.NOT_MENTIONED:
+        return table["note_not_mentioned"].format(asked=asked)
     if answer.reason is Reason.PERSON_NOT_QUOTED:
         shown = answer.mentions[:MENTIONS_SHOWN]
         separator = "；" if lang == "zh" else "; "

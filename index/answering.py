@@ -11,12 +11,15 @@ best first within each.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
 
 from index.attribution import Attribution
 from index.collation import QuoteList
+from index.normalization import normalise_question
+from index.questions import analyse
 from index.quoting import quote_passage
 from index.records import Quote
 from index.results import NotFound
@@ -54,16 +57,21 @@ class QuoteRanker:
             if tiers is not None:
                 # Statements come best match first; a stable sort by tier keeps that order within each.
                 spoken = sorted((q for q in spoken if q.article_id in tiers), key=lambda q: tiers[q.article_id])
-            return self._collate(spoken, wanted), ranked
+            return self._collate(spoken, wanted, asked), ranked
         assert query is not None
         return self._passages(query, ranked, max(wanted, depth), wanted, passage_tiers), ranked
 
-    def _quotes(self) -> QuoteList:
-        return QuoteList(self.searcher.data.articles, self.max_quote_chars)
+    def _quotes(self, focus: Collection[str] = ()) -> QuoteList:
+        return QuoteList(self.searcher.data.articles, self.max_quote_chars, focus)
 
-    def _collate(self, quotes: list[Quote], wanted: int) -> list[Quote]:
-        """The first ``wanted`` distinct quotes of ``quotes``, in order, reprints folded."""
-        collated = self._quotes()
+    def _collate(self, quotes: list[Quote], wanted: int, question: str) -> list[Quote]:
+        """The first ``wanted`` distinct quotes of ``quotes``, in order, reprints folded; a long
+        statement keeps the part about the question."""
+        # The speaker's name is in every statement of theirs: it says nothing about which part answers.
+        about = normalise_question(question)
+        for name in {q.speaker.name for q in quotes if q.speaker is not None}:
+            about = about.replace(name, " ")
+        collated = self._quotes(analyse(about, speakers=False).focus())
         for quote in quotes:
             collated.add(quote)
             if len(collated) >= wanted:

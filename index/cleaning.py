@@ -218,14 +218,22 @@ def _split_articles(items: list[_Item], structured: bool) -> list[_Draft]:
 
 
 def _apply_headings(draft: _Draft, headings: list[_Item], section: str | None) -> str | None:
-    """Headings before the first paragraph give the title; later ones open a section."""
+    """Headings before the first paragraph give the title; later ones open a section.
+
+    A plain line between the headline and the text (a subtitle, or the line naming who speaks in a
+    transcript: "新闻发言人 武平") opens the first section, unless it ends in a colon ("女士们、先生们："):
+    it is not lost, and who-said-what reads it.
+    """
     if draft.title is None and not draft.paragraphs:
         explicit = [h for h in headings if h.level is not None]
         if explicit:
             top = min(h.level or 1 for h in explicit)
             titles = [h for h in explicit if h.level == top]
             draft.title = titles[0].text
-            rest = [h for h in explicit if h is not titles[0]]
+            after = headings[headings.index(titles[0]) + 1 :]
+            rest = [h for h in explicit if h is not titles[0]] or [
+                h for h in after if h.level is None and h.text.rstrip()[-1:] not in "：:"
+            ]
             return rest[-1].text if rest else section
         # The last heading line is the headline; one before it ending in a colon is a kicker.
         draft.title = headings[-1].text

@@ -13,7 +13,7 @@ quote, or a near-duplicate of one, that another page showed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
 from index.quoting import after_lead, bound_quote
@@ -32,9 +32,11 @@ class _Kept:
 class QuoteList:
     """Quotes added best first; :attr:`quotes` holds the distinct ones, with their other sources."""
 
-    def __init__(self, articles: Mapping[str, ArticleRecord], max_chars: int) -> None:
+    def __init__(self, articles: Mapping[str, ArticleRecord], max_chars: int, focus: Collection[str] = ()) -> None:
         self._articles = articles
         self._max_chars = max_chars
+        # The question's words: a long quote keeps the part that holds most of them (quoting.bound_quote).
+        self._focus = focus
         self._kept: list[_Kept] = []
 
     def __len__(self) -> int:
@@ -54,7 +56,7 @@ class QuoteList:
                 return False
             quote = replace(trimmed, date=record.date, outlet=record.outlet, url=record.url)
         # Bounded after the dateline is cut off, so a long statement keeps as much as it may.
-        quote = bound_quote(quote, self._max_chars)
+        quote = bound_quote(quote, self._max_chars, self._focus)
         grams = shingles(quote.text)
         reprintable = len(normalized(quote.text)) >= MIN_CHARS
         for i, kept in enumerate(self._kept):

@@ -31,8 +31,13 @@ class SquadSet:
 
 @dataclass(frozen=True)
 class JsonlCase:
+    """One question of a JSONL set; ``kind``, ``article`` and ``speaker`` are optional labels."""
+
     question: str
     expect: str | None
+    kind: str | None = None
+    article: str | None = None
+    speaker: str | None = None
 
 
 def _read_json(path: Path) -> object:
@@ -74,8 +79,18 @@ def load_squad(path: Path) -> SquadSet:
     return SquadSet(articles, questions)
 
 
+def _optional_text(item: dict[str, object], key: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"'{key}' must be a string or null, not {type(value).__name__}")
+    return value
+
+
 def load_jsonl(path: Path) -> list[JsonlCase]:
-    """Lines of {"q": question, "expect": text or null}."""
+    """Lines of {"q": question, "expect": text or null}, optionally with the news set's labels
+    ("kind", "article", "speaker": strings or null)."""
     cases: list[JsonlCase] = []
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
@@ -88,9 +103,10 @@ def load_jsonl(path: Path) -> list[JsonlCase]:
             item = json.loads(line)
             question = str(item["q"])
             expect = item.get("expect")
+            labels = [_optional_text(item, key) for key in ("kind", "article", "speaker")]
         except (ValueError, KeyError, TypeError) as exc:
             raise DatasetError(f"{path}, line {n}: expected {{\"q\": ..., \"expect\": ...}} ({exc}).") from exc
-        cases.append(JsonlCase(question, None if expect is None else str(expect)))
+        cases.append(JsonlCase(question, None if expect is None else str(expect), *labels))
     if not cases:
         raise DatasetError(f"{path}: holds no questions.")
     return cases

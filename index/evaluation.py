@@ -3,7 +3,8 @@
 SQuAD layout: every paragraph is indexed in a fresh temporary index, every question is asked, and a
 hit is a passage from the question's own paragraph; a quote hits when a gold answer appears in it
 verbatim. JSONL: ``{"q": ..., "expect": ...}`` lines, where ``expect`` must appear verbatim in a
-quote, and ``null`` means the right answer is "not found".
+quote, and ``null`` means the right answer is "not found"; lines labelled with a ``kind`` (the news
+set's speaker, who, fact, paraphrase, traditional, negative) are also counted per kind.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ SQUAD_KEYS = (
     "not_found_rate", "latency_ms_p50", "latency_ms_p95", "index_build_s", "questions",
 )
 JSONL_KEYS = ("pass@1", "pass@3", "negatives_ok", "questions")
+# The news set's kinds of question, in the order its tables use; other kinds follow alphabetically.
+KINDS = ("speaker", "who", "fact", "paraphrase", "traditional", "negative")
+# Groups every case belongs to by its expectation, after the kinds.
+GROUPS = ("answerable", "null", "all")
 
 Tick = Callable[[int, int], None]
 
@@ -96,15 +101,16 @@ def evaluate_squad(
     return squad_metrics(outcomes, latencies, build_s), outcomes
 
 
+def passes(case: JsonlCase, found: bool, quotes: Sequence[str], k: int) -> bool:
+    """A case passes when ``expect`` is in one of the first ``k`` quotes, or, for null, nothing is found."""
+    if case.expect is None:
+        return not found
+    return found and any(case.expect in q for q in quotes[:k])
+
+
 def jsonl_metrics(cases: Sequence[JsonlCase], answers: Sequence[tuple[bool, list[str]]]) -> dict[str, float]:
     """pass@1, pass@3 and negatives_ok of answers given to ``cases``, in order."""
     n = len(cases)
-
-    def passes(case: JsonlCase, found: bool, quotes: list[str], k: int) -> bool:
-        if case.expect is None:
-            return not found
-        return found and any(case.expect in q for q in quotes[:k])
-
     negatives = [(c, a) for c, a in zip(cases, answers, strict=True) if c.expect is None]
     return {
         "pass@1": round(sum(passes(c, f, q, 1) for c, (f, q) in zip(cases, answers, strict=True)) / n, 4) if n else 0.0,
@@ -112,6 +118,33 @@ def jsonl_metrics(cases: Sequence[JsonlCase], answers: Sequence[tuple[bool, list
         "negatives_ok": round(sum(not f for _, (f, _) in negatives) / len(negatives), 4) if negatives else 1.0,
         "questions": n,
     }
+
+
+def kind_metrics(
+    cases: Sequence[JsonlCase], answers: Sequence[tuple[bool, list[str]]]
+) -> dict[str, dict[str, float]]:
+    """Per kind of question, then answerable (``expect`` given), null (must be "not found") and all:
+    how many questions, how many pass at 1 and at 3 quotes, and the pass@3 rate.
+
+    Cases without a kind count only in the last three groups.
+    """
+    groups: dict[str, list[tuple[JsonlCase, tuple[bool, list[str]]]]] = {}
+    for case, answer in zip(cases, answers, strict=True):
+        if case.kind:
+            groups.setdefault(case.kind, []).append((case, answer))
+    ordered = [k for k in KINDS if k in groups] + sorted(k for k in groups if k not in KINDS)
+    pairs = list(zip(cases, answers, strict=True))
+    rows = {kind: groups[kind] for kind in ordered}
+    rows["answerable"] = [(c, a) for c, a in pairs if c.expect is not None]
+    rows["null"] = [(c, a) for c, a in pairs if c.expect is None]
+    rows["all"] = pairs
+    table: dict[str, dict[str, float]] = {}
+    for name, members in rows.items():
+        n = len(members)
+        at1 = sum(passes(c, found, quotes, 1) for c, (found, quotes) in members)
+        at3 = sum(passes(c, found, quotes, 3) for c, (found, quotes) in members)
+        table[name] = {"questions": n, "passed@1": at1, "passed@3": at3, "pass@3": round(at3 / n, 4) if n else 0.0}
+    return table
 
 
 def evaluate_jsonl(

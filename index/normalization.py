@@ -44,6 +44,19 @@ def to_simplified(text: str) -> str:
     return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
 
 
+@lru_cache(maxsize=1)
+def _s2t() -> object:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → traditional Chinese, to look a simplified word up in traditional text."""
+    converter = _s2t()
+    return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
+
+
 _BASE_LOCK = threading.Lock()
 _BASE: list[Any] = []
 DICTIONARY_CACHE = "jieba-dictionary.marshal"
@@ -64,6 +77,22 @@ def _base_dictionary(cache_dir: str | None) -> Any:
             tokenizer.initialized = True
             _BASE.append(tokenizer)
         return _BASE[0]
+
+
+_TAGGER: list[Any] = []
+
+
+def name_tags(text: str, cache_dir: Path | None = None) -> list[tuple[str, str]]:
+    """jieba's part-of-speech tags of ``text`` as (word, flag) pairs: at index time, to find personal
+    names whatever their surname (flags nr, nrfg, nrt). Loads the dictionary on first use."""
+    import jieba.posseg
+
+    base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    with _BASE_LOCK:
+        if not _TAGGER:
+            _TAGGER.append(jieba.posseg.POSTokenizer(base))
+        tagger = _TAGGER[0]
+    return [(pair.word, pair.flag) for pair in tagger.cut(text)]
 
 
 def prefix_dictionary(tokenizer: Any, cache_dir: Path | None) -> tuple[dict[str, int], int]:
@@ -191,6 +220,22 @@ def query_terms(question: str, vocabulary: Container[str], longest: int = 8) -> 
                 run[i : i + size] for i in range(len(run) - size + 1) if run[i : i + size] in vocabulary
             )
     return list(dict.fromkeys(terms))
+
+
+_LEAD_IN = re.compile(r"^(?:请问|请告诉我|告诉我|我想知道|想知道|你知道|问一下)[，,：:\s]*")
+_SPACE_NEAR_CJK = re.compile(r"\s+(?=[\u3400-\u9fff“”「」，。？！：；])|(?<=[\u3400-\u9fff“”「」，。？！：；])\s+")
+
+
+def normalise_question(question: str) -> str:
+    """Simplified script, no polite lead-in, no trailing punctuation: "请问，威海書記說了甚麼？" → "威海书记说了什么".
+
+    Spaces go where they touch Chinese text; between Latin words one space stays.
+    """
+    text = to_simplified(question.strip())
+    text = text.replace("甚么", "什么").replace("甚麽", "什么").replace("什麽", "什么")
+    text = _SPACE_NEAR_CJK.sub("", re.sub(r"[\s\u3000]+", " ", text)).strip()
+    text = _LEAD_IN.sub("", text)
+    return text.rstrip("？?。.！!~～ ")
 
 
 _QUOTED = re.compile(r"[“「『\"]([\u3400-\u9fff]{2,8})[”」』\"]")

@@ -19,6 +19,7 @@ class Reason(StrEnum):
     NO_MATCH = "no_match"  # no passage answers it
     PERSON_NOT_QUOTED = "person_not_quoted"  # the person or role is mentioned, but never quoted
     ROLE_NOT_HELD = "role_not_held"  # nobody in the index holds the role asked about
+    NOT_MENTIONED = "not_mentioned"  # no article mentions the person asked about
     NO_MORE = "no_more"  # a later page, and the earlier pages held every quote
     TOO_LONG = "too_long"  # the question is longer than the engine will search
 

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
 
+from index.anchors import anchors, missing
 from index.embedders import Embedder
-from index.normalization import query_terms, to_simplified
+from index.evidence import asked_role, measure, names_holder
+from index.normalization import to_simplified
+from index.not_found import model_for
+from index.questions import Question, analyse
 from index.records import Chunk, IndexData
 from index.timeframe import parse_iso
 from index.vectors import stored_vectors
@@ -29,6 +34,11 @@ faiss_threads = 1
 # The "not found" threshold was calibrated with this mix of term coverage and meaning; it is a fixed
 # part of what the threshold means, apart from the ranking weight a user may change.
 CONFIDENCE_DENSE_WEIGHT = 0.55
+# The not-found model is fitted on the three best passages of each question, and accepts a passage
+# at 0.5 (its operating point is folded into its bias): among those three, one it accepts goes
+# before one it refuses.
+EVIDENCE_WINDOW = 3
+MODEL_ACCEPTS = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,12 +58,17 @@ class PassageHit:
 
 @dataclass(frozen=True)
 class Query:
-    """A question prepared once: its BM25 terms, their weights, and its vector."""
+    """A question prepared once: its BM25 terms, their weights, its vector and its analysis."""
 
     text: str
     terms: list[str]
     weights: dict[str, float]
     vector: np.ndarray
+    question: Question | None = None
+    # The places, names and numbers the question names (index.anchors); only with the not-found model.
+    anchors: tuple[tuple[str, ...], ...] = ()
+    # The title whose holder the question asks for ("…的总经理叫什么名字"); only with the not-found model.
+    role: str | None = None
 
 
 class Searcher:
@@ -90,6 +105,12 @@ class Searcher:
             by_passage[int(position)].append(slot)
         self._passage_slots = [np.array(slots, dtype=np.int64) for slots in by_passage]
         self.folded = lru_cache(maxsize=4096)(self._fold)
+        self.topic = lru_cache(maxsize=4096)(self._topic)
+        self.article_text = lru_cache(maxsize=1024)(self._article_text)
+        self.people = lru_cache(maxsize=1024)(self._people)
+        # Whether a passage answers at all, from evidence that means the same in any corpus; fitted for
+        # one embedder (its cosines), so other embedders keep the fused confidence below.
+        self.not_found = model_for(embedder.name)
 
     def _chunk_key(self, chunk_id: int) -> tuple[str, int]:
         chunk = self.chunk(chunk_id)
@@ -101,6 +122,22 @@ class Searcher:
         text = self.data.articles[aid].paragraphs[number].text
         folded = to_simplified(text).lower()
         return folded if len(folded) == len(text) else text.lower()
+
+    def _topic(self, position: int) -> str:
+        """The simplified, lower-cased title and section of a passage's article."""
+        aid, number = self.keys[position]
+        record = self.data.articles[aid]
+        return to_simplified(f"{record.title}\n{record.paragraphs[number].section or ''}").lower()
+
+    def _article_text(self, article_id: str) -> str:
+        """An article's title and text, simplified, lower-cased and NFKC-normalised, for its anchors."""
+        record = self.data.articles[article_id]
+        text = "\n".join([record.title, *(p.text for p in record.paragraphs)])
+        return unicodedata.normalize("NFKC", to_simplified(text).lower())
+
+    def _people(self, article_id: str) -> tuple[str, ...]:
+        """The names of the people an article mentions (found at index time, simplified)."""
+        return tuple(str(p["name"]).lower() for p in self.data.articles[article_id].people)
 
     def _bm25_statistics(self) -> tuple[np.ndarray, np.ndarray]:
         """Per term: the best score any paragraph reaches, and the inverse document frequency."""
@@ -127,9 +164,16 @@ class Searcher:
 
     def prepare(self, question: str) -> Query:
         vocab: dict[str, int] = self.data.bm25.vocab_dict if self.data.bm25 is not None else {}
-        terms = query_terms(question, vocab)
+        # Only the question's content words are terms: question words and particles are evidence of
+        # nothing, and a small index would weigh them as its rarest terms.
+        analysed = analyse(question, speakers=False)
+        terms = analysed.terms(vocab)
         vector = self.embedder.encode_queries([to_simplified(question) if self.simplify_for_embedding else question])[0]
-        return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector)
+        # Anchors need jieba's tagger (a second to load, once): only the not-found model uses them.
+        topic = analysed.content[0].lower() if analysed.content else None
+        anchored = anchors(analysed.text.lower(), topic) if self.not_found is not None else ()
+        role = asked_role(analysed) if self.not_found is not None else None
+        return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector, analysed, anchored, role)
 
     def lexical_scores(self, terms: list[str]) -> np.ndarray:
         """Per paragraph, BM25 divided by the best the question's terms could reach (0..1)."""
@@ -197,7 +241,7 @@ class Searcher:
         scores = (1 - w) * lexical[candidates] + w * dense
         # Best score first; equal scores in index order, so results are deterministic.
         rank = tiers[candidates] if tiers is not None else np.zeros(len(candidates), dtype=np.int64)
-        order = np.lexsort((candidates, -scores, rank))[:k]
+        order = np.lexsort((candidates, -scores, rank))[: max(k, EVIDENCE_WINDOW)]
         hits = []
         for i in order:
             position = int(candidates[i])
@@ -206,16 +250,33 @@ class Searcher:
             aid, number = self.keys[position]
             hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
             hits.append(replace(hit, confidence=self.confidence(query, hit, position)))
-        return hits
+        if self.not_found is None or not hits:
+            return hits[:k]
+        # Only passages of the first one's time tier may trade places with it.
+        same_tier = int(np.sum(rank[order] == rank[order[0]]))
+        return accepted_first(hits, min(EVIDENCE_WINDOW, same_tier))[:k]
 
     def confidence(self, query: Query, hit: PassageHit, position: int) -> float:
-        """Whether a paragraph answers at all: the share of the question's term weight it contains
-        (a term the index never saw weighs as its rarest) fused with meaning similarity.
+        """Whether a paragraph answers at all (0..1).
 
-        Ranking uses BM25, whose saturation flatters a paragraph that repeats a few of the
-        question's words; the "not found" decision asks instead which of the words are there.
+        With the not-found model of this embedder: the probability that it answers, from evidence
+        that does not depend on the corpus (:mod:`index.evidence`). Otherwise: the share of the
+        question's term weight it contains (a term the index never saw weighs as its rarest) fused
+        with meaning similarity. Ranking uses BM25, whose saturation flatters a paragraph that
+        repeats a few of the question's words; the "not found" decision asks instead which of the
+        words are there.
         """
         folded = self.folded(position)
+        if self.not_found is not None and query.question is not None and query.question.content:
+            if missing(query.anchors, self.article_text(hit.article_id)):
+                return 0.0  # the article never names a place, name or number the question is about
+            head = query.role[-2:] if query.role is not None else None
+            if head is not None and head in folded and not names_holder(folded, head, self.people(hit.article_id)):
+                # Asked who holds a title; the passage has it ("…的生产经理称" for 总经理) with nobody's
+                # name. A passage without it at all ("由某某执导" for 导演) is left to the model.
+                return 0.0
+            evidence = measure(query.question, f"{self.topic(position)}\n{folded}", hit.dense)
+            return self.not_found.probability(evidence)
         present = {t for t in query.terms if t in folded}
         dense = self.data.calibration.scale(hit.dense)
         w = CONFIDENCE_DENSE_WEIGHT
@@ -241,6 +302,16 @@ class Searcher:
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` highest scores, in no particular order (all of them when there are fewer)."""
     return np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+
+
+def accepted_first(hits: list[PassageHit], window: int = EVIDENCE_WINDOW) -> list[PassageHit]:
+    """Among the first ``window`` passages, those the not-found model accepts go before those it
+    refuses, each group in rank order: an accepted passage answers, a refused one does not, and the
+    quotes stop at the first refused passage (measured on the dev sets and the news set,
+    benchmarks/README.md). The model accepts at 0.5."""
+    first = hits[:window]
+    accepted = [h for h in first if h.confidence >= MODEL_ACCEPTS]
+    return [*accepted, *(h for h in first if h.confidence < MODEL_ACCEPTS), *hits[window:]]
 
 
 def coverage(weights: dict[str, float], present: set[str]) -> float:

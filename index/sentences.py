@@ -54,6 +54,22 @@ def _append(spans: list[tuple[int, int]], text: str, start: int, end: int) -> No
         spans.append((start, end))
 
 
+def sentence_of(text: str, pos: int) -> tuple[int, int]:
+    """The span of the sentence that holds ``text[pos]``; (pos, pos) between sentences."""
+    for start, end in split_sentences(text):
+        if start <= pos < end:
+            return start, end
+    return pos, pos
+
+
+def sentence_start(text: str, pos: int) -> int:
+    """Where the sentence holding ``text[pos]`` starts (its first non-space character)."""
+    start = sentence_of(text, pos)[0]
+    while start < pos and text[start].isspace():
+        start += 1
+    return start
+
+
 def cut_point(text: str, start: int, limit: int) -> int:
     """Where to end a piece of ``text[start:]`` of at most ``limit - start`` characters.
 

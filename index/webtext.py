@@ -95,6 +95,12 @@ def blocks_of(body: etree._Element) -> list[Block]:
     return out
 
 
+# A line that may open the first section: Chinese words and spaces only (no date, no source, no link).
+_OPENING_LINE = re.compile(r"[\u4e00-\u9fff·][\u4e00-\u9fff· \u3000]{3,29}")
+# A byline names who wrote the article, not who speaks in it.
+_BYLINE = re.compile("记者|编辑|责编|通讯员|作者|来源|特约|实习生")
+
+
 def is_prose(block: Block) -> bool:
     """Sentences, or a clause of one: ends in 。！？ or in ，：、 (a one-clause-per-line post), or is long."""
     if block.heading:
@@ -142,10 +148,15 @@ def main_run(blocks: list[Block]) -> list[Block]:
             best, best_span = total, (start, i + 1)
     lo, hi = best_span
     run = [b for b in blocks[lo:hi] if not _stops(b)]
+    opening: Block | None = blocks[lo - 1] if lo > 0 else None
     while run and not is_prose(run[0]):
-        run.pop(0)
+        opening = run.pop(0)
     while run and not is_prose(run[-1]):
         run.pop()
+    if run and opening is not None and _OPENING_LINE.fullmatch(opening.text) and not _BYLINE.search(opening.text):
+        # A plain line right above the text (a subtitle, "新闻发言人 武平" over a transcript) opens its
+        # first section, as in .txt files: who-said-what reads it.
+        run.insert(0, replace(opening, heading=True))
     return run
 
 

@@ -70,3 +70,9 @@ def test_people_follow_index_add_and_remove(engine: QuoteEngine, tmp_path: Path)
     assert answer.quotes[0].text.startswith("刘强表示，济南将全力支持胶东经济圈建设")
     engine.remove("jinan")
     assert not engine.ask("济南市委书记说了什么").found
+
+
+def test_a_name_no_article_mentions_is_explained_as_such(engine: QuoteEngine) -> None:
+    answer = engine.ask("欧阳振华说了什么")
+    assert isinstance(answer, NotFound) and answer.reason is Reason.NOT_MENTIONED
+    assert answer.asked == "欧阳振华" and answer.mentions == []

@@ -10,10 +10,21 @@ import bot.runtime
 from bot.cli import cli
 from index.datasets import DatasetError, JsonlCase, load_jsonl, load_squad
 from index.engine import EngineSettings, QuoteEngine
-from index.evaluation import JSONL_KEYS, SQUAD_KEYS, Outcome, evaluate_squad, jsonl_metrics, percentile, squad_metrics
+from index.evaluation import (
+    JSONL_KEYS,
+    SQUAD_KEYS,
+    Outcome,
+    evaluate_squad,
+    jsonl_metrics,
+    kind_metrics,
+    percentile,
+    squad_metrics,
+)
 from tests.conftest import ROOT, LexicalOnlyEmbedder
 
 MINI = ROOT / "tests" / "fixtures" / "mini_squad.json"
+NEWS_MINI = ROOT / "tests" / "fixtures" / "news_mini.jsonl"
+NEWS_ARTICLES = ROOT / "tests" / "fixtures" / "news_mini"
 
 
 def test_load_squad_makes_one_article_per_entry() -> None:
@@ -56,6 +67,51 @@ def test_jsonl_metrics_by_hand() -> None:
     metrics = jsonl_metrics(cases, answers)
     assert list(metrics) == list(JSONL_KEYS)
     assert metrics == {"pass@1": 0.5, "pass@3": 0.75, "negatives_ok": 0.5, "questions": 4}
+
+
+def test_load_jsonl_reads_the_news_labels_and_plain_lines() -> None:
+    cases = load_jsonl(NEWS_MINI)
+    assert cases[0] == JsonlCase("林振东说了什么", "每天开行40个班次", "speaker", "harbour-ferry.txt", "林振东")
+    assert cases[3] == JsonlCase("火星探测器什么时候着陆", None, "negative", None, None)
+    # The older layout has no labels.
+    assert cases[4] == JsonlCase("西城图书馆自习区有多少座位", "300个")
+
+
+def test_load_jsonl_refuses_a_label_that_is_not_text(tmp_path: Path) -> None:
+    lines = tmp_path / "bad.jsonl"
+    lines.write_text('{"q": "a", "expect": "b", "kind": 3}\n', encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"bad.jsonl, line 1: .*'kind' must be a string or null, not int"):
+        load_jsonl(lines)
+
+
+def test_kind_metrics_by_hand() -> None:
+    cases = [
+        JsonlCase("q1", "甲", "speaker"),
+        JsonlCase("q2", "乙", "speaker"),
+        JsonlCase("q3", "丙", "fact"),
+        JsonlCase("q4", None, "negative"),
+        JsonlCase("q5", None, "negative"),
+        JsonlCase("q6", "丁", "zeta"),  # a kind the news set does not use: after the known ones
+        JsonlCase("q7", "戊"),  # no kind: only in answerable and all
+    ]
+    answers = [
+        (True, ["甲"]),  # passes at 1
+        (True, ["x", "y", "乙"]),  # passes at 3 only
+        (True, ["x", "y", "z", "丙"]),  # the 4th quote does not count
+        (False, []),  # refused, as it should be
+        (True, ["x"]),  # answered although nothing answers
+        (False, []),
+        (True, ["戊己"]),
+    ]
+    table = kind_metrics(cases, answers)
+    assert list(table) == ["speaker", "fact", "negative", "zeta", "answerable", "null", "all"]
+    assert table["speaker"] == {"questions": 2, "passed@1": 1, "passed@3": 2, "pass@3": 1.0}
+    assert table["fact"] == {"questions": 1, "passed@1": 0, "passed@3": 0, "pass@3": 0.0}
+    assert table["negative"] == {"questions": 2, "passed@1": 1, "passed@3": 1, "pass@3": 0.5}
+    assert table["answerable"] == {"questions": 5, "passed@1": 2, "passed@3": 3, "pass@3": 0.6}
+    assert table["null"]["passed@3"] == 1 and table["all"] == {
+        "questions": 7, "passed@1": 3, "passed@3": 4, "pass@3": 0.5714
+    }
 
 
 def test_evaluate_squad_on_fixture(tmp_path: Path) -> None:
@@ -123,4 +179,31 @@ def test_cli_eval_jsonl_against_articles(config: Path, tmp_path: Path) -> None:
         cli, ["--config", str(config), "eval", str(cases), "--articles", str(ROOT / "articles"), "--json"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"pass@1": 1.0, "pass@3": 1.0, "negatives_ok": 1.0, "questions": 2}
+    metrics = json.loads(result.stdout)
+    assert {k: metrics[k] for k in JSONL_KEYS} == {"pass@1": 1.0, "pass@3": 1.0, "negatives_ok": 1.0, "questions": 2}
+    # Unlabelled lines are counted only by their expectation.
+    assert list(metrics["by_kind"]) == ["answerable", "null", "all"]
+    assert metrics["by_kind"]["all"] == {"questions": 2, "passed@1": 2, "passed@3": 2, "pass@3": 1.0}
+
+
+def test_cli_eval_news_layout_reports_every_kind(config: Path, tmp_path: Path) -> None:
+    misses = tmp_path / "misses.jsonl"
+    args = ["--config", str(config), "eval", str(NEWS_MINI), "--articles", str(NEWS_ARTICLES)]
+    result = CliRunner().invoke(cli, [*args, "--json", "--misses", str(misses)])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert list(metrics) == [*JSONL_KEYS, "by_kind"]
+    by_kind = metrics["by_kind"]
+    assert list(by_kind) == ["speaker", "fact", "negative", "answerable", "null", "all"]
+    assert [by_kind[k]["questions"] for k in by_kind] == [1, 2, 1, 4, 1, 5]
+    assert by_kind["all"]["pass@3"] == metrics["pass@3"]
+    assert by_kind["null"]["pass@3"] == metrics["negatives_ok"]
+    # Every miss at the top quote is written with its labels and whether a later quote held it.
+    rows = [json.loads(line) for line in misses.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == round((1 - metrics["pass@1"]) * 5)
+    assert all({"q", "expect", "found", "quotes", "pass@3"} <= set(r) for r in rows)
+    table = CliRunner().invoke(cli, args)
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert any(line.split()[:1] == ["speaker"] for line in lines)
+    assert any(line.split()[:1] == ["all"] and line.split()[1].endswith("/5") for line in lines)

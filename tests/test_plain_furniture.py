@@ -68,3 +68,12 @@ def test_a_first_line_that_is_a_sentence_is_text_not_a_title() -> None:
     lines = [Line(t) for t in text.splitlines()]
     (article,) = clean_document(SourceDocument(Path("x.txt"), lines, False), lambda k: "x", "x")
     assert article.paragraphs[0].text == "会议总结了一年来的工作。"
+
+
+def test_a_line_between_the_headline_and_the_text_opens_the_first_section() -> None:
+    text = ("临川港二期工程新闻发布会\n临川市会展办新闻发言人 孟思远\n各位记者朋友：\n"
+            "今天由我来向大家介绍本次展会的筹备情况，我们共邀请了三百家企业参展。\n")
+    (article,) = clean_document(SourceDocument(Path("x.txt"), [Line(t) for t in text.splitlines()], False),
+                                lambda k: "x", "x")
+    assert article.title == "临川港二期工程新闻发布会"
+    assert [p.section for p in article.paragraphs] == ["临川市会展办新闻发言人 孟思远"]

@@ -84,3 +84,18 @@ def test_after_lead_cuts_a_statement_that_opens_with_the_dateline() -> None:
     assert after_lead(inside, paragraph) is None
     later = Quote("经济运行总体平稳。", "a", "标题", None, 2, quote.end - 9, quote.end, 1.0, text)
     assert after_lead(later, paragraph) is later
+
+
+def test_a_long_statement_keeps_the_part_about_the_question() -> None:
+    from index.quoting import bound_quote
+    from index.records import Quote
+
+    text = ("周明远介绍了全市的情况。" + "临川的工业基础扎实,港口条件优越,人口规模较大。" * 4
+            + "今后要把临川港打造成为区域航运中心。")
+    quote = Quote(text=text, article_id="a", title="t", section=None, paragraph=0, start=10, end=10 + len(text),
+                  score=1.0, context=text)
+    lead = bound_quote(quote, 120)
+    assert lead.text.startswith("周明远介绍了全市的情况。") and len(lead.text) <= 120
+    focused = bound_quote(quote, 120, ("临川", "川港", "航运", "打造"))
+    assert focused.text.endswith("今后要把临川港打造成为区域航运中心。") and len(focused.text) <= 120
+    assert text[focused.start - 10 : focused.end - 10] == focused.text  # still a verbatim span

@@ -190,3 +190,10 @@ def test_the_fake_server_refuses_markup_telegram_refuses(markup: str) -> None:
 def test_the_fake_server_accepts_telegram_markup() -> None:
     markup = '<b>a</b><i>b</i><blockquote>c&lt;&amp;&quot;&#39;</blockquote><span class="tg-spoiler">d</span>'
     assert parse_html(markup) == "abc<&\"'d"
+
+
+def test_a_name_nobody_mentions_is_explained() -> None:
+    (message,) = render.render_answer(NotFound("欧阳振华说了什么", Reason.NOT_MENTIONED, "欧阳振华"), [], "zh")
+    assert "索引中的文章没有提到欧阳振华" in _valid(message)
+    (english,) = render.render_answer(NotFound("欧阳振华说了什么", Reason.NOT_MENTIONED, "欧阳振华"), [], "en")
+    assert "never mention 欧阳振华" in _valid(english)

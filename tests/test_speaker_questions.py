@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from index.speaker_questions import (
-    SpeakerQuestion,
-    find_statements,
-    normalise_question,
-    parse_speaker_question,
-    role_matches,
-)
-from index.speakers import Person, Statement
+from index.speakers.matching import find_statements, role_matches
+from index.speakers.questions import SpeakerQuestion, normalise_question, parse_speaker_question
+from index.speakers.records import Person, Statement
 
 KNOWN = ("张海波", "张术平", "张惠", "惠新安", "王清宪", "孟凡利", "闫剑波")
 

@@ -86,3 +86,25 @@ def test_subheadings_versus_one_clause_a_line_posts() -> None:
     assert [is_subheading(blocks, i) for i in range(4)] == [False, True, True, False]
     post = [Block("购物、餐饮、空中花园……"), Block("这么高大上的邮轮母港"), Block("开始搓搓手了！！！")]
     assert [is_subheading(post, i) for i in range(3)] == [False, False, False]
+
+
+def _transcript(byline: str) -> str:
+    body = "".join(
+        f"<p>{text}</p>"
+        for text in (
+            "各位记者朋友：",
+            "今天由我来向大家介绍本次展会的筹备情况，我们共邀请了三百家企业参展，展期五天，预计观众超过十万人次。",
+            "展会期间，市区将开通六条接驳公交线路，地铁延长运营一小时，各场馆周边设置临时停车场，方便市民观展。",
+            "我们欢迎各界朋友前来参观，也请大家继续关注和支持临川会展业的发展，谢谢大家。",
+        )
+    )
+    return (f"<html><head><title>临川会展新闻发布会</title></head><body><h1>临川会展新闻发布会</h1>"
+            f"<p style=\"text-align:center\"><strong>{byline}</strong></p>{body}</body></html>")
+
+
+def test_the_line_above_a_transcript_opens_its_first_section_and_a_byline_does_not() -> None:
+    (article,) = load_bytes(_transcript("临川市会展办新闻发言人 孟思远").encode("utf-8"), "t.html", "t")
+    assert article.paragraphs[0].section == "临川市会展办新闻发言人 孟思远"
+    assert all("孟思远" not in p.text for p in article.paragraphs)
+    (signed,) = load_bytes(_transcript("本报记者 孟思远").encode("utf-8"), "s.html", "s")
+    assert signed.paragraphs[0].section is None

@@ -1,0 +1,204 @@
+"""Who said what: answer "X说了什么" and "谁说…" from the statements extracted at index time.
+
+A speaker question is answered only with that speaker's own statements. When the index knows the
+person (or the role) but holds no statement of theirs, the answer is "not found", saying who they are
+and where they are mentioned: nobody else's words are ever attributed to them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from index.normalization import name_tags, to_simplified, to_traditional
+from index.records import ArticleRecord, Paragraph, Quote, Speaker
+from index.results import Mention, NotFound, Reason
+from index.speakers.matching import Mentioned, find_statements, speaks_for
+from index.speakers.names import aliases, tagged_names
+from index.speakers.people import extract_people
+from index.speakers.questions import SpeakerQuestion, parse_speaker_question
+from index.speakers.records import Person, Statement
+from index.speakers.roles import best_role
+from index.speakers.statements import extract_statements
+
+
+def extract(paragraphs: Sequence[Paragraph]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """People and statements of one article's paragraphs, as JSON-able dicts for the index.
+
+    The patterns are written in simplified script: a traditional article is read in a simplified copy
+    of the same length (names come out simplified, like questions), and every statement's text is cut
+    from the article's own paragraph.
+    """
+    simplified = [_simplified(p) for p in paragraphs]
+    tagged = tagged_names(tag for p in simplified for tag in name_tags(p.text))
+    # The line that opens the article's first section ("新闻发言人 武平" over a transcript) names who
+    # speaks in the text under it: it is read as a line before the first paragraph.
+    opening = _opening_line(simplified)
+    lines = [opening, *simplified] if opening is not None else simplified
+    people = extract_people(lines, tagged)
+    statements = [s for s in extract_statements(lines, people) if s.paragraph != OPENING]
+    if opening is not None:
+        first = simplified[0].number
+        people = [replace(p, paragraphs=tuple(dict.fromkeys(first if n == OPENING else n for n in p.paragraphs)))
+                  for p in people]
+    speaking = {s.name for s in statements}
+    people = [replace(p, kind="person") if p.kind == "mention" and p.name in speaking else p for p in people]
+    own = {p.number: p for p in paragraphs}
+    statements = [
+        replace(
+            s,
+            text=own[s.paragraph].text[s.start - own[s.paragraph].start : s.end - own[s.paragraph].start],
+            section=own[s.paragraph].section,
+        )
+        for s in statements
+    ]
+    return [asdict(p) for p in people], [asdict(s) for s in statements]
+
+
+_BYLINE = re.compile("记者|编辑|责编|通讯员|作者|特约|实习生")
+# The number given to the opening line of the first section, read before the first paragraph.
+OPENING = -1
+
+
+def _opening_line(paragraphs: Sequence[Paragraph]) -> Paragraph | None:
+    """The first section's heading as a line of its own, numbered before the first paragraph."""
+    if not paragraphs or not paragraphs[0].section:
+        return None
+    line = paragraphs[0].section
+    if _BYLINE.search(line):
+        return None  # who wrote the article, not who speaks in it
+    return replace(paragraphs[0], number=OPENING, text=line, section=None, start=0, end=len(line), lead=0)
+
+
+def _simplified(paragraph: Paragraph) -> Paragraph:
+    """The paragraph in simplified script, when the conversion keeps every offset."""
+    text = to_simplified(paragraph.text)
+    if text == paragraph.text or len(text) != len(paragraph.text):
+        return paragraph
+    section = to_simplified(paragraph.section) if paragraph.section else paragraph.section
+    return replace(paragraph, text=text, section=section)
+
+
+def _mentions_of(record: ArticleRecord) -> Mentioned:
+    """Whether an article's text holds a word, in simplified or traditional script."""
+
+    def mentioned(word: str) -> bool:
+        forms = {word, to_traditional(word)}
+        return any(form in p.text for p in record.paragraphs for form in forms)
+
+    return mentioned
+
+
+@dataclass(frozen=True)
+class _ArticleSpeakers:
+    record: ArticleRecord
+    people: list[Person]
+    statements: list[Statement]
+
+
+def _load(record: ArticleRecord) -> _ArticleSpeakers:
+    people = [
+        Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())), p.get("kind", "person"))
+        for p in record.people
+    ]
+    statements = [Statement(**s) for s in record.statements]
+    return _ArticleSpeakers(record, people, statements)
+
+
+class Attribution:
+    """The people and statements of a whole index, ready for speaker questions."""
+
+    def __init__(self, records: Iterable[ArticleRecord]) -> None:
+        self._articles = [_load(r) for r in sorted(records, key=lambda r: r.article_id)]
+        self._by_id = {a.record.article_id: a for a in self._articles}
+        people = {p.name for a in self._articles for p in a.people}
+        # A dotted name is asked by its last part too ("卡斯特" for 简·卡斯特).
+        self.names = sorted(people | {alias for name in people for alias in aliases(name)})
+        self._name_set = frozenset(to_simplified(n) for n in self.names)
+
+    def people(self) -> list[tuple[Person, ArticleRecord, int]]:
+        """Everyone the index knows as a speaker or with a role, with the article and how many
+        statements they make there (names only mentioned are left out)."""
+        out = []
+        for article in self._articles:
+            for person in article.people:
+                if person.kind == "mention":
+                    continue
+                said = sum(s.name == person.name for s in article.statements)
+                out.append((person, article.record, said))
+        return out
+
+    def answer(self, question: str) -> list[Quote] | NotFound | None:
+        """Every statement that answers a speaker question, best first; why none does; or None when
+        the question is not about a speaker."""
+        parsed = parse_speaker_question(question, self._name_set)
+        if parsed is None:
+            return None
+        found: list[tuple[Statement, _ArticleSpeakers]] = []
+        for article in self._articles:
+            mentioned = _mentions_of(article.record)
+            found.extend(
+                (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
+            )
+        if parsed.kind == "who_said" and not found:
+            # Nobody is recorded saying that: ordinary search may still find the words themselves.
+            return None
+        if not found and not parsed.strict:
+            return None  # "X认为…是什么" with no statement of X: the facts may still be in a passage
+        if not found:
+            holders = self._holders(parsed)
+            if parsed.name is None and parsed.title is None and not holders:
+                # An organisation or a description no article quotes: ordinary search decides.
+                return None
+            asked = parsed.name or parsed.subject or f"{parsed.place or ''}{parsed.title or ''}"
+            if holders:
+                reason = Reason.PERSON_NOT_QUOTED
+            else:
+                reason = Reason.NOT_MENTIONED if parsed.name is not None else Reason.ROLE_NOT_HELD
+            mentions = [Mention(person.name, best_role(person.roles), record.article_id, record.title)
+                        for person, record in holders]
+            return NotFound(question, reason, asked, mentions)
+        return [self._quote(statement, article, rank) for rank, (statement, article) in enumerate(found)]
+
+    def _holders(self, parsed: SpeakerQuestion) -> list[tuple[Person, ArticleRecord]]:
+        """Who the question asks about, as the index knows them (none of them quoted)."""
+        holders: list[tuple[Person, ArticleRecord]] = []
+        for article in self._articles:
+            mentioned = _mentions_of(article.record)
+            holders.extend((p, article.record) for p in article.people if speaks_for(parsed, p, mentioned))
+        if not holders and parsed.name is not None:
+            # A name no extraction caught (in an enumeration, say) is still mentioned if the text has it.
+            for article in self._articles:
+                if _mentions_of(article.record)(parsed.name):
+                    holders.append((Person(parsed.name, (), None, (), "mention"), article.record))
+        return holders
+
+    @staticmethod
+    def _quote(statement: Statement, article: _ArticleSpeakers, rank: int) -> Quote:
+        record = article.record
+        person = next((p for p in article.people if p.name == statement.name), None)
+        role = statement.role or (best_role(person.roles) if person else "")
+        paragraph = record.paragraphs[statement.paragraph]
+        return Quote(
+            text=statement.text,
+            article_id=record.article_id,
+            title=record.title,
+            section=statement.section,
+            paragraph=statement.paragraph,
+            start=statement.start,
+            end=statement.end,
+            # Statements are ranked by how well they match, not by retrieval: the score says only that.
+            score=round(1.0 / (1 + rank), 4),
+            context=paragraph.text,
+            speaker=Speaker(statement.name, role),
+        )
+
+    def speaker_of(self, quote: Quote) -> Speaker | None:
+        """The speaker of a quote that lies inside one of their statements."""
+        article = self._by_id.get(quote.article_id)
+        for s in article.statements if article is not None else ():
+            if s.start <= quote.start and quote.end <= s.end:
+                return Speaker(s.name, s.role)
+        return None

@@ -1,0 +1,62 @@
+"""Search takes its terms from the question's content, and decides "not found" from corpus-free evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+import index.search
+from index.engine import QuoteEngine
+from index.evidence import FEATURES, measure
+from index.not_found import NotFoundModel
+from index.search import PassageHit, Searcher, accepted_first
+
+
+def test_question_words_are_no_search_terms(engine: QuoteEngine) -> None:
+    query = engine.searcher.prepare("烟台市长叫什么名字")
+    assert {"烟台", "市长"} <= set(query.terms)
+    assert not {"叫", "名字", "长叫", "什么"} & set(query.terms)
+    assert query.question is not None and query.question.asks == "person"
+    # Pairs never cross a light verb either.
+    assert "明做" not in engine.searcher.prepare("王鲁明做了什么").terms
+
+
+def test_without_a_model_for_the_embedder_the_fused_confidence_stays(engine: QuoteEngine) -> None:
+    searcher = engine.searcher
+    assert searcher.not_found is None  # the bundled model is for the bundled embedder, not the fake one
+    query = searcher.prepare("青岛作为牵头城市要做什么")
+    hit = searcher.search(query, 1)[0]
+    assert 0.0 < hit.confidence <= 1.0
+
+
+def test_with_a_model_the_confidence_is_its_probability(engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the content share counts: a passage holding all of the question's words is likely an answer.
+    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
+    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
+    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    data = engine.searcher.data
+    searcher = Searcher(data, engine.embedder, dense_weight=0.5, candidates=50, simplify_for_embedding=True)
+    query = searcher.prepare("青岛作为牵头城市要做什么")
+    hit = searcher.search(query, 1)[0]
+    position = searcher.position(hit.article_id, hit.paragraph)
+    assert query.question is not None
+    expected = model.probability(measure(query.question, f"{searcher.topic(position)}\n{searcher.folded(position)}", hit.dense))
+    assert hit.confidence == pytest.approx(expected)
+    assert hit.confidence > 0.8  # every content word of the question is in that paragraph
+    elsewhere = searcher.search(searcher.prepare("火星探测器什么时候着陆"), 1)
+    assert all(h.confidence < 0.5 for h in elsewhere)
+
+
+def hit(paragraph: int, confidence: float) -> PassageHit:
+    return PassageHit("a", paragraph, 1.0 - paragraph / 10, 0.5, 0.9, confidence=confidence)
+
+
+def test_a_passage_the_model_accepts_goes_before_one_it_refuses() -> None:
+    ranked = [hit(0, 0.2), hit(1, 0.4), hit(2, 0.7), hit(3, 0.9)]
+    # Only the best three count: the fourth, though surer, stays where it is.
+    assert [h.paragraph for h in accepted_first(ranked)] == [2, 0, 1, 3]
+    # Accepted passages keep their rank order, before every refused one, even a refused best one.
+    assert [h.paragraph for h in accepted_first([hit(0, 0.6), hit(1, 0.3), hit(2, 0.9)])] == [0, 2, 1]
+    assert [h.paragraph for h in accepted_first([hit(0, 0.6), hit(1, 0.9)])] == [0, 1]
+    assert [h.paragraph for h in accepted_first([hit(0, 0.1), hit(1, 0.6), hit(2, 0.9)], window=2)] == [1, 0, 2]
+    assert [h.paragraph for h in accepted_first([hit(0, 0.2), hit(1, 0.3)])] == [0, 1]
+    assert accepted_first([]) == []

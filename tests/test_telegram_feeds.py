@@ -103,7 +103,10 @@ def test_serve_polls_its_feeds_two_items_then_the_new_one_never_a_duplicate(
     mark = api.mark()
     api.send_text(chat, reader, "烟台将在哪些领域开展合作")
     (answer,) = api.sent(chat["id"], mark)
-    assert PARAGRAPHS[2][:20] in answer.result["text"] and "《第二篇报道》 · 2024-05-14 · 示例日报 · 原文" in answer.result["text"]
+    assert PARAGRAPHS[2][:20] in answer.result["text"]
+    # The source line: title, then the speaker where there is one, then date, outlet and the link.
+    source = next(line for line in answer.result["text"].splitlines() if line.startswith("1. "))
+    assert source.startswith("1. 《第二篇报道》 · ") and source.endswith(" · 2024-05-14 · 示例日报 · 原文")
     assert f'<a href="{base}/a/2.html">原文</a>' in answer.text
 
     _feed(site, [("/a/1.html", "第一篇", "g1"), ("/a/2.html", "第二篇", "g2"), ("/a/3.html", "第三篇", "g3"),

@@ -87,7 +87,9 @@ def test_an_admins_link_is_indexed_and_answers_link_to_it_with_its_date(
     api.send_text(reader_chat, reader, QUESTION)
     (answer,) = api.sent(reader_chat["id"], mark)
     assert PARAGRAPHS[2][:20] in answer.result["text"]
-    assert f"《{TITLE}》 · 产业协同成为重点 · 2024-05-14 · 示例日报 · 原文" in answer.result["text"]
+    # Title and section, then the speaker where there is one, then date, outlet and the link.
+    source = next(line for line in answer.result["text"].splitlines() if line.startswith("1. "))
+    assert source.startswith(f"1. 《{TITLE}》 · 产业协同成为重点 · ") and source.endswith(" · 2024-05-14 · 示例日报 · 原文")
     assert (f"{base}/news/a1.html", "原文") in _links(answer.text)
 
     # Inline answers carry the same source line and link.

@@ -15,8 +15,10 @@ from typing import Any
 import click
 
 from bot import logs
-from bot.config import Settings, load_settings
+from bot.config import load_settings
+from bot.console import Progress, engine_of, settings_of
 from bot.limits import from_terminal
+from bot.measuring import evaluate
 from index.errors import QuoteBotError
 
 
@@ -52,41 +54,6 @@ class _Group(click.Group):
 
 def _debug(ctx: click.Context) -> bool:
     return bool(ctx.params.get("debug"))
-
-
-class _Progress:
-    """tqdm bars on stderr, one per indexing stage; stdout stays clean for --json."""
-
-    def __init__(self) -> None:
-        from tqdm import tqdm
-
-        self._tqdm = tqdm
-        self._bars: dict[str, Any] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        bar = self._bars.get(stage)
-        if bar is None:
-            if total <= 0:
-                return
-            bar = self._tqdm(total=total, desc=stage, unit="item", file=sys.stderr, leave=False,
-                             disable=None)
-            self._bars[stage] = bar
-        bar.total = max(total, 1)
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-            del self._bars[stage]
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.find_object(Settings) or load_settings(None)
-
-
-def _engine(ctx: click.Context) -> Any:
-    from bot.runtime import open_engine
-
-    return open_engine(_settings(ctx), _Progress())
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -137,8 +104,8 @@ def index_build(ctx: click.Context, paths: tuple[Path, ...], force: bool) -> Non
     from bot.runtime import embedder_for, engine_settings
     from index.engine import QuoteEngine
 
-    settings = _settings(ctx)
-    engine = QuoteEngine(engine_settings(settings), embedder_for(settings), _Progress())
+    settings = settings_of(ctx)
+    engine = QuoteEngine(engine_settings(settings), embedder_for(settings), Progress())
     report = engine.rebuild(list(paths) or None, force=force)
     if report.damaged_manifest is not None:
         click.echo(f"The index manifest was damaged: moved it to {report.damaged_manifest} and built a new index.",
@@ -157,7 +124,7 @@ def index_add(ctx: click.Context, sources: tuple[str, ...], feeds: tuple[str, ..
     """Add or update files, folders and links (http:// or https://), embedding only what is new or changed."""
     if not sources and not feeds:
         raise click.UsageError("Give at least one file, folder or link, or --feed URL.")
-    engine = _engine(ctx)
+    engine = engine_of(ctx)
     failed = False
     if sources:
         urls = [s for s in sources if _is_link(s)]
@@ -167,7 +134,7 @@ def index_add(ctx: click.Context, sources: tuple[str, ...], feeds: tuple[str, ..
     if feeds:
         from bot.runtime import feed_watcher
 
-        failed = _print_poll(feed_watcher(_settings(ctx), engine).poll(list(feeds))) or failed
+        failed = _print_poll(feed_watcher(settings_of(ctx), engine).poll(list(feeds))) or failed
     if failed:
         ctx.exit(1)
 
@@ -200,10 +167,10 @@ def index_watch(ctx: click.Context, once: bool) -> None:
 
     from bot.runtime import feed_watcher
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.feeds:
         raise click.UsageError("No feeds to watch: list them under 'feeds:' in config.yaml.")
-    watcher = feed_watcher(settings, _engine(ctx))
+    watcher = feed_watcher(settings, engine_of(ctx))
     if once:
         ctx.exit(1 if _print_poll(watcher.poll(settings.feeds)) else 0)
     stop = threading.Event()
@@ -232,7 +199,7 @@ def index_watch(ctx: click.Context, once: bool) -> None:
 @click.pass_context
 def index_remove(ctx: click.Context, article_id: str) -> None:
     """Remove the article ARTICLE_ID from the index (its file is kept)."""
-    info = _engine(ctx).remove(article_id)
+    info = engine_of(ctx).remove(article_id)
     click.echo(f"removed  {info.article_id}  《{info.title}》")
 
 
@@ -241,7 +208,7 @@ def index_remove(ctx: click.Context, article_id: str) -> None:
 @click.pass_context
 def index_list(ctx: click.Context, as_json: bool) -> None:
     """List the indexed articles."""
-    articles = _engine(ctx).articles()
+    articles = engine_of(ctx).articles()
     if as_json:
         keys = ("article_id", "title", "source", "sections", "chunks", "chars", "content_hash", "date", "outlet", "url")
         click.echo(json.dumps([{k: getattr(a, k) for k in keys} for a in articles], ensure_ascii=False, indent=2))
@@ -260,7 +227,7 @@ def index_show(ctx: click.Context, article_id: str, as_json: bool) -> None:
     """Print the article ARTICLE_ID as it was cleaned and indexed."""
     from bot.terminal import article_json, render_article
 
-    article = _engine(ctx).article(article_id)
+    article = engine_of(ctx).article(article_id)
     if as_json:
         click.echo(json.dumps(article_json(article), ensure_ascii=False))
     else:
@@ -274,7 +241,7 @@ def index_people(ctx: click.Context, as_json: bool) -> None:
     """List who is quoted in which articles, and how often."""
     from index.speakers.roles import best_role
 
-    people = _engine(ctx).attribution.people()
+    people = engine_of(ctx).attribution.people()
     rows = [
         {"name": person.name, "role": best_role(person.roles), "roles": list(person.roles),
          "article_id": record.article_id, "article": record.title, "statements": said}
@@ -299,8 +266,8 @@ def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> 
     """Answer QUESTION with quotes from the articles."""
     from bot.terminal import answer_json, render_answer, terminal_language
 
-    settings = _settings(ctx)
-    answer = _engine(ctx).ask(from_terminal(question), top_k or settings.search.top_k)
+    settings = settings_of(ctx)
+    answer = engine_of(ctx).ask(from_terminal(question), top_k or settings.search.top_k)
     lang = terminal_language()
     if as_json:
         click.echo(json.dumps(answer_json(answer, lang), ensure_ascii=False))
@@ -315,8 +282,8 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
     """Chat in the terminal: type questions, get quotes."""
     from bot.terminal import run_chat
 
-    settings = _settings(ctx)
-    run_chat(_engine(ctx), top_k or settings.search.top_k)
+    settings = settings_of(ctx)
+    run_chat(engine_of(ctx), top_k or settings.search.top_k)
 
 
 @cli.command()
@@ -326,101 +293,7 @@ def serve(ctx: click.Context, base_url: str | None) -> None:
     """Run the Telegram bot (token from $TELEGRAM_BOT_TOKEN)."""
     from bot.server import serve as run_server
 
-    run_server(_settings(ctx), base_url)
-
-
-@cli.command("eval")
-@click.argument("dataset", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--limit", type=click.IntRange(1), default=None, help="Ask only the first N questions.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of metrics.")
-@click.option("--articles", "articles_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="JSONL only: ask against a temporary index of this folder instead of the current index.")
-@click.option("--corpus", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="JSONL only: ask against a temporary index of this SQuAD-layout file's paragraphs.")
-@click.option("--misses", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the questions whose top quote missed, as JSON lines, to this file.")
-@click.pass_context
-def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool, articles_dir: Path | None,
-             corpus: Path | None, misses: Path | None) -> None:
-    """Measure answer quality on DATASET (SQuAD-layout .json, or .jsonl of {"q", "expect"}, optionally
-    labelled with "kind", "article", "speaker": then also counted per kind)."""
-    import dataclasses
-    import tempfile
-
-    from bot.runtime import embedder_for, engine_settings
-    from index.datasets import is_jsonl, load_jsonl, load_squad
-    from index.engine import QuoteEngine
-    from index.evaluation import evaluate_jsonl, evaluate_squad, kind_metrics, passes
-
-    settings = _settings(ctx)
-    progress = _Progress()
-    with tempfile.TemporaryDirectory(prefix="quotebot-eval-") as tmp:
-        scratch = dataclasses.replace(engine_settings(settings), index_dir=Path(tmp) / "index")
-
-        def fresh() -> QuoteEngine:
-            return QuoteEngine(scratch, embedder_for(settings), progress)
-
-        def tick(done: int, total: int) -> None:
-            progress("asking", done, total)
-
-        rows: list[dict[str, object]] = []
-        by_kind: dict[str, dict[str, float]] | None = None
-        if is_jsonl(dataset):
-            cases = load_jsonl(dataset)
-            if articles_dir is not None:
-                engine = fresh()
-                engine.rebuild([articles_dir])
-            elif corpus is not None:
-                engine = fresh()
-                engine.build_from_articles(load_squad(corpus).articles)
-            else:
-                engine = _engine(ctx)
-            metrics, answers = evaluate_jsonl(engine, cases, limit, tick)
-            asked = cases[: len(answers)]
-            by_kind = kind_metrics(asked, answers)
-            for case, (found, quotes) in zip(asked, answers, strict=True):
-                if not passes(case, found, quotes, 1):
-                    row: dict[str, object] = {
-                        "q": case.question, "expect": case.expect, "found": found, "quotes": quotes
-                    }
-                    if case.kind is not None:
-                        row.update(kind=case.kind, article=case.article, speaker=case.speaker)
-                    row["pass@3"] = passes(case, found, quotes, 3)
-                    rows.append(row)
-        else:
-            if articles_dir is not None or corpus is not None:
-                raise click.UsageError("--articles and --corpus apply to JSONL datasets only.")
-            metrics, outcomes = evaluate_squad(fresh(), load_squad(dataset), limit, tick)
-            rows = [dataclasses.asdict(o) for o in outcomes
-                    if not (o.quotes and any(g in o.quotes[0] for g in o.gold))]
-    if misses is not None:
-        misses.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    if as_json:
-        payload: dict[str, object] = dict(metrics)
-        if by_kind is not None:
-            payload["by_kind"] = by_kind
-        click.echo(json.dumps(payload, ensure_ascii=False))
-        return
-    width = max(len(k) for k in metrics)
-    click.echo(f"{dataset.name}")
-    for key, value in metrics.items():
-        click.echo(f"  {key.ljust(width)}  {value}")
-    if by_kind is not None:
-        click.echo(_kind_table(by_kind))
-
-
-def _kind_table(by_kind: dict[str, dict[str, float]]) -> str:
-    """Passes per kind of question, at 3 quotes (the news set's measure) and at 1."""
-    width = max(len("kind"), *(len(k) for k in by_kind))
-
-    def cell(passed: float, n: int) -> str:
-        return f"{int(passed)}/{n}".ljust(9) + (f"{passed / n:.2f}" if n else "-").rjust(5)
-
-    lines = ["", f"  {'kind'.ljust(width)}  {'pass, top 3'.ljust(14)}  pass, top 1"]
-    for kind, row in by_kind.items():
-        n = int(row["questions"])
-        lines.append(f"  {kind.ljust(width)}  {cell(row['passed@3'], n)}  {cell(row['passed@1'], n)}")
-    return "\n".join(lines)
+    run_server(settings_of(ctx), base_url)
 
 
 @cli.group("feedback")
@@ -435,7 +308,7 @@ def feedback_export(ctx: click.Context, file: Path | None) -> None:
     """Write the votes as evaluation cases (JSONL, as `quotebot eval` reads) to FILE, or print them."""
     from bot.feedback import FILE_NAME, FeedbackStore
 
-    store = FeedbackStore(_settings(ctx).path("cache") / FILE_NAME)
+    store = FeedbackStore(settings_of(ctx).path("cache") / FILE_NAME)
     try:
         if file is None:
             for case in store.cases():
@@ -445,6 +318,9 @@ def feedback_export(ctx: click.Context, file: Path | None) -> None:
     finally:
         store.close()
     click.echo(f"{count} cases written to {file}.", err=True)
+
+
+cli.add_command(evaluate)
 
 
 def main() -> None:

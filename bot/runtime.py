@@ -22,6 +22,7 @@ def engine_settings(settings: Settings) -> EngineSettings:
         max_question_chars=settings.search.max_question_chars,
         max_quote_chars=settings.search.max_quote_chars,
         limits=settings.ingest.limits(),
+        refuse_unanchored=settings.search.refuse_unanchored,
     )
 
 

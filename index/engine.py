@@ -149,7 +149,9 @@ class QuoteEngine:
         if data.user_words:
             self.analyzer.add_words(data.user_words)
         s = self.settings
-        searcher = Searcher(data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding)
+        searcher = Searcher(
+            data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding, s.refuse_unanchored
+        )
         attribution = Attribution(data.articles.values())
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.

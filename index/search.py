@@ -81,8 +81,10 @@ class Searcher:
         dense_weight: float,
         candidates: int,
         simplify_for_embedding: bool,
+        refuse_unanchored: bool = False,
     ) -> None:
         self.data = data
+        self.refuse_unanchored = refuse_unanchored
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.candidates = candidates
@@ -171,7 +173,8 @@ class Searcher:
         vector = self.embedder.encode_queries([to_simplified(question) if self.simplify_for_embedding else question])[0]
         # Anchors need jieba's tagger (a second to load, once): only the not-found model uses them.
         topic = analysed.content[0].lower() if analysed.content else None
-        anchored = anchors(analysed.text.lower(), topic) if self.not_found is not None else ()
+        use_anchors = self.not_found is not None and self.refuse_unanchored
+        anchored = anchors(analysed.text.lower(), topic) if use_anchors else ()
         role = asked_role(analysed) if self.not_found is not None else None
         return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector, analysed, anchored, role)
 

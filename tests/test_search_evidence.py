@@ -60,3 +60,21 @@ def test_a_passage_the_model_accepts_goes_before_one_it_refuses() -> None:
     assert [h.paragraph for h in accepted_first([hit(0, 0.1), hit(1, 0.6), hit(2, 0.9)], window=2)] == [1, 0, 2]
     assert [h.paragraph for h in accepted_first([hit(0, 0.2), hit(1, 0.3)])] == [0, 1]
     assert accepted_first([]) == []
+
+
+def test_refusing_unanchored_articles_is_a_setting(engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The sample article is about Shandong cities; it never names 广州. With the setting on, a question
+    # about 广州's port is refused even though its other words match; with it off, the model decides.
+    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
+    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
+    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    data = engine.searcher.data
+    question = "广州作为牵头城市要做什么"
+    strict = Searcher(data, engine.embedder, 0.5, 50, True, refuse_unanchored=True)
+    lenient = Searcher(data, engine.embedder, 0.5, 50, True)
+    assert ("广州",) in strict.prepare(question).anchors
+    assert lenient.prepare(question).anchors == ()
+    assert strict.search(strict.prepare(question), 1)[0].confidence == 0.0
+    assert lenient.search(lenient.prepare(question), 1)[0].confidence > 0.0
+    # A question whose places the article names is not refused by the setting.
+    assert strict.search(strict.prepare("青岛作为牵头城市要做什么"), 1)[0].confidence > 0.8

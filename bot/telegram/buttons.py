@@ -7,6 +7,9 @@ once instead of a place in a queue; 更多 and 上下文 count against the per-u
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler
@@ -20,6 +23,33 @@ from bot.telegram.questions import admit, compose, wait_text
 from bot.telegram.workload import Busy
 from index import Page
 
+R = TypeVar("R", More, ContextRequest)
+
+
+@contextlib.asynccontextmanager
+async def pressed(update: Update, context: Context, kind: type[R]) -> AsyncIterator[R | None]:
+    """The press's request while it is being served, or None when the press was already answered:
+    data of another kind ("expired"), a press on a message still being served, a user over the limit."""
+    query = update.callback_query
+    assert query is not None and query.message is not None  # the handlers checked
+    data, lang = context.bot_data, language(update)
+    request = data.buttons.parse(query.data)
+    if not isinstance(request, kind):
+        await data.sender.answer_query(query, i18n.text(lang, "expired"))
+        yield None
+        return
+    with data.workload.press(query.message.chat.id, query.message.message_id) as first:
+        if not first:
+            await data.sender.answer_query(query, i18n.text(lang, "still_working"))
+            yield None
+            return
+        verdict = admit(data, user_id(update))
+        if not verdict.allowed:
+            await data.sender.answer_query(query, render.to_plain(wait_text(verdict, lang)))
+            yield None
+            return
+        yield request
+
 
 async def more(update: Update, context: Context) -> None:
     """更多: the next page of the question's quotes, sent as a new message."""
@@ -27,17 +57,8 @@ async def more(update: Update, context: Context) -> None:
     if query is None or query.message is None:
         return
     data, lang = context.bot_data, language(update)
-    request = data.buttons.parse(query.data)
-    if not isinstance(request, More):
-        await data.sender.answer_query(query, i18n.text(lang, "expired"))
-        return
-    with data.workload.press(query.message.chat.id, query.message.message_id) as first:
-        if not first:
-            await data.sender.answer_query(query, i18n.text(lang, "still_working"))
-            return
-        verdict = admit(data, user_id(update))
-        if not verdict.allowed:
-            await data.sender.answer_query(query, render.to_plain(wait_text(verdict, lang)))
+    async with pressed(update, context, More) as request:
+        if request is None:
             return
         try:
             with data.workload.admit():
@@ -69,17 +90,8 @@ async def paragraph(update: Update, context: Context) -> None:
     if query is None or query.message is None:
         return
     data, lang = context.bot_data, language(update)
-    request = data.buttons.parse(query.data)
-    if not isinstance(request, ContextRequest):
-        await data.sender.answer_query(query, i18n.text(lang, "expired"))
-        return
-    with data.workload.press(query.message.chat.id, query.message.message_id) as first:
-        if not first:
-            await data.sender.answer_query(query, i18n.text(lang, "still_working"))
-            return
-        verdict = admit(data, user_id(update))
-        if not verdict.allowed:
-            await data.sender.answer_query(query, render.to_plain(wait_text(verdict, lang)))
+    async with pressed(update, context, ContextRequest) as request:
+        if request is None:
             return
         found = await asyncio.to_thread(data.engine.paragraph, request.article_id, request.paragraph)
         if found is None:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from telegram.constants import InlineKeyboardButtonLimit
+
+from bot.database import open_database
 
 CALLBACK_DATA_LIMIT = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
 MORE_PATTERN = re.compile(r"^m:([0-9]{1,18}):([0-9]{1,6})\Z")
@@ -48,17 +49,12 @@ class CallbackStore:
     """The payloads behind buttons, keyed by row id; identical payloads share a row."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # The handlers run on one event loop today; the lock keeps the one connection safe should a
         # caller ever move to a worker thread.
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = open_database(path)
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # A crash may lose the last rows (their buttons then say "expired"); an fsync per answer
-            # would cost more than that is worth.
-            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS payloads ("
                 "id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE, used REAL NOT NULL)"

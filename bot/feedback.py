@@ -22,12 +22,13 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.database import open_database
 
 EXPECT_CHARS = 40
 FILE_NAME = "feedback.sqlite3"
@@ -43,13 +44,10 @@ class VotedQuote:
 
 class FeedbackStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = open_database(path)
         with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS answers (id INTEGER PRIMARY KEY, question TEXT NOT NULL, "
                 "quotes TEXT NOT NULL, created REAL NOT NULL)"

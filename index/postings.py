@@ -1,0 +1,423 @@
+"""BM25 postings on disk, and BM25 scoring from them (the lucene variant that bm25s computed before).
+
+Documents are paragraphs, each a list of terms (:class:`index.normalization.Analyzer`). A *segment*
+stores raw term frequencies, not scores, so that documents can be added and deleted without touching
+the others: five flat numpy arrays, CSR by term, plus a vocabulary.
+
+================  =======  ===================================================================
+file              dtype    holds
+================  =======  ===================================================================
+NAME.indptr.npy   int64    per term t, its postings are ``doc/tf[indptr[t]:indptr[t + 1]]``
+NAME.doc.npy      int32    the segment's own document number of each posting (ascending per term)
+NAME.tf.npy       uint16   the term's frequency in that document (saturated at 65,535)
+NAME.len.npy      int32    per document, its number of terms (an empty one holds the term "∅")
+NAME.vocab.npy    uint8    every term's UTF-8 bytes, terms in code point order, concatenated
+NAME.voff.npy     int64    term t is ``vocab[voff[t]:voff[t + 1]]``
+NAME.stats.npy    float64  documents, total length, highest term score, lowest df (within the segment)
+NAME.dead.npy     bool     optional: per document, deleted (a tombstone instead of a rewrite)
+================  =======  ===================================================================
+
+Every file is written with ``np.save`` through :func:`index.directory.write_atomic` and opened with
+``np.load(mmap_mode="r")``: opening reads headers only, and pages come in as queries touch them. A term
+is found by binary search in the sorted vocabulary (about 20 probes at a million terms).
+
+A :class:`Postings` is a list of segments whose documents are numbered one after the other (*slots*:
+segment 0's documents first). Statistics (live documents N, df per term, average length) are summed
+over segments at query time, so scores equal one build of the live documents:
+
+    idf(t) = log(1 + (N - df + 0.5) / (df + 0.5))
+    score(d) = sum over t of idf(t) * tf / (tf + k1 * (1 - b + b * len(d) / avglen))
+
+The API the storage uses:
+
+- ``write_segment(folder, name, docs) -> list[Path]``: build one segment from term lists and write it.
+- ``Postings.open(folder, names)`` / ``Postings.build(docs)``; ``len(p)`` is the number of slots.
+- ``p.add(docs) -> range`` (an in-memory segment at the end), ``p.delete(slots)`` (tombstones),
+  ``p.merged() -> Postings`` (one segment without the dead), ``p.save(folder, name) -> list[Path]``
+  (merges first), ``p.write_new(folder, name)`` (writes only the segments added since opening).
+- ``term in p``, ``p.df(t)``, ``p.idf(t)``, ``p.score(terms) -> (per-slot float32 scores, dead 0;
+  per-term best score)``, ``p.max_idf()`` and ``p.max_term_score()`` for terms the corpus never uses.
+
+``max_term_score`` (the best score any term reaches in any document) is stored per segment at write
+time: exact for one segment without deletions; with several segments or tombstones it is recomputed
+once per object from every posting with each segment's own df, an upper bound of the exact figure
+until the segments are merged.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.directory import write_atomic
+from index.errors import IndexCorruptError
+from index.manifest import REBUILD_HINT
+
+# BM25 saturation and length normalisation (measured on the dev sets: benchmarks/README.md).
+BM25_K1 = 0.7
+BM25_B = 0.5
+PARTS = ("indptr", "doc", "tf", "len", "vocab", "voff", "stats")
+EMPTY = "\u2205"  # the one term of an empty document
+_TF_MAX = np.iinfo(np.uint16).max
+_BLOCK = 1 << 22  # postings per block when scanning them all
+
+
+def _tf_part(tf: np.ndarray, lengths: np.ndarray, avglen: float) -> np.ndarray:
+    """tf / (tf + k1·(1 − b + b·len/avglen)): a posting's BM25 before the idf."""
+    tf32 = tf.astype(np.float32)
+    return tf32 / (tf32 + BM25_K1 * (1 - BM25_B + BM25_B * lengths.astype(np.float32) / np.float32(avglen)))
+
+
+def idf_of(n: int, df: float) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+@dataclass
+class Segment:
+    """One segment's arrays (memory-mapped when opened from disk) and its tombstones."""
+
+    indptr: np.ndarray
+    doc: np.ndarray
+    tf: np.ndarray
+    lengths: np.ndarray
+    vocab: np.ndarray
+    voff: np.ndarray
+    stats: np.ndarray
+    dead: np.ndarray | None = None
+    saved: bool = False
+
+    @property
+    def docs(self) -> int:
+        return len(self.lengths)
+
+    @property
+    def terms(self) -> int:
+        return len(self.indptr) - 1
+
+    def term_at(self, i: int) -> bytes:
+        return bytes(self.vocab[int(self.voff[i]) : int(self.voff[i + 1])])
+
+    def find(self, term: str) -> int | None:
+        """The term's row, by binary search in the sorted vocabulary; None when the segment lacks it."""
+        key = term.encode("utf-8")
+        i = bisect_left(range(self.terms), key, key=self.term_at)
+        return i if i < self.terms and self.term_at(i) == key else None
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, term frequencies) of a term, live and dead; empty when the segment lacks it."""
+        row = self.find(term)
+        if row is None:
+            return self.doc[:0], self.tf[:0]
+        start, end = int(self.indptr[row]), int(self.indptr[row + 1])
+        return self.doc[start:end], self.tf[start:end]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return dict(zip(PARTS, (self.indptr, self.doc, self.tf, self.lengths, self.vocab, self.voff, self.stats),
+                        strict=True))
+
+
+def build_segment(docs: Sequence[Sequence[str]]) -> Segment:
+    """A segment of ``docs`` (lists of terms), in memory; document i of the segment is ``docs[i]``."""
+    ids: dict[str, int] = {}
+    term_ids: list[int] = []
+    doc_ids: list[int] = []
+    tfs: list[int] = []
+    for number, terms in enumerate(docs):
+        # bm25s was given ["∅"] for an empty paragraph (it drops empty documents); so are we, so that
+        # its length, the average length and the rarest term stay what they were.
+        for term, count in Counter(terms or [EMPTY]).items():
+            term_ids.append(ids.setdefault(term, len(ids)))
+            doc_ids.append(number)
+            tfs.append(count)
+    lengths = np.asarray([max(len(terms), 1) for terms in docs], dtype=np.int32)
+    tf = np.minimum(np.asarray(tfs, dtype=np.int64), _TF_MAX).astype(np.uint16)
+    return _assemble(list(ids), np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int32), tf, lengths)
+
+
+def _assemble(terms: list[str], rows: np.ndarray, doc: np.ndarray, tf: np.ndarray, lengths: np.ndarray) -> Segment:
+    """A segment from postings (``rows`` index ``terms``, which are unique and in any order)."""
+    # Row r of the vocabulary is the r-th term in code point order (= UTF-8 byte order).
+    ranked = sorted(range(len(terms)), key=terms.__getitem__)
+    row_of = np.empty(len(terms), dtype=np.int64)
+    row_of[np.asarray(ranked, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
+    rows = row_of[rows]
+    by_row = np.lexsort((doc, rows))
+    encoded = [terms[i].encode("utf-8") for i in ranked]
+    voff = np.zeros(len(encoded) + 1, dtype=np.int64)
+    voff[1:] = np.cumsum([len(e) for e in encoded])
+    indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(np.bincount(rows, minlength=len(encoded)))
+    segment = Segment(
+        indptr=indptr,
+        doc=doc[by_row].astype(np.int32),
+        tf=tf[by_row].astype(np.uint16),
+        lengths=lengths.astype(np.int32),
+        vocab=np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        voff=voff,
+        stats=np.zeros(4, dtype=np.float64),
+    )
+    df = np.diff(indptr)
+    total = int(lengths.sum())
+    top = _max_term_score([segment], len(lengths), total)
+    segment.stats = np.array([len(lengths), total, top, df.min() if df.size else 0.0], dtype=np.float64)
+    return segment
+
+
+def _terms_of(seg: Segment) -> list[str]:
+    blob = bytes(seg.vocab)
+    bounds = np.asarray(seg.voff).tolist()
+    return [blob[a:b].decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def merge(segments: Sequence[Segment]) -> Segment:
+    """One segment of the live documents of ``segments``, in their order (tombstones are dropped)."""
+    ids: dict[str, int] = {}
+    rows, docs, tfs, lengths = [], [], [], []
+    base = 0
+    for seg in segments:
+        global_row = np.asarray([ids.setdefault(t, len(ids)) for t in _terms_of(seg)], dtype=np.int64)
+        row = np.repeat(global_row, np.diff(np.asarray(seg.indptr)))
+        doc, tf = np.asarray(seg.doc), np.asarray(seg.tf)
+        live = np.ones(seg.docs, dtype=bool) if seg.dead is None else ~np.asarray(seg.dead)
+        number = np.cumsum(live) - 1 + base  # each live document's number in the merged segment
+        keep = live[doc]
+        rows.append(row[keep])
+        docs.append(number[doc[keep]])
+        tfs.append(tf[keep])
+        lengths.append(np.asarray(seg.lengths)[live])
+        base += int(live.sum())
+
+    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+    # Terms whose every document was deleted leave the vocabulary.
+    all_rows = joined(rows, np.int64)
+    used = np.unique(all_rows)
+    terms = list(ids)
+    return _assemble([terms[i] for i in used.tolist()], np.searchsorted(used, all_rows), joined(docs, np.int32),
+                     joined(tfs, np.uint16), joined(lengths, np.int32))
+
+
+def _max_term_score(segments: Sequence[Segment], n: int, total: int) -> float:
+    """The best score any term reaches in any live document, with each segment's own df."""
+    if n == 0:
+        return 0.0
+    avglen = total / n
+    best = 0.0
+    for seg in segments:
+        df = np.diff(np.asarray(seg.indptr))
+        if seg.dead is not None and seg.dead.any() and seg.terms:
+            df = df - np.add.reduceat(seg.dead[seg.doc].astype(np.int64), seg.indptr[:-1]) * (df > 0)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        for start in range(0, seg.terms, max(1, _BLOCK // 64)):
+            stop = min(seg.terms, start + max(1, _BLOCK // 64))
+            lo, hi = int(seg.indptr[start]), int(seg.indptr[stop])
+            if hi == lo:
+                continue
+            doc = np.asarray(seg.doc[lo:hi])
+            part = _tf_part(np.asarray(seg.tf[lo:hi]), np.asarray(seg.lengths)[doc], avglen)
+            if seg.dead is not None:
+                part[seg.dead[doc]] = 0.0
+            term = np.repeat(np.arange(start, stop), np.diff(np.asarray(seg.indptr[start : stop + 1])))
+            best = max(best, float((part * idf[term]).max()))
+    return best
+
+
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def save_segment(folder: Path, name: str, segment: Segment) -> list[Path]:
+    """Write a segment's files (each atomically) into ``folder``; returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for part, array in segment.arrays().items():
+        path = folder / f"{name}.{part}.npy"
+        write_atomic(path, _npy(array))
+        written.append(path)
+    if segment.dead is not None and segment.dead.any():
+        path = folder / f"{name}.dead.npy"
+        write_atomic(path, _npy(segment.dead))
+        written.append(path)
+    segment.saved = True
+    return written
+
+
+def write_segment(folder: Path, name: str, docs: Sequence[Sequence[str]]) -> list[Path]:
+    """Build a segment of ``docs`` and write it into ``folder`` as ``name.*.npy``; returns the paths."""
+    return save_segment(folder, name, build_segment(docs))
+
+
+def open_segment(folder: Path, name: str) -> Segment:
+    """Memory-map a segment's files; a missing, short or inconsistent file raises IndexCorruptError."""
+    arrays: dict[str, np.ndarray] = {}
+    for part in (*PARTS, "dead"):
+        path = folder / f"{name}.{part}.npy"
+        if part == "dead" and not path.exists():
+            continue
+        try:
+            arrays[part] = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise IndexCorruptError(f"The BM25 postings file {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+    dead = arrays.pop("dead", None)
+    segment = Segment(
+        indptr=arrays["indptr"], doc=arrays["doc"], tf=arrays["tf"], lengths=arrays["len"], vocab=arrays["vocab"],
+        voff=arrays["voff"], stats=arrays["stats"], dead=None if dead is None else np.array(dead), saved=True,
+    )
+    problem = _inconsistency(segment)
+    if problem:
+        raise IndexCorruptError(
+            f"The BM25 postings segment {folder / name} is inconsistent ({problem}); {REBUILD_HINT}."
+        )
+    return segment
+
+
+def _inconsistency(seg: Segment) -> str | None:
+    """What is wrong with a segment's shapes (cheap checks only: opening must stay O(1))."""
+    if any(a.ndim != 1 for a in seg.arrays().values()):
+        return "an array is not one-dimensional"
+    if seg.voff.size != seg.indptr.size or seg.stats.size != 4:
+        return "its vocabulary and postings disagree"
+    if seg.indptr[0] != 0 or seg.indptr[-1] != seg.doc.size or seg.doc.size != seg.tf.size:
+        return "its postings do not add up"
+    if seg.voff[0] != 0 or seg.voff[-1] != seg.vocab.size:
+        return "its vocabulary is cut short"
+    if seg.stats[0] != seg.lengths.size or (seg.dead is not None and seg.dead.size != seg.lengths.size):
+        return "its document counts disagree"
+    return None
+
+
+class Postings:
+    """Segments read as one BM25 index over their documents, numbered in segment order (slots)."""
+
+    def __init__(self, segments: Iterable[Segment] = ()) -> None:
+        self.segments = list(segments)
+        self._refresh()
+
+    @classmethod
+    def open(cls, folder: Path, names: Sequence[str]) -> Postings:
+        return cls(open_segment(folder, name) for name in names)
+
+    @classmethod
+    def build(cls, docs: Sequence[Sequence[str]]) -> Postings:
+        return cls([build_segment(docs)] if docs else [])
+
+    def _refresh(self) -> None:
+        self.bases = np.cumsum([0] + [s.docs for s in self.segments])
+        dead = [s.dead for s in self.segments if s.dead is not None]
+        dead_docs = sum(int(d.sum()) for d in dead)
+        dead_len = sum(int(np.asarray(s.lengths)[s.dead].sum()) for s in self.segments if s.dead is not None)
+        self.live = int(sum(s.stats[0] for s in self.segments)) - dead_docs
+        self.total_length = int(sum(s.stats[1] for s in self.segments)) - dead_len
+        self.avglen = self.total_length / self.live if self.live else 1.0
+        self._max_term_score: float | None = None
+        if len(self.segments) == 1 and not dead_docs:
+            self._max_term_score = float(self.segments[0].stats[2])
+
+    def __len__(self) -> int:
+        return int(self.bases[-1])
+
+    def dead_mask(self) -> np.ndarray:
+        """Per slot, whether its document was deleted."""
+        parts = [s.dead if s.dead is not None else np.zeros(s.docs, dtype=bool) for s in self.segments]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+    def add(self, docs: Sequence[Sequence[str]]) -> range:
+        """Append a segment of ``docs`` (in memory until saved); returns their slots."""
+        start = len(self)
+        if docs:
+            self.segments.append(build_segment(docs))
+            self._refresh()
+        return range(start, len(self))
+
+    def delete(self, slots: Iterable[int]) -> None:
+        """Mark documents dead: they score 0 and leave the statistics."""
+        wanted = np.unique(np.fromiter(slots, dtype=np.int64))
+        if wanted.size and (wanted[0] < 0 or wanted[-1] >= len(self)):
+            raise IndexError(f"slot {int(wanted[-1])} is outside the postings' {len(self)} documents")
+        owner = np.searchsorted(self.bases, wanted, side="right") - 1
+        for i in np.unique(owner):
+            seg = self.segments[int(i)]
+            if seg.dead is None:
+                seg.dead = np.zeros(seg.docs, dtype=bool)
+            seg.dead[wanted[owner == i] - self.bases[int(i)]] = True
+            seg.saved = False
+        self._refresh()
+
+    def merged(self) -> Postings:
+        """One segment holding the live documents in slot order (the dead are dropped)."""
+        return Postings([merge(self.segments)] if self.segments else [])
+
+    def save(self, folder: Path, name: str) -> list[Path]:
+        """Write these postings as one segment ``name`` (merging when there are several or tombstones)."""
+        single = self if len(self.segments) == 1 and self.segments[0].dead is None else self.merged()
+        if not single.segments:
+            single = Postings([build_segment([])])
+        return save_segment(folder, name, single.segments[0])
+
+    def write_new(self, folder: Path, name: str) -> list[Path]:
+        """Write each segment not yet on disk as ``name-K`` (K its position); returns the paths."""
+        written: list[Path] = []
+        for k, seg in enumerate(self.segments):
+            if not seg.saved:
+                written += save_segment(folder, f"{name}-{k}", seg)
+        return written
+
+    def df(self, term: str) -> int:
+        """How many live documents hold ``term``."""
+        count = 0
+        for seg in self.segments:
+            docs, _ = seg.postings(term)
+            count += len(docs) - (int(seg.dead[docs].sum()) if seg.dead is not None and len(docs) else 0)
+        return count
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.df(term) > 0
+
+    def idf(self, term: str) -> float:
+        return idf_of(self.live, self.df(term))
+
+    def max_idf(self) -> float:
+        """The idf of the rarest term (its lowest df over the segments; 1.0 for an empty index)."""
+        dfs = [float(s.stats[3]) for s in self.segments if s.terms]
+        return idf_of(self.live, min(dfs)) if dfs and self.live else 1.0
+
+    def max_term_score(self) -> float:
+        """The best score any term reaches in any document (see the module notes on exactness)."""
+        if self._max_term_score is None:
+            self._max_term_score = _max_term_score(self.segments, self.live, self.total_length)
+        return self._max_term_score
+
+    def score(self, terms: Sequence[str]) -> tuple[np.ndarray, list[float]]:
+        """Per slot, the BM25 of ``terms`` (float32, dead documents 0); per term, its best score."""
+        out = np.zeros(len(self), dtype=np.float32)
+        best: list[float] = []
+        for term in terms:
+            found = [(base, seg, *seg.postings(term)) for base, seg in zip(self.bases, self.segments, strict=False)]
+            df = sum(len(docs) for *_, docs, _ in found)
+            dead = [seg.dead[docs] for _, seg, docs, _ in found if seg.dead is not None and len(docs)]
+            df -= sum(int(d.sum()) for d in dead)
+            top = 0.0
+            if df > 0:
+                idf = np.float32(idf_of(self.live, df))
+                for base, seg, docs, tf in found:
+                    if not len(docs):
+                        continue
+                    doc = np.asarray(docs)
+                    part = idf * _tf_part(np.asarray(tf), np.asarray(seg.lengths)[doc], self.avglen)
+                    if seg.dead is not None:
+                        part[seg.dead[doc]] = 0.0
+                    # A term's postings name each document once: no repeated index in this sum.
+                    out[doc + int(base)] += part
+                    top = max(top, float(part.max()))
+            best.append(top)
+        return out, best

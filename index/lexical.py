@@ -1,40 +1,31 @@
-"""BM25 over paragraph terms, with bm25s.
+"""BM25 over paragraph terms: the index's postings (:mod:`index.postings`), one document per paragraph.
 
-bm25s's own splitter keeps whole Chinese clauses as one token, so it is always given our terms
-(jieba words, characters and character pairs: :class:`index.normalization.Analyzer`).
+Documents are always our terms (jieba words, characters and character pairs:
+:class:`index.normalization.Analyzer`), in :func:`index.records.passage_keys` order.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from pathlib import Path
 
+from index.postings import Postings
 from index.records import ArticleRecord, passage_keys
 
-# BM25 saturation and length normalisation (measured on the dev sets: benchmarks/README.md).
-BM25_K1 = 0.7
-BM25_B = 0.5
+# The one segment an index generation's postings folder holds (postings-N/bm25.*.npy).
+SEGMENT = "bm25"
 
 
-def bm25s_module() -> Any:
-    """bm25s, with its logger back at WARNING: importing it sets the logger to DEBUG, which would
-    print "Building index from tokens" on every update."""
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    return bm25s
-
-
-def build_bm25(articles: dict[str, ArticleRecord]) -> Any:
+def build_bm25(articles: dict[str, ArticleRecord]) -> Postings | None:
     """BM25 over every paragraph's stored terms, in :func:`passage_keys` order; None without paragraphs."""
     docs = [articles[aid].terms[n] for aid, n in passage_keys(articles)]
-    if not docs:
-        return None
-    retriever = bm25s_module().BM25(method="lucene", k1=BM25_K1, b=BM25_B)
-    # An empty document would make bm25s drop it and shift every later one.
-    retriever.index([terms or ["\u2205"] for terms in docs], show_progress=False)
-    return retriever
+    return Postings.build(docs) if docs else None
 
 
-def load_bm25(folder: str) -> Any:
-    return bm25s_module().BM25.load(folder, show_progress=False)
+def load_bm25(folder: Path) -> Postings:
+    """The postings of one generation, memory-mapped (IndexCorruptError when a file is damaged)."""
+    return Postings.open(folder, [SEGMENT])
+
+
+def save_bm25(folder: Path, postings: Postings) -> list[Path]:
+    """Write the postings as the one segment of ``folder``; returns the files written."""
+    return postings.save(folder, SEGMENT)

@@ -49,9 +49,10 @@ from __future__ import annotations
 import io
 import math
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +103,7 @@ class Segment:
         return len(self.indptr) - 1
 
     def term_at(self, i: int) -> bytes:
-        return bytes(self.vocab[int(self.voff[i]) : int(self.voff[i + 1])])
+        return self.vocab[self.voff[i] : self.voff[i + 1]].tobytes()
 
     def find(self, term: str) -> int | None:
         """The term's row, by binary search in the sorted vocabulary; None when the segment lacks it."""
@@ -125,31 +126,37 @@ class Segment:
 
 def build_segment(docs: Sequence[Sequence[str]]) -> Segment:
     """A segment of ``docs`` (lists of terms), in memory; document i of the segment is ``docs[i]``."""
-    ids: dict[str, int] = {}
-    term_ids: list[int] = []
-    doc_ids: list[int] = []
-    tfs: list[int] = []
-    for number, terms in enumerate(docs):
-        # bm25s was given ["∅"] for an empty paragraph (it drops empty documents); so are we, so that
-        # its length, the average length and the rarest term stay what they were.
-        for term, count in Counter(terms or [EMPTY]).items():
-            term_ids.append(ids.setdefault(term, len(ids)))
-            doc_ids.append(number)
-            tfs.append(count)
-    lengths = np.asarray([max(len(terms), 1) for terms in docs], dtype=np.int32)
-    tf = np.minimum(np.asarray(tfs, dtype=np.int64), _TF_MAX).astype(np.uint16)
-    return _assemble(list(ids), np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int32), tf, lengths)
+    # bm25s was given ["∅"] for an empty paragraph (it drops empty documents); so are we, so that
+    # its length, the average length and the rarest term stay what they were.
+    lengths = np.fromiter((len(terms) or 1 for terms in docs), dtype=np.int64, count=len(docs))
+    flat = list(chain.from_iterable(terms or (EMPTY,) for terms in docs))
+    terms = sorted(set(flat))
+    row_of = {term: row for row, term in enumerate(terms)}
+    # One key per (term, document) occurrence: counting equal keys gives the term frequencies, and
+    # their order is the CSR order (by term, then by document), all in numpy.
+    rows = np.fromiter(map(row_of.__getitem__, flat), dtype=np.int64, count=len(flat))
+    keys = rows * max(len(docs), 1) + np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+    unique, counts = np.unique(keys, return_counts=True)
+    tf = np.minimum(counts, _TF_MAX).astype(np.uint16)
+    return _assemble(terms, unique // max(len(docs), 1), (unique % max(len(docs), 1)).astype(np.int32), tf,
+                     lengths.astype(np.int32), ordered=True)
 
 
-def _assemble(terms: list[str], rows: np.ndarray, doc: np.ndarray, tf: np.ndarray, lengths: np.ndarray) -> Segment:
-    """A segment from postings (``rows`` index ``terms``, which are unique and in any order)."""
+def _assemble(terms: list[str], rows: np.ndarray, doc: np.ndarray, tf: np.ndarray, lengths: np.ndarray,
+              ordered: bool = False) -> Segment:
+    """A segment from postings: ``rows`` index ``terms`` (unique). ``ordered``: the terms are sorted and
+    the postings in CSR order already."""
     # Row r of the vocabulary is the r-th term in code point order (= UTF-8 byte order).
-    ranked = sorted(range(len(terms)), key=terms.__getitem__)
-    row_of = np.empty(len(terms), dtype=np.int64)
-    row_of[np.asarray(ranked, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
-    rows = row_of[rows]
-    by_row = np.lexsort((doc, rows))
-    encoded = [terms[i].encode("utf-8") for i in ranked]
+    if ordered:
+        by_row = np.arange(len(rows))
+        encoded = [t.encode("utf-8") for t in terms]
+    else:
+        ranked = sorted(range(len(terms)), key=terms.__getitem__)
+        row_of = np.empty(len(terms), dtype=np.int64)
+        row_of[np.asarray(ranked, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
+        rows = row_of[rows]
+        by_row = np.lexsort((doc, rows))
+        encoded = [terms[i].encode("utf-8") for i in ranked]
     voff = np.zeros(len(encoded) + 1, dtype=np.int64)
     voff[1:] = np.cumsum([len(e) for e in encoded])
     indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
@@ -265,7 +272,8 @@ def open_segment(folder: Path, name: str) -> Segment:
         if part == "dead" and not path.exists():
             continue
         try:
-            arrays[part] = np.load(path, mmap_mode="r", allow_pickle=False)
+            # A plain array over the mapped pages: np.memmap's own slicing costs microseconds a call.
+            arrays[part] = np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
         except (OSError, ValueError, EOFError) as exc:
             raise IndexCorruptError(f"The BM25 postings file {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     dead = arrays.pop("dead", None)
@@ -322,6 +330,30 @@ class Postings:
         self._max_term_score: float | None = None
         if len(self.segments) == 1 and not dead_docs:
             self._max_term_score = float(self.segments[0].stats[2])
+        # Per segment, k1·(1 − b + b·len/avglen) of each document, computed at the first score.
+        self._norms: list[np.ndarray | None] = [None] * len(self.segments)
+        # Questions look up the same terms again and again (membership, idf, score).
+        self._locate = lru_cache(maxsize=1 << 16)(self._spans)
+
+    def _spans(self, term: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+        """(live df, (segment, first posting, end) of each segment holding the term)."""
+        spans = []
+        df = 0
+        for k, seg in enumerate(self.segments):
+            row = seg.find(term)
+            if row is None:
+                continue
+            lo, hi = int(seg.indptr[row]), int(seg.indptr[row + 1])
+            spans.append((k, lo, hi))
+            df += hi - lo - (int(seg.dead[np.asarray(seg.doc[lo:hi])].sum()) if seg.dead is not None else 0)
+        return df, tuple(spans)
+
+    def _norm(self, k: int) -> np.ndarray:
+        norm = self._norms[k]
+        if norm is None:
+            lengths = np.asarray(self.segments[k].lengths, dtype=np.float32)
+            norm = self._norms[k] = BM25_K1 * (1 - BM25_B + BM25_B * lengths / np.float32(self.avglen))
+        return norm
 
     def __len__(self) -> int:
         return int(self.bases[-1])
@@ -374,11 +406,7 @@ class Postings:
 
     def df(self, term: str) -> int:
         """How many live documents hold ``term``."""
-        count = 0
-        for seg in self.segments:
-            docs, _ = seg.postings(term)
-            count += len(docs) - (int(seg.dead[docs].sum()) if seg.dead is not None and len(docs) else 0)
-        return count
+        return self._locate(term)[0]
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self.df(term) > 0
@@ -402,22 +430,19 @@ class Postings:
         out = np.zeros(len(self), dtype=np.float32)
         best: list[float] = []
         for term in terms:
-            found = [(base, seg, *seg.postings(term)) for base, seg in zip(self.bases, self.segments, strict=False)]
-            df = sum(len(docs) for *_, docs, _ in found)
-            dead = [seg.dead[docs] for _, seg, docs, _ in found if seg.dead is not None and len(docs)]
-            df -= sum(int(d.sum()) for d in dead)
+            df, spans = self._locate(term)
             top = 0.0
             if df > 0:
                 idf = np.float32(idf_of(self.live, df))
-                for base, seg, docs, tf in found:
-                    if not len(docs):
-                        continue
-                    doc = np.asarray(docs)
-                    part = idf * _tf_part(np.asarray(tf), np.asarray(seg.lengths)[doc], self.avglen)
+                for k, lo, hi in spans:
+                    seg = self.segments[k]
+                    doc = np.asarray(seg.doc[lo:hi])
+                    tf = np.asarray(seg.tf[lo:hi]).astype(np.float32)
+                    part = idf * tf / (tf + self._norm(k)[doc])
                     if seg.dead is not None:
                         part[seg.dead[doc]] = 0.0
                     # A term's postings name each document once: no repeated index in this sum.
-                    out[doc + int(base)] += part
+                    out[doc + int(self.bases[k])] += part
                     top = max(top, float(part.max()))
             best.append(top)
         return out, best

@@ -136,7 +136,7 @@ def test_saved_postings_open_memory_mapped_and_score_the_same(tmp_path: Path) ->
     assert {p.name for p in paths} >= {"seg.indptr.npy", "seg.doc.npy", "seg.tf.npy", "seg.vocab.npy"}
     assert not list(tmp_path.glob("*.tmp"))
     opened = Postings.open(tmp_path, ["seg"])
-    assert isinstance(opened.segments[0].doc, np.memmap)
+    assert isinstance(opened.segments[0].doc.base, np.memmap)
     for query in QUESTIONS:
         np.testing.assert_array_equal(opened.score(query)[0], built.score(query)[0])
     assert opened.max_term_score() == pytest.approx(built.max_term_score())

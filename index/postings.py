@@ -50,7 +50,7 @@ import io
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -183,33 +183,51 @@ def _terms_of(seg: Segment) -> list[str]:
     return [blob[a:b].decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def merge(segments: Sequence[Segment]) -> Segment:
-    """One segment of the live documents of ``segments``, in their order (tombstones are dropped)."""
-    ids: dict[str, int] = {}
-    rows, docs, tfs, lengths = [], [], [], []
-    base = 0
-    for seg in segments:
-        global_row = np.asarray([ids.setdefault(t, len(ids)) for t in _terms_of(seg)], dtype=np.int64)
-        row = np.repeat(global_row, np.diff(np.asarray(seg.indptr)))
-        doc, tf = np.asarray(seg.doc), np.asarray(seg.tf)
-        live = np.ones(seg.docs, dtype=bool) if seg.dead is None else ~np.asarray(seg.dead)
-        number = np.cumsum(live) - 1 + base  # each live document's number in the merged segment
-        keep = live[doc]
-        rows.append(row[keep])
-        docs.append(number[doc[keep]])
-        tfs.append(tf[keep])
-        lengths.append(np.asarray(seg.lengths)[live])
-        base += int(live.sum())
+def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None = None) -> Segment:
+    """One segment of the live documents of ``segments`` (tombstones are dropped).
 
-    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-        return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
-
-    # Terms whose every document was deleted leave the vocabulary.
-    all_rows = joined(rows, np.int64)
-    used = np.unique(all_rows)
-    terms = list(ids)
-    return _assemble([terms[i] for i in used.tolist()], np.searchsorted(used, all_rows), joined(docs, np.int32),
-                     joined(tfs, np.uint16), joined(lengths, np.int32))
+    Without ``order`` the documents keep their slot order; with it, document i of the result is slot
+    ``order[i]`` (each a live slot, at most once): how the storage puts paragraphs back in its order.
+    """
+    bases = np.cumsum([0] + [seg.docs for seg in segments])
+    live = np.concatenate([np.ones(seg.docs, dtype=bool) if seg.dead is None else ~np.asarray(seg.dead)
+                           for seg in segments]) if segments else np.zeros(0, dtype=bool)
+    number = np.full(len(live), -1, dtype=np.int64)  # per slot, its document number in the result
+    if order is None:
+        number[live] = np.arange(int(live.sum()))
+    else:
+        wanted = np.asarray(order, dtype=np.int64)
+        if wanted.size and (wanted.min() < 0 or wanted.max() >= len(live) or not live[wanted].all()
+                            or np.unique(wanted).size != wanted.size):
+            raise ValueError("the merge order must name live documents, each once")
+        number[wanted] = np.arange(wanted.size)
+    n = int((number >= 0).sum())
+    vocabularies = [_terms_of(seg) for seg in segments]
+    terms = sorted(set().union(*vocabularies))
+    if len(terms) * max(n, 1) >= 1 << 47:
+        raise ValueError(f"{len(terms)} terms in {n} documents are too many for one segment")
+    row_of = {term: row for row, term in enumerate(terms)}
+    keys = []
+    for seg, vocabulary, base in zip(segments, vocabularies, bases.tolist(), strict=False):
+        rows = np.fromiter(map(row_of.__getitem__, vocabulary), dtype=np.int64, count=len(vocabulary))
+        row = np.repeat(rows, np.diff(np.asarray(seg.indptr)))
+        doc = number[np.asarray(seg.doc, dtype=np.int64) + base]
+        keep = doc >= 0
+        # (term, document, tf) packed in one int64 so that one sort puts the postings in CSR order.
+        keys.append((row[keep] * max(n, 1) + doc[keep]) << 16 | np.asarray(seg.tf)[keep].astype(np.int64))
+    packed = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    pair = packed >> 16
+    all_lengths = np.concatenate([np.asarray(seg.lengths) for seg in segments]) if segments else np.zeros(0)
+    lengths = np.zeros(n, dtype=np.int32)
+    lengths[number[number >= 0]] = all_lengths[number >= 0]
+    # Terms whose every document was deleted leave the vocabulary (the rows are sorted already).
+    global_rows = pair // max(n, 1)
+    starts = np.ones(global_rows.size, dtype=bool)
+    starts[1:] = global_rows[1:] != global_rows[:-1]
+    used = global_rows[starts]
+    rows = np.cumsum(starts) - 1
+    return _assemble([terms[i] for i in used.tolist()], rows, (pair % max(n, 1)).astype(np.int32),
+                     (packed & 0xFFFF).astype(np.uint16), lengths, ordered=True)
 
 
 def _max_term_score(segments: Sequence[Segment], n: int, total: int) -> float:
@@ -358,6 +376,10 @@ class Postings:
     def __len__(self) -> int:
         return int(self.bases[-1])
 
+    def copy(self) -> Postings:
+        """The same segments (their arrays shared, read-only) with tombstones of their own."""
+        return Postings(replace(s, dead=None if s.dead is None else s.dead.copy()) for s in self.segments)
+
     def dead_mask(self) -> np.ndarray:
         """Per slot, whether its document was deleted."""
         parts = [s.dead if s.dead is not None else np.zeros(s.docs, dtype=bool) for s in self.segments]
@@ -385,9 +407,9 @@ class Postings:
             seg.saved = False
         self._refresh()
 
-    def merged(self) -> Postings:
-        """One segment holding the live documents in slot order (the dead are dropped)."""
-        return Postings([merge(self.segments)] if self.segments else [])
+    def merged(self, order: Sequence[int] | np.ndarray | None = None) -> Postings:
+        """One segment of the live documents, in slot order or in ``order`` (see :func:`merge`)."""
+        return Postings([merge(self.segments, order)] if self.segments else [])
 
     def save(self, folder: Path, name: str) -> list[Path]:
         """Write these postings as one segment ``name`` (merging when there are several or tombstones)."""

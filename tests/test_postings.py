@@ -176,3 +176,26 @@ def test_garbage_and_inconsistent_files_are_reported_as_damage(tmp_path: Path) -
     (tmp_path / "seg.indptr.npy").write_bytes((tmp_path / "other.indptr.npy").read_bytes())
     with pytest.raises(IndexCorruptError, match="inconsistent"):
         open_segment(tmp_path, "seg")
+
+
+def test_a_merge_in_a_given_order_equals_a_build_in_that_order() -> None:
+    docs = docs_of(SENTENCES)
+    p = Postings.build(docs[:5])
+    p.add(docs[5:])
+    p.delete([3])
+    order = [7, 0, 6, 2, 1, 5, 4]
+    reordered = p.merged(order)
+    fresh = Postings.build([docs[i] for i in order])
+    for a, b in zip(reordered.segments[0].arrays().values(), fresh.segments[0].arrays().values(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="live documents"):
+        p.merged([0, 3])
+
+
+def test_a_copy_keeps_the_original_tombstones_apart() -> None:
+    p = Postings.build(docs_of(SENTENCES))
+    p.delete([0])
+    copy = p.copy()
+    copy.delete([1])
+    assert p.dead_mask().tolist()[:2] == [True, False] and copy.dead_mask().tolist()[:2] == [True, True]
+    assert p.df("新线") == 2 and copy.df("新线") == 1

@@ -138,35 +138,24 @@ def build_segment(docs: Sequence[Sequence[str]]) -> Segment:
     keys = rows * max(len(docs), 1) + np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
     unique, counts = np.unique(keys, return_counts=True)
     tf = np.minimum(counts, _TF_MAX).astype(np.uint16)
-    return _assemble(terms, unique // max(len(docs), 1), (unique % max(len(docs), 1)).astype(np.int32), tf,
-                     lengths.astype(np.int32), ordered=True)
+    return _assemble([t.encode("utf-8") for t in terms], unique // max(len(docs), 1),
+                     (unique % max(len(docs), 1)).astype(np.int32), tf, lengths.astype(np.int32))
 
 
-def _assemble(terms: list[str], rows: np.ndarray, doc: np.ndarray, tf: np.ndarray, lengths: np.ndarray,
-              ordered: bool = False) -> Segment:
-    """A segment from postings: ``rows`` index ``terms`` (unique). ``ordered``: the terms are sorted and
-    the postings in CSR order already."""
-    # Row r of the vocabulary is the r-th term in code point order (= UTF-8 byte order).
-    if ordered:
-        by_row = np.arange(len(rows))
-        encoded = [t.encode("utf-8") for t in terms]
-    else:
-        ranked = sorted(range(len(terms)), key=terms.__getitem__)
-        row_of = np.empty(len(terms), dtype=np.int64)
-        row_of[np.asarray(ranked, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
-        rows = row_of[rows]
-        by_row = np.lexsort((doc, rows))
-        encoded = [terms[i].encode("utf-8") for i in ranked]
-    voff = np.zeros(len(encoded) + 1, dtype=np.int64)
-    voff[1:] = np.cumsum([len(e) for e in encoded])
-    indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum(np.bincount(rows, minlength=len(encoded)))
+def _assemble(vocabulary: list[bytes], rows: np.ndarray, doc: np.ndarray, tf: np.ndarray, lengths: np.ndarray
+              ) -> Segment:
+    """A segment from postings in CSR order (by row, then document); row r is ``vocabulary[r]``, the
+    UTF-8 terms in sorted order (byte order is code point order)."""
+    voff = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+    voff[1:] = np.cumsum([len(e) for e in vocabulary])
+    indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum(np.bincount(rows, minlength=len(vocabulary)))
     segment = Segment(
         indptr=indptr,
-        doc=doc[by_row].astype(np.int32),
-        tf=tf[by_row].astype(np.uint16),
-        lengths=lengths.astype(np.int32),
-        vocab=np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        doc=doc.astype(np.int32, copy=False),
+        tf=tf.astype(np.uint16, copy=False),
+        lengths=lengths.astype(np.int32, copy=False),
+        vocab=np.frombuffer(b"".join(vocabulary), dtype=np.uint8),
         voff=voff,
         stats=np.zeros(4, dtype=np.float64),
     )
@@ -177,10 +166,11 @@ def _assemble(terms: list[str], rows: np.ndarray, doc: np.ndarray, tf: np.ndarra
     return segment
 
 
-def _terms_of(seg: Segment) -> list[str]:
-    blob = bytes(seg.vocab)
+def _terms_of(seg: Segment) -> list[bytes]:
+    """The segment's vocabulary, UTF-8, in row order."""
+    blob = seg.vocab.tobytes()
     bounds = np.asarray(seg.voff).tolist()
-    return [blob[a:b].decode("utf-8") for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [blob[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None = None) -> Segment:
@@ -203,7 +193,14 @@ def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None 
         number[wanted] = np.arange(wanted.size)
     n = int((number >= 0).sum())
     vocabularies = [_terms_of(seg) for seg in segments]
-    terms = sorted(set().union(*vocabularies))
+    # Each vocabulary is sorted: the first one plus the others' new terms is nearly sorted already.
+    seen = set(vocabularies[0]) if vocabularies else set()
+    terms = list(vocabularies[0]) if vocabularies else []
+    for vocabulary in vocabularies[1:]:
+        fresh = [t for t in vocabulary if t not in seen]
+        seen.update(fresh)
+        terms.extend(fresh)
+    terms.sort()
     if len(terms) * max(n, 1) >= 1 << 47:
         raise ValueError(f"{len(terms)} terms in {n} documents are too many for one segment")
     row_of = {term: row for row, term in enumerate(terms)}
@@ -227,7 +224,7 @@ def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None 
     used = global_rows[starts]
     rows = np.cumsum(starts) - 1
     return _assemble([terms[i] for i in used.tolist()], rows, (pair % max(n, 1)).astype(np.int32),
-                     (packed & 0xFFFF).astype(np.uint16), lengths, ordered=True)
+                     (packed & 0xFFFF).astype(np.uint16), lengths)
 
 
 def _max_term_score(segments: Sequence[Segment], n: int, total: int) -> float:

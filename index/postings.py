@@ -33,8 +33,10 @@ The API the storage uses:
 - ``write_segment(folder, name, docs) -> list[Path]``: build one segment from term lists and write it.
 - ``Postings.open(folder, names)`` / ``Postings.build(docs)``; ``len(p)`` is the number of slots.
 - ``p.add(docs) -> range`` (an in-memory segment at the end), ``p.delete(slots)`` (tombstones),
-  ``p.merged() -> Postings`` (one segment without the dead), ``p.save(folder, name) -> list[Path]``
-  (merges first), ``p.write_new(folder, name)`` (writes only the segments added since opening).
+  ``p.copy()`` (tombstones of its own: the served object stays as it was),
+  ``p.merged(order=None) -> Postings`` (one segment without the dead, in slot order or in ``order``),
+  ``p.save(folder, name) -> list[Path]`` (one segment: merges first), ``p.write_new(folder, name)``
+  (writes only the segments added since opening, and changed tombstones: O(change)).
 - ``term in p``, ``p.df(t)``, ``p.idf(t)``, ``p.score(terms) -> (per-slot float32 scores, dead 0;
   per-term best score)``, ``p.max_idf()`` and ``p.max_term_score()`` for terms the corpus never uses.
 
@@ -92,7 +94,10 @@ class Segment:
     voff: np.ndarray
     stats: np.ndarray
     dead: np.ndarray | None = None
-    saved: bool = False
+    # Where the segment's files are (folder / NAME), once written or opened; whether its tombstones
+    # changed since.
+    stored: Path | None = None
+    dead_changed: bool = False
 
     @property
     def docs(self) -> int:
@@ -270,7 +275,7 @@ def save_segment(folder: Path, name: str, segment: Segment) -> list[Path]:
         path = folder / f"{name}.dead.npy"
         write_atomic(path, _npy(segment.dead))
         written.append(path)
-    segment.saved = True
+    segment.stored, segment.dead_changed = folder / name, False
     return written
 
 
@@ -294,7 +299,8 @@ def open_segment(folder: Path, name: str) -> Segment:
     dead = arrays.pop("dead", None)
     segment = Segment(
         indptr=arrays["indptr"], doc=arrays["doc"], tf=arrays["tf"], lengths=arrays["len"], vocab=arrays["vocab"],
-        voff=arrays["voff"], stats=arrays["stats"], dead=None if dead is None else np.array(dead), saved=True,
+        voff=arrays["voff"], stats=arrays["stats"], dead=None if dead is None else np.array(dead),
+        stored=folder / name,
     )
     problem = _inconsistency(segment)
     if problem:
@@ -401,7 +407,7 @@ class Postings:
             if seg.dead is None:
                 seg.dead = np.zeros(seg.docs, dtype=bool)
             seg.dead[wanted[owner == i] - self.bases[int(i)]] = True
-            seg.saved = False
+            seg.dead_changed = True
         self._refresh()
 
     def merged(self, order: Sequence[int] | np.ndarray | None = None) -> Postings:
@@ -416,11 +422,17 @@ class Postings:
         return save_segment(folder, name, single.segments[0])
 
     def write_new(self, folder: Path, name: str) -> list[Path]:
-        """Write each segment not yet on disk as ``name-K`` (K its position); returns the paths."""
+        """Write each segment not yet on disk into ``folder`` as ``name-K`` (K its position), and the
+        tombstones of those on disk that changed (``NAME.dead.npy`` beside them); returns the paths."""
         written: list[Path] = []
         for k, seg in enumerate(self.segments):
-            if not seg.saved:
+            if seg.stored is None:
                 written += save_segment(folder, f"{name}-{k}", seg)
+            elif seg.dead_changed and seg.dead is not None:
+                path = seg.stored.with_name(seg.stored.name + ".dead.npy")
+                write_atomic(path, _npy(seg.dead))
+                seg.dead_changed = False
+                written.append(path)
         return written
 
     def df(self, term: str) -> int:

@@ -150,7 +150,7 @@ def test_new_segments_and_tombstones_are_written_and_read_back(tmp_path: Path) -
     written = p.write_new(tmp_path, "p")
     assert {w.name for w in written} >= {"p-1.doc.npy"}
     p.delete([2])
-    p.write_new(tmp_path, "p")
+    assert [w.name for w in p.write_new(tmp_path, "p")] == ["p-0.dead.npy"]
     again = Postings.open(tmp_path, ["p-0", "p-1"])
     assert again.dead_mask().tolist() == [False, False, True] + [False] * 5
     np.testing.assert_allclose(again.score(["公交"])[0], p.score(["公交"])[0])

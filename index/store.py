@@ -241,6 +241,8 @@ def save(index_dir: Path, data: IndexData) -> int:
         written = [index_dir / name for name in names[:4]]
         if data.bm25 is not None:
             written += save_bm25(index_dir / names[4], data.bm25)
+            # Served from the mapped files from now on, not from the arrays the update built in memory.
+            data.bm25 = load_bm25(index_dir / names[4])
         for path in written:
             files[path.relative_to(index_dir).as_posix()] = _sha256(path)
         manifest = Manifest(

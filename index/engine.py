@@ -34,12 +34,12 @@ from index.errors import (
     UnknownArticleError,
 )
 from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
-from index.lexical import build_bm25
+from index.lexical import build_bm25, update_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
 from index.question_cache import CachedQuestions
-from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph
+from index.records import ArticleInfo, ArticleRecord, Calibration, CleanArticle, IndexData, Paragraph
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
@@ -320,11 +320,12 @@ class QuoteEngine:
             return
         with self._writing():
             data = self._current_for_update()
+            before = dict(data.articles)
             prepared = self.indexer.prepare(data, files, report) + self.indexer.prepare_links(data, links, report)
             self.indexer.apply(data, prepared, False, report)
             # Nothing new: the live generation stays, rather than a copy of it.
             if report.added or report.removed:
-                self._commit(data)
+                self._commit(data, before)
 
     def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> IndexReport:
         """Index everything under ``folders`` (default: the articles folder) from scratch.
@@ -372,11 +373,12 @@ class QuoteEngine:
         """Drop one article from the index (its file is left alone)."""
         with self._writing():
             data = self._current_for_update()
+            before = dict(data.articles)
             record = data.articles.get(article_id)
             if record is None:
                 raise UnknownArticleError(self._unknown(article_id, data))
             self.indexer.drop(data, [article_id])
-            self._commit(data)
+            self._commit(data, before)
         return record.info()
 
     @staticmethod
@@ -384,9 +386,13 @@ class QuoteEngine:
         known = ", ".join(sorted(data.articles)[:10]) or "none"
         return f"No article with id '{article_id}' is indexed; known ids: {known}."
 
-    def _commit(self, data: IndexData) -> None:
+    def _commit(self, data: IndexData, before: dict[str, ArticleRecord] | None = None) -> None:
+        """Save ``data``; ``before``: its articles when ``data.bm25`` was theirs (an update of them)."""
         self._report("saving", 0, 1)
-        data.bm25 = build_bm25(data.articles)
+        if before is None:
+            data.bm25 = build_bm25(data.articles)
+        else:
+            data.bm25 = update_bm25(before, data.bm25, data.articles)
         data.vectors = fit_vector_index(data.vectors, data.dim, self.flat_limit)
         store.save(self.settings.index_dir, data)
         self._install(data)

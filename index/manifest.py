@@ -15,15 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
-FORMAT_VERSION = 2
-# Format 1 kept each article's BM25 terms inside articles-N.json; format 2 keeps them in terms-N.jsonl.
-READABLE_FORMATS = (1, 2)
+FORMAT_VERSION = 3
+# Format 1 kept each article's BM25 terms inside articles-N.json; format 2 keeps them in terms-N.jsonl;
+# format 3 replaces bm25s's score matrix (bm25-N/) with term-frequency postings (postings-N/).
+READABLE_FORMATS = (1, 2, 3)
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"
 # Every file an index generation may hold: vectors-3.faiss, chunks-3.jsonl, articles-3.json, terms-3.jsonl,
-# bm25-3/...
+# postings-3/... (bm25-3/... before format 3)
 GENERATION_FILE = re.compile(
-    r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|terms-(\d+)\.jsonl|bm25-(\d+))$"
+    r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|terms-(\d+)\.jsonl|bm25-(\d+)"
+    r"|postings-(\d+))$"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -125,7 +127,7 @@ def read_manifest(index_dir: Path) -> Manifest:
     if "format" in raw and raw["format"] not in READABLE_FORMATS:
         raise IndexMismatchError(
             f"The index at {index_dir} has format {raw['format']!r}, this QuoteBot reads formats "
-            f"{' and '.join(str(f) for f in READABLE_FORMATS)}; {REBUILD_HINT}."
+            f"{', '.join(str(f) for f in READABLE_FORMATS[:-1])} and {READABLE_FORMATS[-1]}; {REBUILD_HINT}."
         )
     try:
         return Manifest.model_validate(raw)

@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from index.postings import Postings
 
 
 @dataclass(frozen=True)
@@ -311,7 +314,7 @@ class IndexData:
     vectors: Any  # faiss.IndexIDMap2 over IndexFlatIP; ids are ChunkRow.id
     rows: list[ChunkRow]
     articles: dict[str, ArticleRecord]
-    bm25: Any  # bm25s.BM25 over paragraphs, or None when there are none
+    bm25: Postings | None  # BM25 postings over paragraphs, or None when there are none
     user_words: list[str]
     generation: int = 0
     # Set on data loaded from disk, until an update reads what it needs again (store.prepare_update).

@@ -1,11 +1,13 @@
-"""An index generation on disk: FAISS vectors, chunk and article metadata (JSON), BM25 terms, BM25 data.
+"""An index generation on disk: FAISS vectors, chunk and article metadata (JSON), BM25 terms, BM25 postings.
 
 Each save writes a new generation of files beside the old one, each through a temporary file and
 ``os.replace``, and only then replaces ``manifest.json``, which names the live generation and the
 checksum of every file. A crash at any point leaves the previous manifest pointing at whole files.
 Loading verifies the format, the embedder and every checksum: a damaged index is never served. The
 terms file (each paragraph's BM25 terms, most of the index's size) is read and verified only when an
-update needs it (:func:`read_terms`): answering questions never does.
+update needs it (:func:`read_terms`): answering questions never does. The BM25 postings
+(:mod:`index.postings`, ``postings-N/``) are memory-mapped; an index of format 1 or 2 (bm25s's matrix)
+gets its postings built from its stored terms when it is loaded, and written in format 3 by its next update.
 Which files may be deleted, and when, is :mod:`index.directory`'s business.
 """
 
@@ -13,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 
 from index import directory
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
-from index.lexical import load_bm25
+from index.lexical import build_bm25, load_bm25, save_bm25
 from index.manifest import (
     FORMAT_VERSION,
     MANIFEST,
@@ -33,6 +33,7 @@ from index.manifest import (
     VectorIndex,
     read_manifest,
 )
+from index.postings import Postings
 from index.records import ArticleRecord, Calibration, ChunkRow, IndexData, StoredFiles
 from index.vectors import graph_parameters, kind_of, set_search_depth
 
@@ -100,8 +101,8 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
         meta = json.loads((index_dir / f"articles-{gen}.json").read_text(encoding="utf-8"))
         articles = {a["article_id"]: ArticleRecord.from_json(a) for a in meta["articles"]}
         bm25 = None
-        if any(a.paragraphs for a in articles.values()):
-            bm25 = load_bm25(str(index_dir / f"bm25-{gen}"))
+        if manifest.format >= 3 and any(a.paragraphs for a in articles.values()):
+            bm25 = load_bm25(index_dir / f"postings-{gen}")
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -121,7 +122,20 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
     terms = (index_dir / terms_name, manifest.files[terms_name]) if terms_name in manifest.files else None
     data.stored = StoredFiles(terms, (index_dir / chunks_name, manifest.files[chunks_name]))
     _check_consistent(data, index_dir)
+    if manifest.format < 3:
+        data.bm25 = _postings_of_old_format(data)
     return data
+
+
+def _postings_of_old_format(data: IndexData) -> Postings | None:
+    """BM25 postings built from the stored terms of an index written before format 3 (bm25s's matrix,
+    which this version no longer reads); the live articles keep no terms, as after any load."""
+    articles = dict(data.articles)
+    if data.stored is not None and data.stored.terms is not None:
+        scratch = replace(data, articles=articles)
+        _read_terms(scratch, *data.stored.terms)
+        articles = scratch.articles
+    return build_bm25(articles)
 
 
 def prepare_update(data: IndexData) -> None:
@@ -213,7 +227,7 @@ def save(index_dir: Path, data: IndexData) -> int:
     gen = directory.next_generation(index_dir)
     names = [f"vectors-{gen}.faiss", f"chunks-{gen}.jsonl", f"articles-{gen}.json", f"terms-{gen}.jsonl"]
     if data.bm25 is not None:
-        names.append(f"bm25-{gen}")
+        names.append(f"postings-{gen}")
     files: dict[str, str] = {}
     try:
         directory.record(index_dir, gen, names)
@@ -226,7 +240,9 @@ def save(index_dir: Path, data: IndexData) -> int:
         write(index_dir / names[3], "".join(a.terms_line() + "\n" for a in data.articles.values()).encode("utf-8"))
         written = [index_dir / name for name in names[:4]]
         if data.bm25 is not None:
-            written += _save_bm25(index_dir / names[4], data.bm25)
+            written += save_bm25(index_dir / names[4], data.bm25)
+            # Served from the mapped files from now on, not from the arrays the update built in memory.
+            data.bm25 = load_bm25(index_dir / names[4])
         for path in written:
             files[path.relative_to(index_dir).as_posix()] = _sha256(path)
         manifest = Manifest(
@@ -254,21 +270,3 @@ def save(index_dir: Path, data: IndexData) -> int:
 def _vector_index(vectors: Any) -> VectorIndex:
     m, ef_search = graph_parameters(vectors)
     return VectorIndex(kind=kind_of(vectors), m=m, ef_search=ef_search)
-
-
-def _save_bm25(target: Path, bm25: Any) -> list[Path]:
-    """bm25s writes a folder of files: write it under a temporary name, sync it, then rename it."""
-    staging = target.with_name(target.name + ".tmp")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
-    try:
-        bm25.save(str(staging), show_progress=False)
-        for item in staging.iterdir():
-            with item.open("rb+") as fh:
-                os.fsync(fh.fileno())
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return sorted(target.iterdir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ def test_terms_are_stored_apart_and_not_read_to_answer(engine: QuoteEngine, engi
     index_dir = engine_settings.index_dir
     manifest = read_manifest(index_dir)
     gen = manifest.generation
-    assert manifest.format == FORMAT_VERSION == 2 and f"terms-{gen}.jsonl" in manifest.files
+    assert manifest.format == FORMAT_VERSION == 3 and f"terms-{gen}.jsonl" in manifest.files
     meta = json.loads((index_dir / f"articles-{gen}.json").read_text(encoding="utf-8"))
     assert all("terms" not in article for article in meta["articles"])
     lines = [json.loads(x) for x in (index_dir / f"terms-{gen}.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -139,13 +140,36 @@ def test_a_format_1_index_with_terms_inside_still_loads_and_updates(
     assert stored is not None and stored.terms is None and old.ask("威海书记说了什么") == before
     (articles_dir / "port.txt").write_text(PORT, encoding="utf-8")
     old.add_files([articles_dir / "port.txt"])
-    assert read_manifest(index_dir).format == 2
+    assert read_manifest(index_dir).format == 3
+    assert QuoteEngine.open(engine_settings, FakeEmbedder()).ask("威海书记说了什么") == before
+
+
+def test_a_format_2_index_gets_postings_from_its_terms_and_updates_to_format_3(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path
+) -> None:
+    index_dir = engine_settings.index_dir
+    before = engine.ask("威海书记说了什么")
+    manifest = read_manifest(index_dir)
+    gen = manifest.generation
+    # Format 2 kept bm25s's score matrix in bm25-N/, which this version does not read: no postings.
+    shutil.rmtree(index_dir / f"postings-{gen}")
+    files = {k: v for k, v in manifest.files.items() if not k.startswith("postings-")}
+    _rewrite_manifest(index_dir, format=2, files=files)
+
+    old = QuoteEngine.open(engine_settings, FakeEmbedder())
+    assert old.searcher.data.bm25 is not None and old.ask("威海书记说了什么") == before
+    # The postings were built from a copy of the terms: the served articles still hold none.
+    assert all(record.terms == [] for record in old.searcher.data.articles.values())
+    (articles_dir / "port.txt").write_text(PORT, encoding="utf-8")
+    old.add_files([articles_dir / "port.txt"])
+    after = read_manifest(index_dir)
+    assert after.format == 3 and any(name.startswith(f"postings-{after.generation}/") for name in after.files)
     assert QuoteEngine.open(engine_settings, FakeEmbedder()).ask("威海书记说了什么") == before
 
 
 def test_an_unknown_format_is_told_to_rebuild(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    _rewrite_manifest(engine_settings.index_dir, format=3)
-    with pytest.raises(IndexMismatchError, match=r"has format 3, this QuoteBot reads formats 1 and 2; rebuild"):
+    _rewrite_manifest(engine_settings.index_dir, format=4)
+    with pytest.raises(IndexMismatchError, match=r"has format 4, this QuoteBot reads formats 1, 2 and 3; rebuild"):
         read_manifest(engine_settings.index_dir)
 
 

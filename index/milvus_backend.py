@@ -104,18 +104,34 @@ def _quiet() -> Iterator[None]:
         log.setLevel(level)
 
 
-def _held_elsewhere(db_file: Path) -> bool:
-    """Whether another process holds milvus-lite's lock on ``db_file`` (ours is not held: opening failed)."""
+def _check_lite_file(db_file: Path) -> None:
+    """milvus-lite is installed, and no other process has ``db_file`` open.
+
+    Checked before opening: milvus-lite's own refusal deletes the other process's lock file on its way
+    out, after which a third process could open the file beside the first.
+    """
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError as exc:
+        raise BackendError(
+            f"milvus.uri '{db_file}' is a milvus-lite file, and milvus-lite is not installed; {INSTALL_HINT}."
+        ) from exc
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    if str(db_file.absolute().resolve()) in getattr(server_manager_instance, "_servers", {}):
+        return  # this process has it open already, and shares that server
     lock = db_file.parent / f".{db_file.name}.lock"
     if not lock.exists():
-        return False
+        return
+    # This process holds no lock on the file (see above), so closing this descriptor releases none of ours.
     with lock.open("a") as fh:
         try:
             fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            return True
+            raise BackendError(
+                f"The milvus-lite file {db_file} is open in another process; milvus-lite serves one process, so "
+                "several processes need a Milvus server (milvus.uri: http://host:19530)."
+            ) from None
         fcntl.lockf(fh, fcntl.LOCK_UN)
-    return False
 
 
 def connect(uri: str, timeout: float = 10.0) -> Any:
@@ -123,22 +139,11 @@ def connect(uri: str, timeout: float = 10.0) -> Any:
     check_uri(uri)
     pymilvus = _pymilvus()
     if not is_server(uri):
-        try:
-            import milvus_lite  # noqa: F401  (pymilvus imports it only when it opens a file)
-        except ImportError as exc:
-            raise BackendError(
-                f"milvus.uri '{uri}' is a milvus-lite file, and milvus-lite is not installed; {INSTALL_HINT}."
-            ) from exc
-        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        _check_lite_file(Path(uri))
     try:
         with _quiet():
             return pymilvus.MilvusClient(uri=uri, timeout=timeout)
     except pymilvus.exceptions.MilvusException as exc:
-        if not is_server(uri) and _held_elsewhere(Path(uri)):
-            raise BackendError(
-                f"The milvus-lite file {uri} is open in another process; milvus-lite serves one process, so "
-                "several processes need a Milvus server (milvus.uri: http://host:19530)."
-            ) from exc
         where = f"the Milvus server at {uri}" if is_server(uri) else f"the milvus-lite file {uri}"
         raise BackendError(f"Cannot open {where} ({getattr(exc, 'message', exc)}).") from exc
 

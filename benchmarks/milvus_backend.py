@@ -56,8 +56,9 @@ def p95(values: list[float]) -> float:
 
 
 def run(backend: str, size: int, articles: list[Any], asked: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    from index.engine import EngineSettings, QuoteEngine
     from synthetic import StandInEmbedder
+
+    from index.engine import EngineSettings, QuoteEngine
 
     root = args.work / f"{backend}-{size}"
     shutil.rmtree(root, ignore_errors=True)

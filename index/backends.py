@@ -42,6 +42,7 @@ class MilvusBackend:
         from index.milvus_backend import MilvusRetrieval
 
         self.store = MilvusRetrieval.open(uri, collection, embedder, dim)
+        # What the collection holds of one generation: an update's diff is taken against it.
         self._base: tuple[int, dict[str, tuple[str, list[int]]]] | None = None
 
     def for_snapshot(self, data: IndexData) -> Retrieval | None:
@@ -54,17 +55,18 @@ class MilvusBackend:
         """``data`` is an update's copy of the live generation, holding every article's terms."""
         from index.milvus_sync import snapshot
 
-        self._base = (id(data), snapshot(data))
+        self._base = (data.generation, snapshot(data))
 
     def commit(self, index_dir: Path, data: IndexData, save: Callable[[], int]) -> int:
         from index.milvus_sync import finish, write
 
-        base = self._base[1] if self._base is not None and self._base[0] == id(data) else None
-        self._base = None
         try:
             live = read_manifest(index_dir).generation
         except IndexStoreError:
             live = 0  # no index yet, or a damaged one a rebuild replaces: everything is written again
+        # A base of another generation (another process committed since) says nothing: write everything.
+        base = self._base[1] if self._base is not None and self._base[0] == live else None
+        self._base = None
         generation = directory.next_generation(index_dir)
         pending = write(self.store, data, live, generation, base)
         saved = save()

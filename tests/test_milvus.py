@@ -6,8 +6,10 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import EngineSettings, QuoteEngine
@@ -35,12 +37,13 @@ def _folder(root: Path) -> Path:
     return folder
 
 
-def _pair(tmp_path: Path) -> tuple[QuoteEngine, QuoteEngine]:
+def _pair(tmp_path: Path, candidates: int = 50) -> tuple[QuoteEngine, QuoteEngine]:
     """A local and a milvus engine over the same articles (each in its own folder)."""
-    local = QuoteEngine.open(settings_for("local", tmp_path / "local", _folder(tmp_path / "local")), FakeEmbedder())
-    milvus = QuoteEngine.open(settings_for("milvus", tmp_path / "milvus", _folder(tmp_path / "milvus")),
-                              FakeEmbedder())
-    return local, milvus
+    engines = []
+    for backend in ("local", "milvus"):
+        settings = settings_for(backend, tmp_path / backend, _folder(tmp_path / backend))
+        engines.append(QuoteEngine.open(replace(settings, candidates=candidates), FakeEmbedder()))
+    return engines[0], engines[1]
 
 
 def _ranked(engine: QuoteEngine, question: str) -> list[PassageHit]:
@@ -72,6 +75,24 @@ def test_milvus_ranks_the_same_passages_in_the_same_order_as_local(tmp_path: Pat
     assert milvus.searcher.gatherer is not None and local.searcher.gatherer is None
     _assert_same_ranking(local, milvus)
     assert _rows(milvus) == len(milvus.searcher.data.rows)
+
+
+def test_with_a_small_pool_the_lexical_candidates_come_from_the_sparse_search(tmp_path: Path) -> None:
+    pool = 6
+    local, milvus = _pair(tmp_path, candidates=pool)
+    assert len(milvus.searcher.keys) > 3 * pool  # so the backend's top-k search is what finds them
+    compared = 0
+    for question in QUESTIONS + ["青岛的港口和航线", "威海市委书记张海波说威海与青岛合作基础扎实"]:
+        lexical = np.sort(local.searcher.lexical_scores(local.searcher.prepare(question).terms))[::-1]
+        if lexical[pool] <= 0 or lexical[pool - 1] - lexical[pool] < 1e-6:
+            # Paragraphs of equal score at the pool's edge: each backend takes its own (the local pool even
+            # takes paragraphs of score 0 at random, index.retrieval_search).
+            continue
+        want, got = _ranked(local, question), _ranked(milvus, question)
+        assert [(h.article_id, h.paragraph, round(h.score, 5)) for h in got] == [
+            (h.article_id, h.paragraph, round(h.score, 5)) for h in want], question
+        compared += 1
+    assert compared >= 3
 
 
 def test_updates_keep_milvus_in_step_with_the_index(tmp_path: Path) -> None:

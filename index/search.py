@@ -261,7 +261,7 @@ class Searcher:
         for i in order:
             position = int(candidates[i])
             mine = positions == position
-            per_chunk = {int(i): float(c) for i, c in zip(chunk_ids[mine], cosines[mine], strict=True)}
+            per_chunk = {int(cid): float(c) for cid, c in zip(chunk_ids[mine], cosines[mine], strict=True)}
             aid, number = self.keys[position]
             hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
             hits.append(replace(hit, confidence=self.confidence(query, hit, position)))

@@ -94,14 +94,17 @@ def _pymilvus() -> Any:
 
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """pymilvus logs a traceback-like line on a failed connection: the one-line error is ours."""
-    log = logging.getLogger("pymilvus")
-    level = log.level
-    log.setLevel(logging.CRITICAL)
+    """pymilvus logs its own line on a failed connection: the one-line error is ours. (pymilvus gives its
+    client logger a level of its own, so the parent's is not enough.)"""
+    logs = [logging.getLogger(name) for name in ("pymilvus", "pymilvus.milvus_client")]
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        log.setLevel(level)
+        for log, level in zip(logs, levels, strict=True):
+            log.setLevel(level)
 
 
 def _check_lite_file(db_file: Path) -> None:

@@ -115,6 +115,22 @@ def test_updates_keep_milvus_in_step_with_the_index(tmp_path: Path) -> None:
     assert all(h.article_id != "meetings" for h in _ranked(milvus, "会议由谁主持"))
 
 
+def test_a_second_engine_on_the_same_collection_follows_the_writer(tmp_path: Path) -> None:
+    # Two serve processes behind a load balancer share the index folder and the collection; here two
+    # engines in one process share the milvus-lite file (a server in production).
+    settings = settings_for("milvus", tmp_path, _folder(tmp_path))
+    writer = QuoteEngine.open(settings, FakeEmbedder())
+    reader = QuoteEngine.open(settings, FakeEmbedder())
+    before = _ranked(reader, "烟台苹果丰收")
+    apples = settings.articles_dir / "apples.txt"
+    apples.write_text(APPLES, encoding="utf-8")
+    writer.add_files([apples])
+    # The new rows are in the collection, but the reader still serves its generation, unchanged.
+    assert _ranked(reader, "烟台苹果丰收") == before
+    assert reader.refresh() and reader.stats()["generation"] == writer.stats()["generation"]
+    assert _ranked(reader, "烟台苹果丰收")[0].article_id == "apples"
+
+
 def test_a_crash_between_milvus_and_the_manifest_serves_the_old_generation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,14 +25,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 
-import numpy as np
-
 from index.errors import BackendError
 from index.milvus_backend import MilvusRetrieval, Properties
 from index.records import ArticleRecord, IndexData
-from index.retrieval import ChunkEntry
-from index.sparse import average_length, drifted, paragraph_vector
-from index.vectors import stored_vectors
+from index.retrieval import entries_of
+from index.sparse import average_length, drifted
 
 Base = dict[str, tuple[str, list[int]]]
 """Per article of the live generation: its digest and its chunk ids (what Milvus holds of it)."""
@@ -82,7 +79,7 @@ def write(backend: MilvusRetrieval, data: IndexData, live: int, generation: int,
         aid for aid, record in data.articles.items()
         if full or base is None or base.get(aid, ("", []))[0] != digest(record)
     ]
-    entries = _entries(data, changed, avgdl)
+    entries = entries_of(data, changed, avgdl)
     view = backend.at(generation)
     view.add(entries)
     backend.set_properties(replace(found, avgdl=avgdl, written=generation))
@@ -99,26 +96,3 @@ def finish(backend: MilvusRetrieval, pending: Pending) -> None:
         backend.delete_where(f"gen < {pending.generation}")
     else:
         backend.delete_chunks(pending.replaced, below=pending.generation)
-
-
-def _entries(data: IndexData, article_ids: list[str], avgdl: float) -> list[ChunkEntry]:
-    """The rows of some articles: each chunk's vector, and each paragraph's BM25 vector on its first chunk."""
-    wanted = set(article_ids)
-    if not wanted:
-        return []
-    matrix, ids = stored_vectors(data.vectors, data.dim)
-    slot = {int(cid): i for i, cid in enumerate(ids)}
-    rows = sorted((r for r in data.rows if r.chunk.article_id in wanted), key=lambda r: r.id)
-    heads: dict[tuple[str, int], int] = {}
-    for row in rows:
-        heads.setdefault((row.chunk.article_id, row.chunk.paragraph), row.id)
-    entries = []
-    for row in rows:
-        aid, number = row.chunk.article_id, row.chunk.paragraph
-        head = heads[(aid, number)]
-        sparse = None
-        if head == row.id:
-            terms = data.articles[aid].terms
-            sparse = paragraph_vector(terms[number] if number < len(terms) else [], avgdl)
-        entries.append(ChunkEntry(row.id, aid, number, head, np.array(matrix[slot[row.id]]), sparse))
-    return entries

@@ -17,7 +17,8 @@ from typing import Protocol
 
 import numpy as np
 
-from index.sparse import SparseVector
+from index.records import IndexData
+from index.sparse import SparseVector, average_length, paragraph_vector
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,32 @@ class Retrieval(Protocol):
         ...
 
 
+def entries_of(data: IndexData, article_ids: Sequence[str], avgdl: float) -> list[ChunkEntry]:
+    """The entries of some articles of ``data``, whose records must hold their terms: each chunk's vector,
+    and each paragraph's BM25 vector on its first chunk."""
+    from index.vectors import stored_vectors
+
+    wanted = set(article_ids)
+    if not wanted:
+        return []
+    matrix, ids = stored_vectors(data.vectors, data.dim)
+    slot = {int(cid): i for i, cid in enumerate(ids)}
+    rows = sorted((r for r in data.rows if r.chunk.article_id in wanted), key=lambda r: r.id)
+    heads: dict[tuple[str, int], int] = {}
+    for row in rows:
+        heads.setdefault((row.chunk.article_id, row.chunk.paragraph), row.id)
+    entries = []
+    for row in rows:
+        aid, number = row.chunk.article_id, row.chunk.paragraph
+        head = heads[(aid, number)]
+        sparse = None
+        if head == row.id:
+            terms = data.articles[aid].terms
+            sparse = paragraph_vector(terms[number] if number < len(terms) else [], avgdl)
+        entries.append(ChunkEntry(row.id, aid, number, head, np.array(matrix[slot[row.id]]), sparse))
+    return entries
+
+
 class LocalRetrieval:
     """The in-process backend: an exact FAISS index for chunk vectors, a dict of paragraph vectors for BM25.
 
@@ -86,6 +113,14 @@ class LocalRetrieval:
         self.dim = dim
         self._vectors = new_vector_index(dim, "flat")
         self._entries: dict[int, ChunkEntry] = {}
+
+    @staticmethod
+    def of_index(data: IndexData) -> LocalRetrieval:
+        """The backend holding what an index holds (its records must hold their terms, as after a build)."""
+        backend = LocalRetrieval(data.dim)
+        avgdl = average_length(terms for record in data.articles.values() for terms in record.terms)
+        backend.add(entries_of(data, list(data.articles), avgdl))
+        return backend
 
     def add(self, chunks: Sequence[ChunkEntry]) -> None:
         from index.vectors import add_vectors, remove_vectors

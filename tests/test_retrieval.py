@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.engine import QuoteEngine
 from index.lexical import BM25_B, BM25_K1, bm25s_module
 from index.retrieval import ChunkEntry, LocalRetrieval, Retrieval, Within
+from index.search import Searcher
 from index.sparse import average_length, drifted, paragraph_vector, query_vector, term_id
 
 PARAGRAPHS = [
@@ -110,3 +112,17 @@ def test_a_backend_adds_searches_filters_and_deletes(store: Retrieval) -> None:
     assert store.count() == 3
     assert {h.article_id for h in store.dense(query, 10)} == {"a"}
     assert [h.chunk_id for h in store.sparse(sparse, 10)] == [0]
+
+
+def test_the_local_backend_behind_the_interface_ranks_as_the_engine_does(engine: QuoteEngine) -> None:
+    # The same candidates gathered through the interface (index.retrieval_search) from a LocalRetrieval
+    # holding the index: the gathering, not Milvus, is what this checks.
+    live = engine.searcher
+    s = engine.settings
+    through = Searcher(live.data, engine.questions, s.dense_weight, s.candidates, s.simplify_for_embedding,
+                       retrieval=LocalRetrieval.of_index(live.data))
+    assert through.gatherer is not None and live.gatherer is None
+    for question in ["张海波说了什么", "胶东经济圈 两会", "青岛作为牵头城市要做什么", "量子色动力学"]:
+        want, got = live.search(live.prepare(question), 10), through.search(through.prepare(question), 10)
+        assert [(h.article_id, h.paragraph) for h in got] == [(h.article_id, h.paragraph) for h in want]
+        assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-5)

@@ -82,6 +82,23 @@ class SearchConfig(_Strict):
     refuse_unanchored: bool = False
 
 
+class MilvusConfig(_Strict):
+    """Where the milvus backend keeps vectors: a Milvus server (http://host:19530) or a milvus-lite file (*.db)."""
+
+    uri: str = ""
+    # Milvus names are letters, digits and underscores; QuoteBot adds "_quotebot_state" for its own row.
+    collection: str = Field(defaults.MILVUS_COLLECTION, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
+
+    @field_validator("uri")
+    @classmethod
+    def _server_or_file(cls, uri: str) -> str:
+        uri = uri.strip()
+        if uri and not uri.startswith(("http://", "https://", "tcp://")) and not uri.endswith(".db"):
+            raise ValueError(f"'{uri}' is neither a server address (http://host:19530) nor a milvus-lite file "
+                             "ending in .db")
+        return uri
+
+
 class IngestConfig(_Strict):
     """How much one article file, page or build may hold; past it the input is refused with a sentence."""
 
@@ -152,6 +169,9 @@ class Settings(_Strict):
     search: SearchConfig = SearchConfig()
     ingest: IngestConfig = IngestConfig()
     telegram: TelegramConfig = TelegramConfig()
+    # Where chunk vectors and BM25 are searched: in this process ("local") or in Milvus ("milvus").
+    backend: Literal["local", "milvus"] = "local"
+    milvus: MilvusConfig = MilvusConfig()
     # RSS/Atom feeds that `quotebot index watch` (and the bot) poll, and how often.
     feeds: list[str] = Field(default_factory=list)
     feed_poll_minutes: float = Field(30.0, ge=MIN_FEED_POLL_MINUTES, le=24 * 60)
@@ -169,6 +189,21 @@ class Settings(_Strict):
                 raise ValueError(f"'{feed}' is not a web link; each feed must start with http:// or https://")
         # The same feed listed twice is polled once.
         return list(dict.fromkeys(feed.strip() for feed in feeds))
+
+    @model_validator(mode="after")
+    def _milvus_needs_uri(self) -> Settings:
+        if self.backend == "milvus" and not self.milvus.uri:
+            raise ValueError("backend 'milvus' needs milvus.uri (http://host:19530, or a milvus-lite file "
+                             "ending in .db)")
+        return self
+
+    def milvus_uri(self) -> str:
+        """milvus.uri, a milvus-lite file made absolute against the config file's folder."""
+        uri = self.milvus.uri
+        if not uri or uri.startswith(("http://", "https://", "tcp://")):
+            return uri
+        path = Path(uri).expanduser()
+        return str(path if path.is_absolute() else (self.base_dir / path).resolve())
 
     @property
     def feed_poll_seconds(self) -> float:

@@ -23,6 +23,9 @@ def engine_settings(settings: Settings) -> EngineSettings:
         max_quote_chars=settings.search.max_quote_chars,
         limits=settings.ingest.limits(),
         refuse_unanchored=settings.search.refuse_unanchored,
+        backend=settings.backend,
+        milvus_uri=settings.milvus_uri(),
+        milvus_collection=settings.milvus.collection,
     )
 
 

@@ -10,6 +10,7 @@ from index.embedders import Embedder, make_embedder
 from index.engine import CursorError, QuoteEngine
 from index.errors import (
     ArticleError,
+    BackendError,
     BuildRefusedError,
     EmbedderError,
     IndexCorruptError,
@@ -29,6 +30,7 @@ __all__ = [
     "Answer",
     "ArticleError",
     "ArticleInfo",
+    "BackendError",
     "BuildRefusedError",
     "CursorError",
     "Embedder",

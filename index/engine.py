@@ -22,6 +22,7 @@ from index import directory, store
 from index.answering import QuoteRanker
 from index.articles import article_hash, collect_files, text_hash
 from index.attribution import Attribution
+from index.backends import Backend, open_backend
 from index.calibration import calibration_for
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
@@ -67,6 +68,7 @@ class QuoteEngine:
         self._write = threading.Lock()
         self._searcher: Searcher | None = None
         self._attribution: Attribution | None = None
+        self._backend: Backend | None = None
         # How links are fetched (tests and the bot may bring their own client).
         self.fetcher: Fetcher | None = None
         # What "today" is for time words in questions (tests set a fixed day).
@@ -124,6 +126,15 @@ class QuoteEngine:
         return self._cache
 
     @property
+    def backend(self) -> Backend:
+        """Where vectors and BM25 are searched (index.backends), connected on first use."""
+        if self._backend is None:
+            s = self.settings
+            self._backend = open_backend(
+                s.backend, s.milvus_uri, s.milvus_collection, self.embedder.name, self.embedder.dim)
+        return self._backend
+
+    @property
     def calibration(self) -> Calibration:
         """The embedder's score calibration, measured once per engine (stored with every index it writes)."""
         if self._calibration is None:
@@ -150,7 +161,8 @@ class QuoteEngine:
             self.analyzer.add_words(data.user_words)
         s = self.settings
         searcher = Searcher(
-            data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding, s.refuse_unanchored
+            data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding, s.refuse_unanchored,
+            self.backend.for_snapshot(data),
         )
         attribution = Attribution(data.articles.values())
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
@@ -266,7 +278,9 @@ class QuoteEngine:
                 f"The index at {idx} has lost its manifest.json; rebuild it with 'quotebot index build'."
             )
         if live is None:
-            return self._empty()
+            empty = self._empty()
+            self.backend.remember(empty)
+            return empty
         copy = replace(
             live,
             vectors=faiss.clone_index(live.vectors),
@@ -275,6 +289,7 @@ class QuoteEngine:
             user_words=list(live.user_words),
         )
         store.prepare_update(copy)  # the stored terms (BM25 is rebuilt from them) and chunk lines
+        self.backend.remember(copy)
         return copy
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:
@@ -394,7 +409,7 @@ class QuoteEngine:
         else:
             data.bm25 = update_bm25(before, data.bm25, data.articles)
         data.vectors = fit_vector_index(data.vectors, data.dim, self.flat_limit)
-        store.save(self.settings.index_dir, data)
+        self.backend.commit(self.settings.index_dir, data, lambda: store.save(self.settings.index_dir, data))
         self._install(data)
         self._report("saving", 1, 1)
 

@@ -49,6 +49,10 @@ class IndexMismatchError(IndexStoreError):
     """The index was built by another embedder or format version."""
 
 
+class BackendError(IndexStoreError):
+    """The vector store (Milvus) is not installed, cannot be reached, or holds another index."""
+
+
 class IndexCorruptError(IndexStoreError):
     """A file of the index does not match the checksum in its manifest."""
 

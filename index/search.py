@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,8 +26,12 @@ from index.normalization import to_simplified
 from index.not_found import model_for
 from index.questions import Question, analyse
 from index.records import Chunk, IndexData
+from index.retrieval import Retrieval
 from index.timeframe import parse_iso
 from index.vectors import stored_vectors
+
+if TYPE_CHECKING:
+    from index.retrieval_search import Gatherer
 
 # One question is one small search: OpenMP threads cost more to wake than they save, and they fight
 # the other requests' threads.
@@ -83,6 +88,7 @@ class Searcher:
         candidates: int,
         simplify_for_embedding: bool,
         refuse_unanchored: bool = False,
+        retrieval: Retrieval | None = None,
     ) -> None:
         self.data = data
         self.refuse_unanchored = refuse_unanchored
@@ -113,6 +119,12 @@ class Searcher:
         # Whether a passage answers at all, from evidence that means the same in any corpus; fitted for
         # one embedder (its cosines), so other embedders keep the fused confidence below.
         self.not_found = model_for(embedder.name)
+        # A backend other than this process's FAISS and BM25 (index.retrieval) finds the candidates.
+        self.gatherer: Gatherer | None = None
+        if retrieval is not None:
+            from index.retrieval_search import Gatherer
+
+            self.gatherer = Gatherer(self, retrieval)
 
     def _chunk_key(self, chunk_id: int) -> tuple[str, int]:
         chunk = self.chunk(chunk_id)
@@ -162,22 +174,31 @@ class Searcher:
         role = asked_role(analysed) if self.not_found is not None else None
         return Query(question, terms, {t: self.term_weight(t) for t in terms}, vector, analysed, anchored, role)
 
+    def lexical_ceiling(self, terms: list[str]) -> tuple[list[str], float]:
+        """The question's terms the corpus knows, and the most BM25 they could score (0 when none is known)."""
+        known, _, ceiling = self._lexical(terms)
+        return known, ceiling
+
     def lexical_scores(self, terms: list[str]) -> np.ndarray:
         """Per paragraph, BM25 divided by the best the question's terms could reach (0..1)."""
-        n = len(self.keys)
-        if self.data.bm25 is None or not terms:
-            return np.zeros(n, dtype=np.float32)
-        bm25 = self.data.bm25
-        known = [t for t in terms if t in bm25]
-        if not known:
-            return np.zeros(n, dtype=np.float32)
-        raw, best = bm25.score(known)
-        ceiling = float(sum(best))
-        # A term the corpus never uses is as informative as its rarest term: missing it must cost.
-        ceiling += bm25.max_term_score() * (len(terms) - len(known))
-        if ceiling <= 0:
-            return np.zeros(n, dtype=np.float32)
+        known, raw, ceiling = self._lexical(terms)
+        if raw is None:
+            return np.zeros(len(self.keys), dtype=np.float32)
         return np.clip(raw / ceiling, 0.0, 1.0)
+
+    def _lexical(self, terms: list[str]) -> tuple[list[str], np.ndarray | None, float]:
+        """The known terms, their raw BM25 per paragraph and the ceiling; ([], None, 0) when nothing scores.
+
+        The best score of each term is a by-product of scoring it, so the ceiling costs no second pass.
+        """
+        bm25 = self.data.bm25
+        known = [t for t in terms if t in bm25] if bm25 is not None else []
+        if bm25 is None or not known:
+            return [], None, 0.0
+        raw, best = bm25.score(known)
+        # A term the corpus never uses is as informative as its rarest term: missing it must cost.
+        ceiling = float(sum(best)) + bm25.max_term_score() * (len(terms) - len(known))
+        return (known, raw, ceiling) if ceiling > 0 else ([], None, 0.0)
 
     @cached_property
     def dates(self) -> dict[str, dt.date | None]:
@@ -205,19 +226,14 @@ class Searcher:
         """
         if not self.keys or k <= 0:
             return []
-        lexical = self.lexical_scores(query.terms)
-        pool = min(self.candidates, len(self.keys))
-        lexical_top = _top(lexical, pool)
-        if tiers is not None:
-            # The passages a time in the question asks for first are candidates by their own ranking too:
-            # a day's few articles must not be crowded out of the pool by the rest of the index.
-            lexical_top = np.union1d(_top(np.where(tiers >= 0, lexical, -1.0), pool),
-                                     _top(np.where(tiers == 0, lexical, -1.0), pool))
-        slots = self._candidate_slots(query.vector, lexical_top)
-        if slots.size == 0:
+        if self.gatherer is not None:
+            gathered = self.gatherer.gather(query, tiers)
+            lexical, chunk_ids, cosines, positions = (
+                gathered.lexical, gathered.chunk_ids, gathered.cosines, gathered.positions)
+        else:
+            lexical, chunk_ids, cosines, positions = self._gather(query, tiers)
+        if chunk_ids.size == 0:
             return []
-        cosines = self._matrix[slots] @ query.vector
-        positions = self._slot_passage[slots]
         best = np.full(len(self.keys), -1.0, dtype=np.float64)
         np.maximum.at(best, positions, cosines)
         candidates = np.unique(positions)
@@ -234,7 +250,7 @@ class Searcher:
         for i in order:
             position = int(candidates[i])
             mine = positions == position
-            per_chunk = {int(self._slot_id[s]): float(c) for s, c in zip(slots[mine], cosines[mine], strict=True)}
+            per_chunk = {int(cid): float(c) for cid, c in zip(chunk_ids[mine], cosines[mine], strict=True)}
             aid, number = self.keys[position]
             hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
             hits.append(replace(hit, confidence=self.confidence(query, hit, position)))
@@ -243,6 +259,19 @@ class Searcher:
         # Only passages of the first one's time tier may trade places with it.
         same_tier = int(np.sum(rank[order] == rank[order[0]]))
         return accepted_first(hits, min(EVIDENCE_WINDOW, same_tier))[:k]
+
+    def _gather(self, query: Query, tiers: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """Per passage its BM25 on 0..1; the chunk ids, cosines and passages of the scored chunks."""
+        lexical = self.lexical_scores(query.terms)
+        pool = min(self.candidates, len(self.keys))
+        lexical_top = _top(lexical, pool)
+        if tiers is not None:
+            # The passages a time in the question asks for first are candidates by their own ranking too:
+            # a day's few articles must not be crowded out of the pool by the rest of the index.
+            lexical_top = np.union1d(_top(np.where(tiers >= 0, lexical, -1.0), pool),
+                                     _top(np.where(tiers == 0, lexical, -1.0), pool))
+        slots = self._candidate_slots(query.vector, lexical_top)
+        return lexical, self._slot_id[slots], self._matrix[slots] @ query.vector, self._slot_passage[slots]
 
     def confidence(self, query: Query, hit: PassageHit, position: int) -> float:
         """Whether a paragraph answers at all (0..1).

@@ -27,6 +27,11 @@ MAX_QUESTION_CHARS = 500
 # No quote is longer: a statement spanning a long paragraph is cut to its leading whole sentences.
 MAX_QUOTE_CHARS = 300
 
+# Where chunk vectors and BM25 vectors are searched: "local" (FAISS and BM25 in this process) or "milvus"
+# (a Milvus server, or a milvus-lite file; index/milvus_backend.py).
+BACKEND = "local"
+MILVUS_COLLECTION = "quotebot"
+
 # Ingestion limits. Past them a file, a page or a build is refused with a sentence instead of taking
 # hours: the bundled model embeds about 1,000 characters a second, so 500,000 characters are minutes.
 # A file of more bytes is not read at all (a fetched link is cut off at the same size).
@@ -80,3 +85,7 @@ class EngineSettings:
     refuse_unanchored: bool = False
     # Embed the simplified-script text: the bundled model matches traditional Chinese less well.
     simplify_for_embedding: bool = True
+    # "local" or "milvus"; with milvus, a server address (http://host:19530) or a milvus-lite file (*.db).
+    backend: str = BACKEND
+    milvus_uri: str = ""
+    milvus_collection: str = MILVUS_COLLECTION

@@ -96,6 +96,20 @@ def articles_dir(tmp_path: Path) -> Path:
     return folder
 
 
+BACKENDS = ["local", "milvus"]
+
+
+def settings_for(backend: str, tmp_path: Path, articles_dir: Path) -> EngineSettings:
+    """Engine settings in ``tmp_path`` for a retrieval backend; milvus runs on a milvus-lite file there, and
+    its tests are skipped only where pymilvus and milvus-lite are not installed (CI installs them)."""
+    if backend == "milvus":
+        pytest.importorskip("pymilvus")
+        pytest.importorskip("milvus_lite")
+        return EngineSettings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", articles_dir=articles_dir,
+                              backend="milvus", milvus_uri=str(tmp_path / "milvus" / "quotebot.db"))
+    return EngineSettings(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", articles_dir=articles_dir)
+
+
 @pytest.fixture
 def engine_settings(tmp_path: Path, articles_dir: Path) -> EngineSettings:
     # The default threshold: it means the same for the fake embedder, whose cosine band is measured.

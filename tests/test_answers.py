@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.terminal import answer_json, render_answer
-from index import EngineSettings, NotFound, Page, QuoteEngine
+from index import NotFound, Page, QuoteEngine
 from index.reprints import THRESHOLD, normalized, similarity
-from tests.conftest import FakeEmbedder
+from tests.conftest import BACKENDS, FakeEmbedder, settings_for
 
 # A wire story, reprinted by three outlets with their own headline, dateline and small edits.
 WIRE = [
@@ -27,21 +27,27 @@ OUTLETS = [
 ]
 
 
-def _engine(tmp_path: Path, documents: dict[str, str]) -> QuoteEngine:
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The answer tests run on each retrieval backend."""
+    return str(request.param)
+
+
+def _engine(tmp_path: Path, documents: dict[str, str], backend: str = "local") -> QuoteEngine:
     folder = tmp_path / "articles"
     folder.mkdir()
     for name, text in documents.items():
         (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    return QuoteEngine.open(EngineSettings(tmp_path / "index", tmp_path / "cache", folder), FakeEmbedder())
+    return QuoteEngine.open(settings_for(backend, tmp_path, folder), FakeEmbedder())
 
 
 @pytest.fixture
-def wire(tmp_path: Path) -> QuoteEngine:
+def wire(tmp_path: Path, backend: str) -> QuoteEngine:
     documents = {
         name: f"{title}\n\n发布时间：{date} 10:00 来源：{outlet}\n\n{lead}" + "\n\n".join(paragraphs) + "\n"
         for name, title, date, outlet, lead, paragraphs in OUTLETS
     }
-    return _engine(tmp_path, documents)
+    return _engine(tmp_path, documents, backend)
 
 
 def _ids(engine: QuoteEngine) -> dict[str, str]:
@@ -119,12 +125,12 @@ QUESTION = "集装箱吞吐量增长多少"
 
 
 @pytest.fixture
-def ports(tmp_path: Path) -> QuoteEngine:
+def ports(tmp_path: Path, backend: str) -> QuoteEngine:
     documents = {}
     for name, (title, date, outlet, text) in PORTS.items():
         meta = f"发布时间：{date} 10:00 来源：{outlet}\n\n" if date else ""
         documents[name] = f"{title}\n\n{meta}{text}\n"
-    engine = _engine(tmp_path, documents)
+    engine = _engine(tmp_path, documents, backend)
     engine.today = lambda: dt.date(2024, 5, 15)
     return engine
 
@@ -175,11 +181,11 @@ def test_a_period_with_articles_keeps_only_them_and_the_undated(ports: QuoteEngi
     assert isinstance(answer, NotFound) and answer.question == "今天" + QUESTION
 
 
-def test_a_calendar_year_is_searched_for_as_the_article_states_it(tmp_path: Path) -> None:
+def test_a_calendar_year_is_searched_for_as_the_article_states_it(tmp_path: Path, backend: str) -> None:
     engine = _engine(tmp_path, {
         f"chips-{year}": f"芯片进口\n\n{year}年我国进口芯片花费{spent}亿美元，连续多年位居进口商品首位。\n"
         for year, spent in (("2017", 2601), ("2018", 3121))
-    })
+    }, backend)
     # Undated articles: the year ranks nothing by date, but it is one of the question's words.
     for year in ("2018", "2017"):
         answer = engine.ask(f"{year}年进口芯片花了多少钱", top_k=1)

@@ -84,3 +84,26 @@ def test_config_types_are_strict(tmp_path: Path, yaml_text: str, key: str) -> No
 def test_whole_numbers_are_fine_for_float_settings(tmp_path: Path) -> None:
     settings = load_settings(_write(tmp_path, "search:\n  threshold: 1\ntelegram:\n  max_upload_mb: 2\n"))
     assert settings.search.threshold == 1.0 and settings.telegram.max_upload_mb == 2.0
+
+
+def test_milvus_backend_settings_reach_the_engine(tmp_path: Path) -> None:
+    from bot.runtime import engine_settings
+
+    settings = load_settings(_write(tmp_path, "backend: milvus\nmilvus:\n  uri: data/vectors.db\n  collection: news_2024\n"))
+    mapped = engine_settings(settings)
+    assert (mapped.backend, mapped.milvus_collection) == ("milvus", "news_2024")
+    assert mapped.milvus_uri == str((tmp_path / "data" / "vectors.db").resolve())
+    server = load_settings(_write(tmp_path, "backend: milvus\nmilvus:\n  uri: http://10.0.0.5:19530\n"))
+    assert engine_settings(server).milvus_uri == "http://10.0.0.5:19530"
+    assert engine_settings(load_settings(_write(tmp_path, "search:\n  top_k: 3\n"))).backend == "local"
+
+
+@pytest.mark.parametrize(("yaml_text", "message"), [
+    ("backend: milvus\n", r"backend 'milvus' needs milvus.uri"),
+    ("backend: pinecone\n", r"'backend'.*'local' or 'milvus'"),
+    ("backend: milvus\nmilvus:\n  uri: data/vectors\n", r"'milvus.uri'.*neither a server address.*nor a milvus-lite file"),
+    ("milvus:\n  collection: news-2024\n", r"'milvus.collection'"),
+])
+def test_bad_milvus_settings_are_one_sentence(tmp_path: Path, yaml_text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_write(tmp_path, yaml_text))

@@ -7,7 +7,7 @@ import pytest
 
 from index.engine import EngineSettings, QuoteEngine
 from index.errors import UnknownArticleError
-from tests.conftest import FakeEmbedder
+from tests.conftest import BACKENDS, FakeEmbedder, settings_for
 
 NEW_ARTICLE = """烟台苹果喜获丰收
 
@@ -15,6 +15,12 @@ NEW_ARTICLE = """烟台苹果喜获丰收
 
 　　据市农业局介绍，全市苹果产量预计比去年增长一成。
 """
+
+
+@pytest.fixture(params=BACKENDS)
+def engine_settings(request: pytest.FixtureRequest, tmp_path: Path, articles_dir: Path) -> EngineSettings:
+    """Every engine test here runs on each retrieval backend."""
+    return settings_for(request.param, tmp_path, articles_dir)
 
 
 def test_build_indexes_sample(engine: QuoteEngine) -> None:

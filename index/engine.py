@@ -15,7 +15,6 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from index import directory, store
@@ -39,11 +38,12 @@ from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
 from index.question_cache import CachedQuestions
-from index.records import ArticleInfo, Calibration, CleanArticle, IndexData, Paragraph
+from index.records import ArticleInfo, Calibration, CleanArticle, Paragraph
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
-from index.vectors import FLAT_LIMIT, fit_vector_index
+from index.snapshot import IndexData
+from index.vectors import FLAT_LIMIT
 
 
 class CursorError(QuoteBotError):
@@ -60,6 +60,8 @@ class QuoteEngine:
         self.questions = CachedQuestions(embedder)
         # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
         self.flat_limit = FLAT_LIMIT
+        # How many segments an index may have before a save compacts them into one (tests lower it).
+        self.max_segments = store.MAX_SEGMENTS
         self.progress = progress
         self.analyzer = Analyzer(cache_dir=settings.cache_dir)
         self._cache: EmbeddingCache | None = None
@@ -215,7 +217,7 @@ class QuoteEngine:
         data = self.searcher.data
         return {
             "articles": len(data.articles),
-            "chunks": len(data.rows),
+            "chunks": data.chunk_count,
             "generation": data.generation,
             "uptime_s": int(time.time() - self.started),
         }
@@ -252,8 +254,6 @@ class QuoteEngine:
 
     def _current_for_update(self) -> IndexData:
         """A private copy of the live index to modify (the live one keeps serving questions)."""
-        import faiss
-
         idx = self.settings.index_dir
         live = self._searcher.data if self._searcher is not None else None
         found = directory.status(idx)
@@ -267,15 +267,7 @@ class QuoteEngine:
             )
         if live is None:
             return self._empty()
-        copy = replace(
-            live,
-            vectors=faiss.clone_index(live.vectors),
-            rows=list(live.rows),
-            articles=dict(live.articles),
-            user_words=list(live.user_words),
-        )
-        store.prepare_update(copy)  # the stored terms (BM25 is rebuilt from them) and chunk lines
-        return copy
+        return live.for_update()
 
     def add_files(self, paths: Sequence[Path]) -> IndexReport:
         """Index new or changed files; unchanged articles and cached chunks are not re-embedded."""
@@ -386,9 +378,8 @@ class QuoteEngine:
 
     def _commit(self, data: IndexData) -> None:
         self._report("saving", 0, 1)
-        data.bm25 = build_bm25(data.articles)
-        data.vectors = fit_vector_index(data.vectors, data.dim, self.flat_limit)
-        store.save(self.settings.index_dir, data)
+        data.bm25 = build_bm25(data.terms())
+        store.save(self.settings.index_dir, data, self.flat_limit, self.max_segments)
         self._install(data)
         self._report("saving", 1, 1)
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from index.records import ArticleRecord, passage_keys
-
 # BM25 saturation and length normalisation (measured on the dev sets: benchmarks/README.md).
 BM25_K1 = 0.7
 BM25_B = 0.5
@@ -25,9 +23,9 @@ def bm25s_module() -> Any:
     return bm25s
 
 
-def build_bm25(articles: dict[str, ArticleRecord]) -> Any:
-    """BM25 over every paragraph's stored terms, in :func:`passage_keys` order; None without paragraphs."""
-    docs = [articles[aid].terms[n] for aid, n in passage_keys(articles)]
+def build_bm25(terms: dict[str, list[list[str]]]) -> Any:
+    """BM25 over every paragraph's terms (``terms`` by article id), articles by id; None without paragraphs."""
+    docs = [paragraph for aid in sorted(terms) for paragraph in terms[aid]]
     if not docs:
         return None
     retriever = bm25s_module().BM25(method="lucene", k1=BM25_K1, b=BM25_B)

@@ -20,12 +20,13 @@ import numpy as np
 from index.anchors import anchors, missing
 from index.embedders import Embedder
 from index.evidence import asked_role, measure, names_holder
+from index.layout import Layout
 from index.normalization import to_simplified
 from index.not_found import model_for
 from index.questions import Question, analyse
-from index.records import Chunk, IndexData
+from index.records import Chunk
+from index.snapshot import IndexData
 from index.timeframe import parse_iso
-from index.vectors import stored_vectors
 
 # One question is one small search: OpenMP threads cost more to wake than they save, and they fight
 # the other requests' threads.
@@ -89,23 +90,13 @@ class Searcher:
         self.dense_weight = dense_weight
         self.candidates = candidates
         self.simplify_for_embedding = simplify_for_embedding
-        self.keys = data.passage_keys()
-        self._position = {key: i for i, key in enumerate(self.keys)}
-        self._row_of_chunk = {row.id: i for i, row in enumerate(data.rows)}
+        # Per slot (chunk), the passage it belongs to; per passage, its slots: the search stays in numpy.
+        self.layout = Layout(data)
+        self._dead = [len(s) - int(data.live_mask(i).sum()) for i, s in enumerate(data.segments)]
         self._column_max, self._idf = self._bm25_statistics()
         import faiss
 
         faiss.omp_set_num_threads(faiss_threads)
-        self._matrix, self._slot_id = stored_vectors(data.vectors, data.dim)
-        # Per FAISS slot, the passage it belongs to; per passage, its slots: the search below stays in numpy.
-        self._id_order = np.argsort(self._slot_id)
-        self._slot_passage = np.array(
-            [self._position[self._chunk_key(int(cid))] for cid in self._slot_id], dtype=np.int64
-        )
-        by_passage: list[list[int]] = [[] for _ in self.keys]
-        for slot, position in enumerate(self._slot_passage):
-            by_passage[int(position)].append(slot)
-        self._passage_slots = [np.array(slots, dtype=np.int64) for slots in by_passage]
         self.folded = lru_cache(maxsize=4096)(self._fold)
         self.topic = lru_cache(maxsize=4096)(self._topic)
         self.article_text = lru_cache(maxsize=1024)(self._article_text)
@@ -114,20 +105,16 @@ class Searcher:
         # one embedder (its cosines), so other embedders keep the fused confidence below.
         self.not_found = model_for(embedder.name)
 
-    def _chunk_key(self, chunk_id: int) -> tuple[str, int]:
-        chunk = self.chunk(chunk_id)
-        return chunk.article_id, chunk.paragraph
-
     def _fold(self, position: int) -> str:
         """The simplified, lower-cased text of a passage, for matching question terms in it."""
-        aid, number = self.keys[position]
+        aid, number = self.layout.key(position)
         text = self.data.articles[aid].paragraphs[number].text
         folded = to_simplified(text).lower()
         return folded if len(folded) == len(text) else text.lower()
 
     def _topic(self, position: int) -> str:
         """The simplified, lower-cased title and section of a passage's article."""
-        aid, number = self.keys[position]
+        aid, number = self.layout.key(position)
         record = self.data.articles[aid]
         return to_simplified(f"{record.title}\n{record.paragraphs[number].section or ''}").lower()
 
@@ -152,7 +139,7 @@ class Searcher:
         if data.size:
             column_max[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty])
         df = (indptr[1:] - indptr[:-1]).astype(np.float64)
-        n = max(len(self.keys), 1)
+        n = max(self.layout.passages, 1)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         return column_max, idf
 
@@ -180,7 +167,7 @@ class Searcher:
 
     def lexical_scores(self, terms: list[str]) -> np.ndarray:
         """Per paragraph, BM25 divided by the best the question's terms could reach (0..1)."""
-        n = len(self.keys)
+        n = self.layout.passages
         if self.data.bm25 is None or not terms:
             return np.zeros(n, dtype=np.float32)
         vocab: dict[str, int] = self.data.bm25.vocab_dict
@@ -197,14 +184,12 @@ class Searcher:
     @cached_property
     def dates(self) -> dict[str, dt.date | None]:
         """Every article's publication date (None when unknown), parsed once per index snapshot."""
-        return {aid: parse_iso(record.date) for aid, record in self.data.articles.items()}
+        return {aid: parse_iso(date) for aid, date in self.data.column("date").items()}
 
     @cached_property
     def _passage_articles(self) -> tuple[list[str], np.ndarray]:
         """The article ids in passage order, and per passage the position of its article among them."""
-        ids = list(dict.fromkeys(aid for aid, _ in self.keys))
-        ordinal = {aid: i for i, aid in enumerate(ids)}
-        return ids, np.array([ordinal[aid] for aid, _ in self.keys], dtype=np.int64)
+        return self.layout.article_ids, self.layout.passage_article
 
     def passage_tiers(self, article_tiers: dict[str, int]) -> np.ndarray:
         """Per passage, its article's tier (:func:`index.timeframe.article_tiers`); -1 leaves it out."""
@@ -218,10 +203,11 @@ class Searcher:
         passages of tier -1 are left out; within a tier, best first. The order of the first ``k`` is
         the same whatever ``k``: the engine's paging relies on it.
         """
-        if not self.keys or k <= 0:
+        passages = self.layout.passages
+        if not passages or k <= 0:
             return []
         lexical = self.lexical_scores(query.terms)
-        pool = min(self.candidates, len(self.keys))
+        pool = min(self.candidates, passages)
         lexical_top = _top(lexical, pool)
         if tiers is not None:
             # The passages a time in the question asks for first are candidates by their own ranking too:
@@ -231,9 +217,9 @@ class Searcher:
         slots = self._candidate_slots(query.vector, lexical_top)
         if slots.size == 0:
             return []
-        cosines = self._matrix[slots] @ query.vector
-        positions = self._slot_passage[slots]
-        best = np.full(len(self.keys), -1.0, dtype=np.float64)
+        cosines = self.layout.vectors(slots) @ query.vector
+        positions = self.layout.slot_passage[slots]
+        best = np.full(passages, -1.0, dtype=np.float64)
         np.maximum.at(best, positions, cosines)
         candidates = np.unique(positions)
         if tiers is not None:
@@ -249,8 +235,9 @@ class Searcher:
         for i in order:
             position = int(candidates[i])
             mine = positions == position
-            per_chunk = {int(self._slot_id[s]): float(c) for s, c in zip(slots[mine], cosines[mine], strict=True)}
-            aid, number = self.keys[position]
+            per_chunk = {int(self.layout.slot_id[s]): float(c)
+                         for s, c in zip(slots[mine], cosines[mine], strict=True)}
+            aid, number = self.layout.key(position)
             hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
             hits.append(replace(hit, confidence=self.confidence(query, hit, position)))
         if self.not_found is None or not hits:
@@ -287,20 +274,28 @@ class Searcher:
 
     def _candidate_slots(self, vector: np.ndarray, lexical_top: np.ndarray) -> np.ndarray:
         """FAISS slots of the dense top chunks and of every chunk of the lexical top paragraphs."""
-        pool = min(self.candidates, len(self.data.rows))
-        parts = [self._passage_slots[int(p)] for p in lexical_top]
+        pool = min(self.candidates, self.layout.live_slots)
+        parts = [self.layout.slots_of(int(p)) for p in lexical_top]
         if pool:
-            _, ids = self.data.vectors.search(vector[None, :].astype(np.float32), pool)
-            found = ids[0][ids[0] >= 0]
-            sorted_ids = self._slot_id[self._id_order]
-            parts.append(self._id_order[np.searchsorted(sorted_ids, found)])
+            parts.append(self.dense_slots(vector, pool))
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
+    def dense_slots(self, vector: np.ndarray, k: int) -> np.ndarray:
+        """Slots of the ``k`` best live chunks for ``vector`` over every segment, best first (approximate
+        where a segment has an ANN index). Each segment is asked for as many more as it has dead chunks."""
+        if not self.data.segments:
+            return np.zeros(0, dtype=np.int64)
+        found = [segment.top(vector, k + dead) for segment, dead in zip(self.data.segments, self._dead, strict=True)]
+        scores = np.concatenate([f[0] for f in found])
+        ids = np.concatenate([f[1] for f in found])
+        slots = self.layout.slots_for(ids[np.lexsort((ids, -scores))])
+        return slots[:k]
+
     def position(self, article_id: str, paragraph: int) -> int:
-        return self._position[(article_id, paragraph)]
+        return self.layout.position(article_id, paragraph)
 
     def chunk(self, chunk_id: int) -> Chunk:
-        return self.data.rows[self._row_of_chunk[chunk_id]].chunk
+        return self.layout.chunk(chunk_id)
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` highest scores, in no particular order (all of them when there are fewer)."""

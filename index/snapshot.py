@@ -212,6 +212,14 @@ class IndexData:
         counts = self.paragraph_counts()
         return [(aid, n) for aid in sorted(counts) for n in range(counts[aid])]
 
+    def chunks(self) -> Iterator[tuple[int, Chunk]]:
+        """Every live chunk with its id (for inspection and tests: one record read per chunk)."""
+        for position, segment in enumerate(self.segments):
+            for row in np.flatnonzero(self.live_mask(position)):
+                yield int(segment.ids[row]), segment.chunk(int(row))
+        for pending in self.pending.values():
+            yield from ((row.id, row.chunk) for row in pending.rows)
+
     def chunk(self, chunk_id: int) -> Chunk:
         for pending in self.pending.values():
             for row in pending.rows:

@@ -87,6 +87,9 @@ def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: in
     try:
         segments = []
         for entry in manifest.segments:
+            if (f"ann-{entry.generation}.faiss" in manifest.files) != (entry.kind != "flat"):
+                raise ValueError(f"the manifest says a {entry.kind} vector index for segment {entry.generation}, "
+                                 "its files disagree")
             segment = open_segment(index_dir, entry.generation, dim, entry.kind)
             segment.files = {n: c for n, c in checks.items() if n in _segment_names(entry.generation)}
             segments.append(segment)

@@ -29,6 +29,7 @@ CREATE TABLE articles (
     date TEXT,
     paragraphs INTEGER NOT NULL,
     record TEXT NOT NULL,
+    speakers TEXT NOT NULL,
     terms TEXT NOT NULL
 )
 """
@@ -50,11 +51,11 @@ def write_articles(path: Path, records: Iterable[ArticleRecord]) -> int:
             con.execute(_SCHEMA)
             rows = (
                 (i, r.article_id, r.source, r.date, len(r.paragraphs), r.json_text(),
-                 json.dumps(r.terms, ensure_ascii=False))
+                 json.dumps([r.people, r.statements], ensure_ascii=False), json.dumps(r.terms, ensure_ascii=False))
                 for i, r in enumerate(records)
             )
             for batch in _batches(rows, 1000):
-                con.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+                con.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
                 count += len(batch)
             con.commit()
         finally:
@@ -128,6 +129,12 @@ class ArticleTable:
         """Every record with its ordinal, read in one pass (not kept in the LRU)."""
         for ordinal, raw in self._query("SELECT ordinal, record FROM articles ORDER BY ordinal"):
             yield int(ordinal), ArticleRecord.from_json(json.loads(raw))
+
+    def speakers(self) -> Iterator[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Every article's people and statements (who-said-what), without the rest of its record."""
+        for ordinal, raw in self._query("SELECT ordinal, speakers FROM articles ORDER BY ordinal"):
+            people, statements = json.loads(raw)
+            yield int(ordinal), people, statements
 
     def terms(self) -> dict[int, list[list[str]]]:
         """Every article's BM25 terms by ordinal (an update's business, never a question's)."""

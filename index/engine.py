@@ -154,7 +154,8 @@ class QuoteEngine:
         searcher = Searcher(
             data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding, s.refuse_unanchored
         )
-        attribution = Attribution(data.articles.values())
+        articles = data.articles
+        attribution = Attribution.lazy(data.speakers(), articles.__getitem__)
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
         self._searcher, self._attribution = searcher, attribution

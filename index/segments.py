@@ -51,6 +51,9 @@ class MemoryArticles:
     def records(self) -> Iterator[tuple[int, ArticleRecord]]:
         return iter(enumerate(self._records))
 
+    def speakers(self) -> Iterator[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
+        return ((i, r.people, r.statements) for i, r in enumerate(self._records))
+
     def terms(self) -> dict[int, list[list[str]]]:
         return {i: r.terms for i, r in enumerate(self._records)}
 

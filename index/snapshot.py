@@ -189,6 +189,17 @@ class IndexData:
                     found.append(aid)
         return found
 
+    def speakers(self) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Every live article's people and statements, without reading the rest of the records."""
+        where = self.where()
+        for s, segment in enumerate(self.segments):
+            for ordinal, people, statements in segment.articles.speakers():
+                aid = segment.article_ids[ordinal]
+                if where.get(aid) == (s, ordinal):
+                    yield aid, people, statements
+        for aid, pending in self.pending.items():
+            yield aid, pending.record.people, pending.record.statements
+
     def terms(self) -> dict[str, list[list[str]]]:
         """Every live article's BM25 terms (an update reads them; answering never does)."""
         out: dict[str, list[list[str]]] = {}

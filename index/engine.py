@@ -235,7 +235,7 @@ class QuoteEngine:
             if live is not None and read_manifest(idx).generation == live.generation:
                 return False
             with self._write:
-                self._install(store.load(idx, self.embedder.name, self.embedder.dim))
+                self._install(store.load(idx, self.embedder.name, self.embedder.dim, live))
         except IndexStoreError:
             return False
         return True
@@ -261,7 +261,7 @@ class QuoteEngine:
         if found is directory.Status.INDEX:
             if live is None or live.generation != read_manifest(idx).generation:
                 # Another process updated the index since we loaded it: start from what is on disk.
-                live = store.load(idx, self.embedder.name, self.embedder.dim)
+                live = store.load(idx, self.embedder.name, self.embedder.dim, live)
         elif found is directory.Status.ORPHANED or live is not None:
             raise IndexCorruptError(
                 f"The index at {idx} has lost its manifest.json; rebuild it with 'quotebot index build'."

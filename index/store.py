@@ -58,8 +58,11 @@ def check_compatible(manifest: Manifest, index_dir: Path, embedder: str, dim: in
         )
 
 
-def load(index_dir: Path, embedder: str, dim: int) -> IndexData:
+def load(index_dir: Path, embedder: str, dim: int, previous: IndexData | None = None) -> IndexData:
     """Open and check the live generation of an index directory.
+
+    Segments that ``previous`` (a snapshot of the same directory) has open already are taken over as
+    they are: segment files never change, so a refresh after an update reads only the new segment.
 
     A writer may replace the generation between our reading the manifest and opening its files; old
     generations stay for a grace period, and if one is gone all the same, the new manifest is read once
@@ -67,26 +70,33 @@ def load(index_dir: Path, embedder: str, dim: int) -> IndexData:
     """
     manifest = read_manifest(index_dir)
     try:
-        return _load_generation(index_dir, manifest, embedder, dim)
+        return _load_generation(index_dir, manifest, embedder, dim, previous)
     except FileNotFoundError as exc:
         again = read_manifest(index_dir)
         if again.generation == manifest.generation:
             raise IndexCorruptError(f"The index file {exc.filename} is missing; {REBUILD_HINT}.") from exc
     try:
-        return _load_generation(index_dir, again, embedder, dim)
+        return _load_generation(index_dir, again, embedder, dim, previous)
     except FileNotFoundError as exc:
         raise IndexCorruptError(f"The index file {exc.filename} is missing; {REBUILD_HINT}.") from exc
 
 
-def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: int) -> IndexData:
+def _load_generation(
+    index_dir: Path, manifest: Manifest, embedder: str, dim: int, previous: IndexData | None = None
+) -> IndexData:
     check_compatible(manifest, index_dir, embedder, dim)
     if manifest.format < 3:
         return load_legacy(index_dir, manifest, embedder, dim)
-    checks = _check_files(index_dir, manifest)
+    known = {s.generation: s for s in previous.segments if s.files} if previous is not None else {}
+    known = {g: s for g, s in known.items() if all(manifest.files.get(n) == c[0] for n, c in s.files.items())}
+    checks = _check_files(index_dir, manifest, {n for s in known.values() for n in s.files})
     gen = manifest.generation
     try:
         segments = []
         for entry in manifest.segments:
+            if entry.generation in known:
+                segments.append(known[entry.generation])
+                continue
             if (f"ann-{entry.generation}.faiss" in manifest.files) != (entry.kind != "flat"):
                 raise ValueError(f"the manifest says a {entry.kind} vector index for segment {entry.generation}, "
                                  "its files disagree")
@@ -111,10 +121,14 @@ def _segment_names(generation: int) -> set[str]:
                                                           ("articles", "sqlite"), ("ann", "faiss"))}
 
 
-def _check_files(index_dir: Path, manifest: Manifest) -> dict[str, tuple[str, int, str]]:
-    """Every file of the manifest is there with its size; small ones hash right, large ones probe right."""
+def _check_files(index_dir: Path, manifest: Manifest, checked: set[str]) -> dict[str, tuple[str, int, str]]:
+    """Every file of the manifest is there with its size; small ones hash right, large ones probe right.
+
+    Files in ``checked`` belong to segments already open and checked: they are left out."""
     checks = {}
     for name, expected in manifest.files.items():
+        if name in checked:
+            continue
         path = index_dir / name
         if not path.is_file():
             raise FileNotFoundError(2, "missing", str(path))

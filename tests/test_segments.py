@@ -238,3 +238,16 @@ def test_an_unknown_format_is_told_to_rebuild(engine: QuoteEngine, engine_settin
     path.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match=r"has format 99, this QuoteBot reads formats 1 and 2 and 3; rebuild"):
         QuoteEngine.open(engine_settings, FakeEmbedder())
+
+
+def test_a_refresh_after_another_process_added_reads_only_the_new_segment(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path
+) -> None:
+    base = engine.searcher.data.segments[0]
+    other = QuoteEngine.open(engine_settings, FakeEmbedder())  # the CLI, say
+    other.add_files([_write(articles_dir, "port", PORT)])
+    assert engine.refresh()
+    data = engine.searcher.data
+    assert data.segments[0] is base and len(data.segments) == 2
+    assert engine.ask("青岛港集装箱吞吐量增长多少") == other.ask("青岛港集装箱吞吐量增长多少")
+    assert engine.ask(QUESTION) == other.ask(QUESTION)

@@ -246,14 +246,19 @@ def render_answer(answer: Answer, articles: Sequence[ArticleInfo], lang: str) ->
     return pack(fragments)
 
 
-def render_paragraph(paragraph: Paragraph, title: str | None, lang: str) -> list[str]:
-    """The whole paragraph behind a quote, with where it stands in its article."""
-    parts = [f"《{title}》"] if title else []
+def render_paragraph(paragraph: Paragraph, info: ArticleInfo | None, lang: str) -> list[str]:
+    """The whole paragraph behind a quote, with where it stands in its article: title, section, number,
+    date, outlet and a link to the original, as the quote's own source line has them."""
+    parts = [f"《{info.title}》"] if info is not None else []
     if paragraph.section:
         parts.append(paragraph.section)
     # Paragraph numbers count from 0 in the index, from 1 for readers.
     parts.append(TEXTS[lang]["paragraph"].format(n=paragraph.number + 1))
+    if info is not None:
+        parts.extend(p for p in (info.date, info.outlet) if p)
     heading = f"<b>{html.escape(' · '.join(parts), quote=False)}</b>"
+    if info is not None and web_link(info.url):
+        heading += " · " + anchor(info.url, html.escape(TEXTS[lang]["source_link"], quote=False))
     body = cut(paragraph.text, _passage)
     return pack([heading, *body], separator="\n")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot import i18n, render
@@ -125,8 +127,21 @@ def test_hint_lists_at_most_ten_titles() -> None:
 
 def test_paragraph_numbers_are_shown_from_one() -> None:
     paragraph = Paragraph(0, "第一段<正文>。", "威海", 0, 8)
-    (message,) = render.render_paragraph(paragraph, "标题", "zh")
+    (message,) = render.render_paragraph(paragraph, _info("标题"), "zh")
     assert _valid(message) == "《标题》 · 威海 · 第 1 段\n第一段<正文>。"
+
+
+def test_context_view_names_date_outlet_and_links_the_original() -> None:
+    paragraph = Paragraph(2, "正文。", None, 0, 3)
+    info = replace(_info("标题"), date="2024-05-01", outlet="大众日报", url="https://example.org/a?x=1&y=2")
+    (message,) = render.render_paragraph(paragraph, info, "zh")
+    assert _valid(message) == "《标题》 · 第 3 段 · 2024-05-01 · 大众日报 · 原文\n正文。"
+    assert '<a href="https://example.org/a?x=1&amp;y=2">原文</a>' in message
+
+
+def test_context_view_of_an_article_gone_meanwhile_keeps_the_paragraph() -> None:
+    (message,) = render.render_paragraph(Paragraph(0, "正文。", None, 0, 3), None, "zh")
+    assert _valid(message) == "第 1 段\n正文。"
 
 
 def test_inline_message_is_one_valid_message_even_for_a_huge_quote() -> None:

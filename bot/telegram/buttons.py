@@ -98,9 +98,9 @@ async def paragraph(update: Update, context: Context) -> None:
             await data.sender.answer_query(query, i18n.text(lang, "gone"))
             return
         articles = await asyncio.to_thread(data.engine.articles)
-        title = next((a.title for a in articles if a.article_id == request.article_id), None)
+        info = next((a for a in articles if a.article_id == request.article_id), None)
         await data.sender.answer_query(query)
-        await data.sender.send(reply_place(query.message), render.render_paragraph(found, title, lang))
+        await data.sender.send(reply_place(query.message), render.render_paragraph(found, info, lang))
 
 
 async def vote(update: Update, context: Context) -> None:

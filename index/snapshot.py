@@ -230,14 +230,3 @@ class IndexData:
                 yield int(segment.ids[row]), segment.chunk(int(row))
         for pending in self.pending.values():
             yield from ((row.id, row.chunk) for row in pending.rows)
-
-    def chunk(self, chunk_id: int) -> Chunk:
-        for pending in self.pending.values():
-            for row in pending.rows:
-                if row.id == chunk_id:
-                    return row.chunk
-        for segment in self.segments:
-            rows = np.flatnonzero(segment.ids == chunk_id)
-            if rows.size:
-                return segment.chunk(int(rows[0]))
-        raise KeyError(chunk_id)

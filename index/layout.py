@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.records import Chunk
-from index.segments import ORDINAL, PARAGRAPH
+from index.stored_segments import ORDINAL, PARAGRAPH
 from index.snapshot import IndexData
 
 

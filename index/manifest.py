@@ -73,7 +73,7 @@ class VectorIndex(BaseModel):
 
 
 class SegmentEntry(BaseModel):
-    """One live segment (:mod:`index.segments`): its number, size, vector index, and its dead articles."""
+    """One live segment (:mod:`index.stored_segments`): its number, size, vector index, and its dead articles."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 

@@ -1,6 +1,6 @@
 """What an index holds, as the engine sees it: segments on disk, tombstones, and pending changes.
 
-:class:`IndexData` is one snapshot of an index. Its segments (:mod:`index.segments`) are immutable and
+:class:`IndexData` is one snapshot of an index. Its segments (:mod:`index.stored_segments`) are immutable and
 shared between snapshots; an update works on a copy (:meth:`IndexData.for_update`) that marks replaced
 or removed articles dead and keeps new articles pending, in memory, until :func:`index.store.save`
 writes them as a new segment. Articles are read on demand through :attr:`IndexData.articles`, a
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from index.records import ArticleRecord, Calibration, Chunk, ChunkRow
-from index.segments import ORDINAL, Segment
+from index.stored_segments import ORDINAL, Segment
 
 
 @dataclass

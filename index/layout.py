@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from index.records import Chunk
-from index.stored_segments import ORDINAL, PARAGRAPH
 from index.snapshot import IndexData
+from index.stored_segments import ORDINAL, PARAGRAPH
 
 
 class Layout:

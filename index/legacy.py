@@ -18,8 +18,8 @@ from index.errors import IndexCorruptError
 from index.lexical import load_bm25
 from index.manifest import REBUILD_HINT, Manifest
 from index.records import ArticleRecord, Calibration, Chunk
-from index.stored_segments import COLUMNS, MemoryArticles, Segment
 from index.snapshot import IndexData
+from index.stored_segments import COLUMNS, MemoryArticles, Segment
 from index.vectors import kind_of, stored_vectors
 
 

@@ -17,7 +17,7 @@ from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingErro
 
 FORMAT_VERSION = 3
 # Format 1 kept each article's BM25 terms inside articles-N.json; format 2 keeps them in terms-N.jsonl;
-# format 3 is segments (index.segments): numpy columns and vectors, articles in SQLite.
+# format 3 is segments (index.stored_segments): numpy columns and vectors, articles in SQLite.
 READABLE_FORMATS = (1, 2, 3)
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"

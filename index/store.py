@@ -36,8 +36,8 @@ from index.manifest import (
     read_manifest,
 )
 from index.records import ArticleRecord, Calibration
-from index.stored_segments import COLUMNS, ORDINAL, MemoryArticles, Segment, open_segment, write_segment
 from index.snapshot import IndexData
+from index.stored_segments import COLUMNS, ORDINAL, MemoryArticles, Segment, open_segment, write_segment
 from index.vectors import FLAT_LIMIT, HNSW_EF_SEARCH, HNSW_M, build_vector_index, kind_for
 
 # Delta segments are searched exhaustively: past this many segments, or when deltas or dead chunks grow

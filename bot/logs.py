@@ -75,8 +75,8 @@ def setup(debug: bool) -> None:
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
-    # bm25s sets its own logger to DEBUG; jieba is chatty; httpx logs every request at INFO.
-    for noisy in ("bm25s", "jieba", "httpx", "httpcore"):
+    # jieba is chatty; httpx logs every request at INFO.
+    for noisy in ("jieba", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)
     protect()
 

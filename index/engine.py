@@ -33,7 +33,7 @@ from index.errors import (
     UnknownArticleError,
 )
 from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
-from index.lexical import build_bm25
+from index.lexical import build_bm25, update_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
@@ -313,11 +313,12 @@ class QuoteEngine:
             return
         with self._writing():
             data = self._current_for_update()
+            before = data.passage_keys()
             prepared = self.indexer.prepare(data, files, report) + self.indexer.prepare_links(data, links, report)
             self.indexer.apply(data, prepared, False, report)
             # Nothing new: the live generation stays, rather than a copy of it.
             if report.added or report.removed:
-                self._commit(data)
+                self._commit(data, before)
 
     def rebuild(self, folders: Sequence[Path] | None = None, force: bool = False) -> IndexReport:
         """Index everything under ``folders`` (default: the articles folder) from scratch.
@@ -365,11 +366,12 @@ class QuoteEngine:
         """Drop one article from the index (its file is left alone)."""
         with self._writing():
             data = self._current_for_update()
+            before = data.passage_keys()
             record = data.articles.get(article_id)
             if record is None:
                 raise UnknownArticleError(self._unknown(article_id, data))
             self.indexer.drop(data, [article_id])
-            self._commit(data)
+            self._commit(data, before)
         return record.info()
 
     @staticmethod
@@ -377,9 +379,17 @@ class QuoteEngine:
         known = ", ".join(sorted(data.articles)[:10]) or "none"
         return f"No article with id '{article_id}' is indexed; known ids: {known}."
 
-    def _commit(self, data: IndexData) -> None:
+    def _commit(self, data: IndexData, before: list[tuple[str, int]] | None = None) -> None:
+        """Save ``data``; ``before``: its passages when ``data.bm25`` was theirs (an update of them).
+
+        The articles of the saved segments that are still live kept their terms; the pending ones are
+        new or changed (:meth:`IndexData.for_update`)."""
         self._report("saving", 0, 1)
-        data.bm25 = build_bm25(data.terms())
+        if before is None:
+            data.bm25 = build_bm25(data.terms())
+        else:
+            fresh = {aid: p.record.terms for aid, p in data.pending.items()}
+            data.bm25 = update_bm25(before, data.bm25, data.where(), data.passage_keys(), fresh, data.terms)
         store.save(self.settings.index_dir, data, self.flat_limit, self.max_segments)
         self._install(data)
         self._report("saving", 1, 1)

@@ -1,8 +1,9 @@
-"""Reading an index of format 1 or 2 (one JSON generation) into a snapshot, so it keeps serving.
+"""Reading an index of format 1, 2 or 3 (one JSON generation) into a snapshot, so it keeps serving.
 
-Those formats parse every chunk and article at start-up; the next save writes the index as format 3
-segments (:mod:`index.store`). Format 1 kept each article's BM25 terms in the articles file, format 2
-in ``terms-N.jsonl``.
+Those formats parse every chunk and article at start-up; the next save writes the index as format 4
+segments (:mod:`index.store`). Format 1 kept each article's BM25 terms in the articles file, formats 2
+and 3 in ``terms-N.jsonl``; their BM25 data (bm25s's matrix, or format 3's postings) is built again
+from those terms, which every one of them holds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import IndexCorruptError
-from index.lexical import load_bm25
+from index.lexical import build_bm25
 from index.manifest import REBUILD_HINT, Manifest
 from index.records import ArticleRecord, Calibration, Chunk
 from index.snapshot import IndexData
@@ -63,7 +64,7 @@ def load_legacy(index_dir: Path, manifest: Manifest, embedder: str, dim: int) ->
                 if found is None or len(found) != len(record.paragraphs):
                     raise ValueError(f"{terms_path.name} does not hold the terms of article '{record.article_id}'")
                 records[i] = replace(record, terms=found)
-        bm25 = load_bm25(str(index_dir / f"bm25-{gen}")) if any(r.paragraphs for r in records) else None
+        bm25 = build_bm25({r.article_id: r.terms for r in records})
         segment = _segment(gen, rows, records, vectors, dim)
     except FileNotFoundError:
         raise

@@ -15,18 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Format 1 kept each article's BM25 terms inside articles-N.json; format 2 keeps them in terms-N.jsonl;
-# format 3 is segments (index.stored_segments): numpy columns and vectors, articles in SQLite.
-READABLE_FORMATS = (1, 2, 3)
+# format 3 replaced bm25s's score matrix (bm25-N/) with term-frequency postings (postings-N/); format 4
+# is segments (index.stored_segments): numpy columns and vectors, articles in SQLite.
+READABLE_FORMATS = (1, 2, 3, 4)
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"
 # Every file an index generation may hold. Formats 1-2: vectors-3.faiss, chunks-3.jsonl, articles-3.json,
-# terms-3.jsonl, bm25-3/...; format 3 adds segments (chunks-3.npy, vectors-3.npy, articles-3.sqlite,
+# terms-3.jsonl, bm25-3/... or postings-3/...; format 4 adds segments (chunks-3.npy, vectors-3.npy, articles-3.sqlite,
 # ann-3.faiss) and words-3.json.
 GENERATION_FILE = re.compile(
     r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|terms-(\d+)\.jsonl|bm25-(\d+)"
-    r"|chunks-(\d+)\.npy|vectors-(\d+)\.npy|articles-(\d+)\.sqlite|ann-(\d+)\.faiss|words-(\d+)\.json)$"
+    r"|postings-(\d+)|chunks-(\d+)\.npy|vectors-(\d+)\.npy|articles-(\d+)\.sqlite|ann-(\d+)\.faiss"
+    r"|words-(\d+)\.json)$"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -145,7 +147,7 @@ def read_manifest(index_dir: Path) -> Manifest:
     if "format" in raw and raw["format"] not in READABLE_FORMATS:
         raise IndexMismatchError(
             f"The index at {index_dir} has format {raw['format']!r}, this QuoteBot reads formats "
-            f"{' and '.join(str(f) for f in READABLE_FORMATS)}; {REBUILD_HINT}."
+            f"{', '.join(str(f) for f in READABLE_FORMATS[:-1])} and {READABLE_FORMATS[-1]}; {REBUILD_HINT}."
         )
     try:
         return Manifest.model_validate(raw)

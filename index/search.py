@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
@@ -93,7 +94,6 @@ class Searcher:
         # Per slot (chunk), the passage it belongs to; per passage, its slots: the search stays in numpy.
         self.layout = Layout(data)
         self._dead = [len(s) - int(data.live_mask(i).sum()) for i, s in enumerate(data.segments)]
-        self._column_max, self._idf = self._bm25_statistics()
         import faiss
 
         faiss.omp_set_num_threads(faiss_threads)
@@ -128,31 +128,15 @@ class Searcher:
         """The names of the people an article mentions (found at index time, simplified)."""
         return tuple(str(p["name"]).lower() for p in self.data.articles[article_id].people)
 
-    def _bm25_statistics(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per term: the best score any paragraph reaches, and the inverse document frequency."""
-        if self.data.bm25 is None:
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32)
-        scores = self.data.bm25.scores
-        data, indptr = np.asarray(scores["data"]), np.asarray(scores["indptr"])
-        column_max = np.zeros(len(indptr) - 1, dtype=np.float32)
-        nonempty = indptr[1:] > indptr[:-1]
-        if data.size:
-            column_max[nonempty] = np.maximum.reduceat(data, indptr[:-1][nonempty])
-        df = (indptr[1:] - indptr[:-1]).astype(np.float64)
-        n = max(self.layout.passages, 1)
-        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        return column_max, idf
-
     def term_weight(self, term: str) -> float:
         """How much a term says about a passage (its idf); unknown terms weigh as the rarest."""
-        vocab: dict[str, int] = self.data.bm25.vocab_dict if self.data.bm25 is not None else {}
-        column = vocab.get(term)
-        if column is None:
-            return float(self._idf.max()) if self._idf.size else 1.0
-        return float(self._idf[column])
+        bm25 = self.data.bm25
+        if bm25 is None:
+            return 1.0
+        return bm25.idf(term) if term in bm25 else bm25.max_idf()
 
     def prepare(self, question: str) -> Query:
-        vocab: dict[str, int] = self.data.bm25.vocab_dict if self.data.bm25 is not None else {}
+        vocab: Container[str] = self.data.bm25 if self.data.bm25 is not None else frozenset()
         # Only the question's content words are terms: question words and particles are evidence of
         # nothing, and a small index would weigh them as its rarest terms.
         analysed = analyse(question, speakers=False)
@@ -170,15 +154,16 @@ class Searcher:
         n = self.layout.passages
         if self.data.bm25 is None or not terms:
             return np.zeros(n, dtype=np.float32)
-        vocab: dict[str, int] = self.data.bm25.vocab_dict
-        known = [t for t in terms if t in vocab]
-        ceiling = float(sum(self._column_max[vocab[t]] for t in known))
-        # A term the corpus never uses is as informative as its rarest term: missing it must cost.
-        rare = float(self._column_max.max()) if self._column_max.size else 1.0
-        ceiling += rare * (len(terms) - len(known))
-        if not known or ceiling <= 0:
+        bm25 = self.data.bm25
+        known = [t for t in terms if t in bm25]
+        if not known:
             return np.zeros(n, dtype=np.float32)
-        raw = np.asarray(self.data.bm25.get_scores(known), dtype=np.float32)
+        raw, best = bm25.score(known)
+        ceiling = float(sum(best))
+        # A term the corpus never uses is as informative as its rarest term: missing it must cost.
+        ceiling += bm25.max_term_score() * (len(terms) - len(known))
+        if ceiling <= 0:
+            return np.zeros(n, dtype=np.float32)
         return np.clip(raw / ceiling, 0.0, 1.0)
 
     @cached_property

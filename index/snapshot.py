@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from index.records import ArticleRecord, Calibration, Chunk, ChunkRow
 from index.stored_segments import ORDINAL, Segment
+
+if TYPE_CHECKING:
+    from index.postings import Postings
 
 
 @dataclass
@@ -76,7 +79,7 @@ class IndexData:
     dim: int
     calibration: Calibration
     segments: list[Segment]
-    bm25: Any  # bm25s.BM25 over the live paragraphs, or None when there are none
+    bm25: Postings | None  # BM25 postings over the live paragraphs (passage order), None without any
     user_words: list[str]
     # Per segment generation, the article ids it holds that are no longer live (removed or replaced).
     dead: dict[int, frozenset[str]] = field(default_factory=dict)

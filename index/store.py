@@ -11,11 +11,8 @@ what opening checks is :mod:`index.checks`'.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -23,7 +20,7 @@ from index import directory
 from index.checks import needs_probe, probe, sha256
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
 from index.legacy import load_legacy
-from index.lexical import load_bm25
+from index.lexical import load_bm25, save_bm25
 from index.manifest import (
     FORMAT_VERSION,
     MANIFEST,
@@ -85,7 +82,7 @@ def _load_generation(
     index_dir: Path, manifest: Manifest, embedder: str, dim: int, previous: IndexData | None = None
 ) -> IndexData:
     check_compatible(manifest, index_dir, embedder, dim)
-    if manifest.format < 3:
+    if manifest.format < 4:
         return load_legacy(index_dir, manifest, embedder, dim)
     known = {s.generation: s for s in previous.segments if s.files} if previous is not None else {}
     known = {g: s for g, s in known.items() if all(manifest.files.get(n) == c[0] for n, c in s.files.items())}
@@ -104,7 +101,7 @@ def _load_generation(
             segment.files = {n: c for n, c in checks.items() if n in _segment_names(entry.generation)}
             segments.append(segment)
         words = json.loads((index_dir / f"words-{gen}.json").read_text(encoding="utf-8"))["user_words"]
-        bm25 = load_bm25(str(index_dir / f"bm25-{gen}")) if (index_dir / f"bm25-{gen}").is_dir() else None
+        bm25 = load_bm25(index_dir / f"postings-{gen}") if (index_dir / f"postings-{gen}").is_dir() else None
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
@@ -177,6 +174,8 @@ def _check_consistent(data: IndexData, manifest: Manifest, index_dir: Path) -> N
             problem = "two chunks share an id"
         elif len(data.articles) != manifest.counts.articles:
             problem = f"it holds {len(data.articles)} live articles, the manifest says {manifest.counts.articles}"
+        elif len(data.bm25 or ()) != sum(data.paragraph_counts().values()):
+            problem = f"its BM25 postings hold {len(data.bm25 or ())} paragraphs, its articles more or fewer"
     if problem is not None:
         raise IndexCorruptError(f"The index at {index_dir} is inconsistent ({problem}); {REBUILD_HINT}.")
 
@@ -206,7 +205,7 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
     kind = kind_for(len(part[1]), flat_limit) if compact else "flat"
     names = [f"chunks-{gen}.npy", f"vectors-{gen}.npy", f"articles-{gen}.sqlite"] if part[0] else []
     names += [f"ann-{gen}.faiss"] if part[0] and kind != "flat" else []
-    names += [f"words-{gen}.json"] + ([f"bm25-{gen}"] if data.bm25 is not None else [])
+    names += [f"words-{gen}.json"] + ([f"postings-{gen}"] if data.bm25 is not None else [])
     try:
         directory.record(index_dir, gen, names)
         written: list[Path] = []
@@ -218,19 +217,22 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
         words = json.dumps({"user_words": data.user_words}, ensure_ascii=False).encode("utf-8")
         directory.write_atomic(index_dir / f"words-{gen}.json", words)
         written.append(index_dir / f"words-{gen}.json")
-        if data.bm25 is not None:
-            written += _save_bm25(index_dir / f"bm25-{gen}", data.bm25)
+        bm25 = data.bm25
+        if bm25 is not None:
+            written += save_bm25(index_dir / f"postings-{gen}", bm25)
+            # Served from the mapped files from now on, not from the arrays the update built in memory.
+            bm25 = load_bm25(index_dir / f"postings-{gen}")
         fresh = {path.relative_to(index_dir).as_posix(): _checks(path) for path in written}
         kept = [] if compact else [s for s in data.segments if _has_live(data, s)]
         segments = list(kept)
         if part[0]:
             segment = open_segment(index_dir, gen, data.dim, kind, ann)
-            segment.files = {n: c for n, c in fresh.items() if not n.startswith(("words-", "bm25-"))}
+            segment.files = {n: c for n, c in fresh.items() if not n.startswith(("words-", "postings-"))}
             segments.append(segment)
         dead = {} if compact else {s.generation: data.dead[s.generation] for s in kept if s.generation in data.dead}
         files = {n: c for s in segments for n, c in s.files.items()}
-        files.update({n: c for n, c in fresh.items() if n.startswith(("words-", "bm25-"))})
-        saved = IndexData(data.embedder, data.dim, data.calibration, segments, data.bm25, data.user_words, dead,
+        files.update({n: c for n, c in fresh.items() if n.startswith(("words-", "postings-"))})
+        saved = IndexData(data.embedder, data.dim, data.calibration, segments, bm25, data.user_words, dead,
                           {}, gen)
         manifest = _manifest(saved, gen, files)
         directory.fsync_dir(index_dir)
@@ -240,6 +242,7 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
     except OSError as exc:
         raise IndexStoreError(f"Cannot write the index at {index_dir}: {exc.strerror or exc}.") from exc
     data.segments, data.dead, data.pending, data.generation, data._where = segments, dead, {}, gen, None
+    data.bm25 = bm25
     directory.retire(index_dir, gen, keep=files)
     return gen
 
@@ -326,21 +329,3 @@ def _with_terms(record: ArticleRecord, terms: list[list[str]]) -> ArticleRecord:
     from dataclasses import replace
 
     return replace(record, terms=terms)
-
-
-def _save_bm25(target: Path, bm25: Any) -> list[Path]:
-    """bm25s writes a folder of files: write it under a temporary name, sync it, then rename it."""
-    staging = target.with_name(target.name + ".tmp")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
-    try:
-        bm25.save(str(staging), show_progress=False)
-        for item in staging.iterdir():
-            with item.open("rb+") as fh:
-                os.fsync(fh.fileno())
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return sorted(target.iterdir())

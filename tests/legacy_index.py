@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-from index.lexical import build_bm25
 from index.manifest import MANIFEST, Band, Counts, Manifest
 from index.records import ChunkRow
 from index.snapshot import IndexData
@@ -35,7 +34,12 @@ def write_format_2(index_dir: Path, data: IndexData, generation: int = 1) -> Non
     (index_dir / f"articles-{g}.json").write_text(f'{{"articles": [\n{articles}\n], "user_words": {words}}}\n',
                                                   encoding="utf-8")
     (index_dir / f"terms-{g}.jsonl").write_text("".join(r.terms_line() + "\n" for r in records), encoding="utf-8")
-    build_bm25(terms).save(str(index_dir / f"bm25-{g}"), show_progress=False)
+    # Format 2's BM25 was bm25s's score matrix (a test dependency now: the index never reads it again).
+    import bm25s
+
+    retriever = bm25s.BM25(method="lucene", k1=0.7, b=0.5)
+    retriever.index([p or ["\u2205"] for aid in sorted(terms) for p in terms[aid]], show_progress=False)
+    retriever.save(str(index_dir / f"bm25-{g}"), show_progress=False)
     files = {p.relative_to(index_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted(index_dir.rglob("*")) if p.is_file() and p.name != MANIFEST and not p.name.startswith(".")
              and p.name != "generations.jsonl"}

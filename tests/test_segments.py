@@ -38,7 +38,7 @@ def _segment_files(index_dir: Path) -> dict[int, set[str]]:
 
 def test_terms_are_stored_apart_and_not_read_to_answer(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
     manifest = read_manifest(engine_settings.index_dir)
-    assert manifest.format == FORMAT_VERSION == 3 and len(manifest.segments) == 1
+    assert manifest.format == FORMAT_VERSION == 4 and len(manifest.segments) == 1
     reopened = QuoteEngine.open(engine_settings, FakeEmbedder())
     data = reopened.searcher.data
     assert all(record.terms == [] for record in data.articles.values())
@@ -204,7 +204,7 @@ def test_columns_that_name_no_article_are_refused(engine: QuoteEngine, engine_se
         store.load(index_dir, "fake:hash-256", 256)
 
 
-def test_a_format_2_index_still_loads_answers_alike_and_updates_to_format_3(
+def test_a_format_2_index_still_loads_answers_alike_and_updates_to_format_4(
     engine: QuoteEngine, engine_settings: EngineSettings, tmp_path: Path, articles_dir: Path
 ) -> None:
     answer = engine.ask(QUESTION)
@@ -217,7 +217,7 @@ def test_a_format_2_index_still_loads_answers_alike_and_updates_to_format_3(
     assert sorted(old.searcher.data.articles) == sorted(engine.searcher.data.articles)
     old.add_files([_write(articles_dir, "port", PORT)])
     manifest = read_manifest(old_dir)
-    assert manifest.format == 3 and len(manifest.segments) == 1
+    assert manifest.format == 4 and len(manifest.segments) == 1
     reopened = QuoteEngine.open(settings, FakeEmbedder())
     assert reopened.ask(QUESTION) == answer and reopened.ask("青岛港集装箱吞吐量增长多少").found
 
@@ -236,7 +236,7 @@ def test_an_unknown_format_is_told_to_rebuild(engine: QuoteEngine, engine_settin
     raw = json.loads(path.read_text(encoding="utf-8"))
     raw["format"] = 99
     path.write_text(json.dumps(raw), encoding="utf-8")
-    with pytest.raises(IndexMismatchError, match=r"has format 99, this QuoteBot reads formats 1 and 2 and 3; rebuild"):
+    with pytest.raises(IndexMismatchError, match=r"has format 99, this QuoteBot reads formats 1, 2, 3 and 4; rebuild"):
         QuoteEngine.open(engine_settings, FakeEmbedder())
 
 

@@ -1,0 +1,210 @@
+"""BM25 scored from postings segments (:mod:`index.segments`), as bm25s's lucene variant scored it.
+
+A :class:`Postings` is a list of segments whose documents are numbered one after the other (*slots*:
+segment 0's documents first). Statistics (live documents N, df per term, average length) are summed
+over segments at query time, so scores equal one build of the live documents:
+
+    idf(t) = log(1 + (N - df + 0.5) / (df + 0.5))
+    score(d) = sum over t of idf(t) * tf / (tf + k1 * (1 - b + b * len(d) / avglen))
+
+The API the storage uses:
+
+- ``write_segment(folder, name, docs) -> list[Path]``: build one segment from term lists and write it.
+- ``Postings.open(folder, names)`` / ``Postings.build(docs)``; ``len(p)`` is the number of slots.
+- ``p.add(docs) -> range`` (an in-memory segment at the end), ``p.delete(slots)`` (tombstones),
+  ``p.copy()`` (tombstones of its own: the served object stays as it was),
+  ``p.merged(order=None) -> Postings`` (one segment without the dead, in slot order or in ``order``),
+  ``p.save(folder, name) -> list[Path]`` (one segment: merges first), ``p.write_new(folder, name)``
+  (writes only the segments added since opening, and changed tombstones: O(change)).
+- ``term in p``, ``p.df(t)``, ``p.idf(t)``, ``p.score(terms) -> (per-slot float32 scores, dead 0;
+  per-term best score)``, ``p.max_idf()`` and ``p.max_term_score()`` for terms the corpus never uses.
+
+``max_term_score`` (the best score any term reaches in any document) is stored per segment at write
+time: exact for one segment without deletions; with several segments or tombstones it is recomputed
+once per object from every posting with each segment's own df, an upper bound of the exact figure
+until the segments are merged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from index.directory import write_atomic
+from index.segments import (
+    BM25_B,
+    BM25_K1,
+    Segment,
+    build_segment,
+    max_term_score,
+    merge,
+    npy_bytes,
+    open_segment,
+    save_segment,
+    write_segment,
+)
+
+__all__ = ["BM25_B", "BM25_K1", "Postings", "idf_of", "merge", "open_segment", "write_segment"]
+
+
+def idf_of(n: int, df: float) -> float:
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+class Postings:
+    """Segments read as one BM25 index over their documents, numbered in segment order (slots)."""
+
+    def __init__(self, segments: Iterable[Segment] = ()) -> None:
+        self.segments = list(segments)
+        self._refresh()
+
+    @classmethod
+    def open(cls, folder: Path, names: Sequence[str]) -> Postings:
+        return cls(open_segment(folder, name) for name in names)
+
+    @classmethod
+    def build(cls, docs: Sequence[Sequence[str]]) -> Postings:
+        return cls([build_segment(docs)] if docs else [])
+
+    def _refresh(self) -> None:
+        self.bases = np.cumsum([0] + [s.docs for s in self.segments])
+        dead = [s.dead for s in self.segments if s.dead is not None]
+        dead_docs = sum(int(d.sum()) for d in dead)
+        dead_len = sum(int(np.asarray(s.lengths)[s.dead].sum()) for s in self.segments if s.dead is not None)
+        self.live = int(sum(s.stats[0] for s in self.segments)) - dead_docs
+        self.total_length = int(sum(s.stats[1] for s in self.segments)) - dead_len
+        self.avglen = self.total_length / self.live if self.live else 1.0
+        self._max_term_score: float | None = None
+        if len(self.segments) == 1 and not dead_docs:
+            self._max_term_score = float(self.segments[0].stats[2])
+        # Per segment, k1·(1 − b + b·len/avglen) of each document, computed at the first score.
+        self._norms: list[np.ndarray | None] = [None] * len(self.segments)
+        # Questions look up the same terms again and again (membership, idf, score).
+        self._locate = lru_cache(maxsize=1 << 16)(self._spans)
+
+    def _spans(self, term: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+        """(live df, (segment, first posting, end) of each segment holding the term)."""
+        spans = []
+        df = 0
+        for k, seg in enumerate(self.segments):
+            row = seg.find(term)
+            if row is None:
+                continue
+            lo, hi = int(seg.indptr[row]), int(seg.indptr[row + 1])
+            spans.append((k, lo, hi))
+            df += hi - lo - (int(seg.dead[np.asarray(seg.doc[lo:hi])].sum()) if seg.dead is not None else 0)
+        return df, tuple(spans)
+
+    def _norm(self, k: int) -> np.ndarray:
+        norm = self._norms[k]
+        if norm is None:
+            lengths = np.asarray(self.segments[k].lengths, dtype=np.float32)
+            norm = self._norms[k] = BM25_K1 * (1 - BM25_B + BM25_B * lengths / np.float32(self.avglen))
+        return norm
+
+    def __len__(self) -> int:
+        return int(self.bases[-1])
+
+    def copy(self) -> Postings:
+        """The same segments (their arrays shared, read-only) with tombstones of their own."""
+        return Postings(replace(s, dead=None if s.dead is None else s.dead.copy()) for s in self.segments)
+
+    def dead_mask(self) -> np.ndarray:
+        """Per slot, whether its document was deleted."""
+        parts = [s.dead if s.dead is not None else np.zeros(s.docs, dtype=bool) for s in self.segments]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+    def add(self, docs: Sequence[Sequence[str]]) -> range:
+        """Append a segment of ``docs`` (in memory until saved); returns their slots."""
+        start = len(self)
+        if docs:
+            self.segments.append(build_segment(docs))
+            self._refresh()
+        return range(start, len(self))
+
+    def delete(self, slots: Iterable[int]) -> None:
+        """Mark documents dead: they score 0 and leave the statistics."""
+        wanted = np.unique(np.fromiter(slots, dtype=np.int64))
+        if wanted.size and (wanted[0] < 0 or wanted[-1] >= len(self)):
+            raise IndexError(f"slot {int(wanted[-1])} is outside the postings' {len(self)} documents")
+        owner = np.searchsorted(self.bases, wanted, side="right") - 1
+        for i in np.unique(owner):
+            seg = self.segments[int(i)]
+            if seg.dead is None:
+                seg.dead = np.zeros(seg.docs, dtype=bool)
+            seg.dead[wanted[owner == i] - self.bases[int(i)]] = True
+            seg.dead_changed = True
+        self._refresh()
+
+    def merged(self, order: Sequence[int] | np.ndarray | None = None) -> Postings:
+        """One segment of the live documents, in slot order or in ``order`` (see :func:`merge`)."""
+        return Postings([merge(self.segments, order)] if self.segments else [])
+
+    def save(self, folder: Path, name: str) -> list[Path]:
+        """Write these postings as one segment ``name`` (merging when there are several or tombstones)."""
+        single = self if len(self.segments) == 1 and self.segments[0].dead is None else self.merged()
+        if not single.segments:
+            single = Postings([build_segment([])])
+        return save_segment(folder, name, single.segments[0])
+
+    def write_new(self, folder: Path, name: str) -> list[Path]:
+        """Write each segment not yet on disk into ``folder`` as ``name-K`` (K its position), and the
+        tombstones of those on disk that changed (``NAME.dead.npy`` beside them); returns the paths."""
+        written: list[Path] = []
+        for k, seg in enumerate(self.segments):
+            if seg.stored is None:
+                written += save_segment(folder, f"{name}-{k}", seg)
+            elif seg.dead_changed and seg.dead is not None:
+                path = seg.stored.with_name(seg.stored.name + ".dead.npy")
+                write_atomic(path, npy_bytes(seg.dead))
+                seg.dead_changed = False
+                written.append(path)
+        return written
+
+    def df(self, term: str) -> int:
+        """How many live documents hold ``term``."""
+        return self._locate(term)[0]
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.df(term) > 0
+
+    def idf(self, term: str) -> float:
+        return idf_of(self.live, self.df(term))
+
+    def max_idf(self) -> float:
+        """The idf of the rarest term (its lowest df over the segments; 1.0 for an empty index)."""
+        dfs = [float(s.stats[3]) for s in self.segments if s.terms]
+        return idf_of(self.live, min(dfs)) if dfs and self.live else 1.0
+
+    def max_term_score(self) -> float:
+        """The best score any term reaches in any document (see the module notes on exactness)."""
+        if self._max_term_score is None:
+            self._max_term_score = max_term_score(self.segments, self.live, self.total_length)
+        return self._max_term_score
+
+    def score(self, terms: Sequence[str]) -> tuple[np.ndarray, list[float]]:
+        """Per slot, the BM25 of ``terms`` (float32, dead documents 0); per term, its best score."""
+        out = np.zeros(len(self), dtype=np.float32)
+        best: list[float] = []
+        for term in terms:
+            df, spans = self._locate(term)
+            top = 0.0
+            if df > 0:
+                idf = np.float32(idf_of(self.live, df))
+                for k, lo, hi in spans:
+                    seg = self.segments[k]
+                    doc = np.asarray(seg.doc[lo:hi])
+                    tf = np.asarray(seg.tf[lo:hi]).astype(np.float32)
+                    part = idf * tf / (tf + self._norm(k)[doc])
+                    if seg.dead is not None:
+                        part[seg.dead[doc]] = 0.0
+                    # A term's postings name each document once: no repeated index in this sum.
+                    out[doc + int(self.bases[k])] += part
+                    top = max(top, float(part.max()))
+            best.append(top)
+        return out, best

@@ -196,7 +196,7 @@ class IndexData:
         """Every live article's people and statements, without reading the rest of the records."""
         where = self.where()
         for s, segment in enumerate(self.segments):
-            for ordinal, people, statements in segment.articles.speakers():
+            for ordinal, people, statements in segment.speakers():
                 aid = segment.article_ids[ordinal]
                 if where.get(aid) == (s, ordinal):
                     yield aid, people, statements

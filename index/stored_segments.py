@@ -82,6 +82,14 @@ class Segment:
         self.article_ids: list[str] = ids
         self.paragraph_counts = np.asarray(counts, dtype=np.int64)
         self._ordinal_of = {aid: i for i, aid in enumerate(ids)}
+        self._speakers: list[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]] | None = None
+
+    def speakers(self) -> list[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Every article's people and statements by ordinal, read once: each update's new snapshot
+        shares this segment, and who-said-what is set up again from them."""
+        if self._speakers is None:
+            self._speakers = list(self.articles.speakers())
+        return self._speakers
 
     @property
     def ids(self) -> np.ndarray:

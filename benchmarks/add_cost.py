@@ -25,6 +25,7 @@ from index.datasets import load_squad
 from index.embedders import normalise_rows
 from index.engine import EngineSettings, QuoteEngine
 from index.records import CleanArticle
+from index.snapshot import IndexData
 
 
 class HashEmbedder:
@@ -54,9 +55,9 @@ _REAL_SAVE = store.save
 SAVES: list[float] = []
 
 
-def _timed_save(index_dir: Path, data: store.IndexData) -> int:
+def _timed_save(index_dir: Path, data: IndexData, *limits: int) -> int:
     t0 = time.perf_counter()
-    generation = _REAL_SAVE(index_dir, data)
+    generation = _REAL_SAVE(index_dir, data, *limits)
     SAVES.append(time.perf_counter() - t0)
     return generation
 

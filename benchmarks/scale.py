@@ -83,15 +83,24 @@ class IndexAPI:
     @staticmethod
     def dense_ids(engine: Any, vectors: Any, k: int) -> Any:
         """Chunk ids of the dense top ``k`` per row, as the index finds them (approximate or not)."""
-        return engine.searcher.data.vectors.search(vectors, k)[1]
+        import numpy as np
+
+        searcher = engine.searcher
+        found = np.full((len(vectors), k), -1, dtype=np.int64)
+        for i, row in enumerate(vectors):
+            ids = searcher.layout.slot_id[searcher.dense_slots(row, k)]
+            found[i, : len(ids)] = ids
+        return found
 
     @staticmethod
     def stored_vectors(engine: Any) -> tuple[Any, Any]:
-        """Every stored vector and its chunk id, for the exact search recall is measured against."""
-        from index.vectors import stored_vectors
+        """Every live stored vector and its chunk id, for the exact search recall is measured against."""
+        import numpy as np
 
         data = engine.searcher.data
-        return stored_vectors(data.vectors, data.dim)
+        live = [data.live_mask(i) for i in range(len(data.segments))]
+        matrix = np.concatenate([np.asarray(s.vectors[m]) for s, m in zip(data.segments, live, strict=True)])
+        return matrix, np.concatenate([s.ids[m] for s, m in zip(data.segments, live, strict=True)])
 
 
 def rss_mb() -> float:

@@ -203,6 +203,17 @@ def index_remove(ctx: click.Context, article_id: str) -> None:
     click.echo(f"removed  {info.article_id}  《{info.title}》")
 
 
+@index_group.command("verify")
+@click.pass_context
+def index_verify(ctx: click.Context) -> None:
+    """Check every index file against its full SHA-256 (opening the index checks only samples of large files)."""
+    from index import store
+
+    index_dir = settings_of(ctx).path("index")
+    count = store.verify(index_dir)
+    click.echo(f"All {count} files of the index at {index_dir} match their checksums.")
+
+
 @index_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context

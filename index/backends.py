@@ -13,8 +13,8 @@ from pathlib import Path
 from index import directory
 from index.errors import BackendError, IndexStoreError
 from index.manifest import read_manifest
-from index.records import IndexData
 from index.retrieval import Retrieval
+from index.snapshot import IndexData
 
 BACKENDS = ("local", "milvus")
 
@@ -43,7 +43,7 @@ class MilvusBackend:
 
         self.store = MilvusRetrieval.open(uri, collection, embedder, dim)
         # What the collection holds of one generation: an update's diff is taken against it.
-        self._base: tuple[int, dict[str, tuple[str, list[int]]]] | None = None
+        self._base: tuple[int, dict[str, list[int]]] | None = None
 
     def for_snapshot(self, data: IndexData) -> Retrieval | None:
         from index.milvus_sync import check_holds
@@ -52,7 +52,7 @@ class MilvusBackend:
         return self.store.at(data.generation)
 
     def remember(self, data: IndexData) -> None:
-        """``data`` is an update's copy of the live generation, holding every article's terms."""
+        """``data`` is an update's copy of the live generation, before any change."""
         from index.milvus_sync import snapshot
 
         self._base = (data.generation, snapshot(data))

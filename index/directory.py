@@ -30,7 +30,7 @@ LOCK = ".lock"
 LEDGER = "generations.jsonl"
 BOOKKEEPING = frozenset({MARKER, LOCK, LEDGER, LEDGER + ".tmp", MANIFEST + ".tmp"})
 # Generation files and their temporaries, as every QuoteBot version has named them (bm25-3.x1y2.tmp too).
-_NUMBERED = re.compile(r"^(?:vectors|chunks|articles|terms|bm25)-(\d+)(?:\..*)?$")
+_NUMBERED = re.compile(r"^(?:vectors|chunks|articles|terms|bm25|postings|ann|words)-(\d+)(?:\..*)?$")
 # How long a replaced generation stays on disk for readers that loaded its manifest just before.
 GRACE_SECONDS = 300.0
 
@@ -170,12 +170,15 @@ def mark_live(index_dir: Path, generation: int) -> None:
     _append(index_dir, {"generation": generation, "live": time.time()})
 
 
-def retire(index_dir: Path, live: int, now: float | None = None) -> list[str]:
+def retire(index_dir: Path, live: int, now: float | None = None, keep: Iterable[str] = ()) -> list[str]:
     """Delete the files of generations replaced more than :data:`GRACE_SECONDS` ago; returns their names.
 
     Only names the ledger holds are deleted (with their temporaries), and the ledger forgets them after.
+    Names in ``keep`` (a segment an older generation wrote and the live one still uses) stay, and so
+    does their ledger entry, until a later generation no longer names them.
     """
     now = time.time() if now is None else now
+    kept_names = {name.split("/", 1)[0] for name in keep}
     generations = _ledger(index_dir)
     lives = sorted((g, info.live) for g, info in generations.items() if info.live is not None)
     removed: list[str] = []
@@ -185,11 +188,14 @@ def retire(index_dir: Path, live: int, now: float | None = None) -> list[str]:
         if number >= live or replaced is None or now - replaced < GRACE_SECONDS:
             kept[number] = info
             continue
-        for name in sorted(info.files):
+        for name in sorted(info.files - kept_names):
             for entry in (name, name + ".tmp"):
                 if _delete(index_dir / entry):
                     removed.append(entry)
-    if len(kept) != len(generations):
+        still = info.files & kept_names
+        if still:
+            kept[number] = _Generation(still, info.created, info.live)
+    if removed or len(kept) != len(generations):
         lines = []
         for number, info in sorted(kept.items()):
             lines.append(json.dumps({"generation": number, "files": sorted(info.files), "created": info.created}))

@@ -15,7 +15,6 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from index import directory, store
@@ -40,11 +39,12 @@ from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
 from index.question_cache import CachedQuestions
-from index.records import ArticleInfo, ArticleRecord, Calibration, CleanArticle, IndexData, Paragraph
+from index.records import ArticleInfo, Calibration, CleanArticle, Paragraph
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
-from index.vectors import FLAT_LIMIT, fit_vector_index
+from index.snapshot import IndexData
+from index.vectors import FLAT_LIMIT
 
 
 class CursorError(QuoteBotError):
@@ -61,6 +61,8 @@ class QuoteEngine:
         self.questions = CachedQuestions(embedder)
         # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
         self.flat_limit = FLAT_LIMIT
+        # How many segments an index may have before a save compacts them into one (tests lower it).
+        self.max_segments = store.MAX_SEGMENTS
         self.progress = progress
         self.analyzer = Analyzer(cache_dir=settings.cache_dir)
         self._cache: EmbeddingCache | None = None
@@ -164,7 +166,8 @@ class QuoteEngine:
             data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding, s.refuse_unanchored,
             self.backend.for_snapshot(data),
         )
-        attribution = Attribution(data.articles.values())
+        articles = data.articles
+        attribution = Attribution.lazy(data.speakers(), articles.__getitem__)
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
         self._searcher, self._attribution = searcher, attribution
@@ -227,7 +230,7 @@ class QuoteEngine:
         data = self.searcher.data
         return {
             "articles": len(data.articles),
-            "chunks": len(data.rows),
+            "chunks": data.chunk_count,
             "generation": data.generation,
             "uptime_s": int(time.time() - self.started),
         }
@@ -244,7 +247,7 @@ class QuoteEngine:
             if live is not None and read_manifest(idx).generation == live.generation:
                 return False
             with self._write:
-                self._install(store.load(idx, self.embedder.name, self.embedder.dim))
+                self._install(store.load(idx, self.embedder.name, self.embedder.dim, live))
         except IndexStoreError:
             return False
         return True
@@ -264,15 +267,13 @@ class QuoteEngine:
 
     def _current_for_update(self) -> IndexData:
         """A private copy of the live index to modify (the live one keeps serving questions)."""
-        import faiss
-
         idx = self.settings.index_dir
         live = self._searcher.data if self._searcher is not None else None
         found = directory.status(idx)
         if found is directory.Status.INDEX:
             if live is None or live.generation != read_manifest(idx).generation:
                 # Another process updated the index since we loaded it: start from what is on disk.
-                live = store.load(idx, self.embedder.name, self.embedder.dim)
+                live = store.load(idx, self.embedder.name, self.embedder.dim, live)
         elif found is directory.Status.ORPHANED or live is not None:
             raise IndexCorruptError(
                 f"The index at {idx} has lost its manifest.json; rebuild it with 'quotebot index build'."
@@ -281,14 +282,7 @@ class QuoteEngine:
             empty = self._empty()
             self.backend.remember(empty)
             return empty
-        copy = replace(
-            live,
-            vectors=faiss.clone_index(live.vectors),
-            rows=list(live.rows),
-            articles=dict(live.articles),
-            user_words=list(live.user_words),
-        )
-        store.prepare_update(copy)  # the stored terms (BM25 is rebuilt from them) and chunk lines
+        copy = live.for_update()
         self.backend.remember(copy)
         return copy
 
@@ -335,7 +329,7 @@ class QuoteEngine:
             return
         with self._writing():
             data = self._current_for_update()
-            before = dict(data.articles)
+            before = data.passage_keys()
             prepared = self.indexer.prepare(data, files, report) + self.indexer.prepare_links(data, links, report)
             self.indexer.apply(data, prepared, False, report)
             # Nothing new: the live generation stays, rather than a copy of it.
@@ -388,7 +382,7 @@ class QuoteEngine:
         """Drop one article from the index (its file is left alone)."""
         with self._writing():
             data = self._current_for_update()
-            before = dict(data.articles)
+            before = data.passage_keys()
             record = data.articles.get(article_id)
             if record is None:
                 raise UnknownArticleError(self._unknown(article_id, data))
@@ -401,15 +395,19 @@ class QuoteEngine:
         known = ", ".join(sorted(data.articles)[:10]) or "none"
         return f"No article with id '{article_id}' is indexed; known ids: {known}."
 
-    def _commit(self, data: IndexData, before: dict[str, ArticleRecord] | None = None) -> None:
-        """Save ``data``; ``before``: its articles when ``data.bm25`` was theirs (an update of them)."""
+    def _commit(self, data: IndexData, before: list[tuple[str, int]] | None = None) -> None:
+        """Save ``data``; ``before``: its passages when ``data.bm25`` was theirs (an update of them).
+
+        The articles of the saved segments that are still live kept their terms; the pending ones are
+        new or changed (:meth:`IndexData.for_update`)."""
         self._report("saving", 0, 1)
         if before is None:
-            data.bm25 = build_bm25(data.articles)
+            data.bm25 = build_bm25(data.terms())
         else:
-            data.bm25 = update_bm25(before, data.bm25, data.articles)
-        data.vectors = fit_vector_index(data.vectors, data.dim, self.flat_limit)
-        self.backend.commit(self.settings.index_dir, data, lambda: store.save(self.settings.index_dir, data))
+            fresh = {aid: p.record.terms for aid, p in data.pending.items()}
+            data.bm25 = update_bm25(before, data.bm25, data.where(), data.passage_keys(), fresh, data.terms)
+        index_dir = self.settings.index_dir
+        self.backend.commit(index_dir, data, lambda: store.save(index_dir, data, self.flat_limit, self.max_segments))
         self._install(data)
         self._report("saving", 1, 1)
 

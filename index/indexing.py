@@ -19,9 +19,9 @@ from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
 from index.errors import ArticleError, BuildRefusedError
 from index.links import LinkArticles, unique_link_ids
 from index.normalization import Analyzer, quoted_terms, to_simplified
-from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle, IndexData
+from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle
 from index.settings import DEFAULT_LIMITS, IngestLimits
-from index.vectors import add_vectors, remove_vectors
+from index.snapshot import IndexData
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while indexing, for progress bars."""
@@ -69,7 +69,8 @@ class Indexer:
 
     def prepare(self, data: IndexData, files: list[Path], report: IndexReport) -> Prepared:
         """Read and clean ``files``; articles a file no longer holds are dropped from ``data``."""
-        taken = {aid: rec.source for aid, rec in data.articles.items()}
+        taken: dict[str, str] = data.column("source")
+        sources = dict(taken)
         prepared: Prepared = []
         for i, path in enumerate(files):
             self._report("reading", i, len(files))
@@ -79,28 +80,35 @@ class Indexer:
             except ArticleError as exc:
                 report.failed.append((str(path), str(exc)))
                 continue
-            prepared.extend(self._take(data, str(path.resolve()), articles, taken, report))
+            prepared.extend(self._take(data, str(path.resolve()), articles, taken, sources, report))
         self._report("reading", len(files), len(files))
         return prepared
 
     def prepare_links(self, data: IndexData, links: Sequence[LinkArticles], report: IndexReport) -> Prepared:
         """Articles already fetched and cleaned from links, with the URL as their source."""
-        taken = {aid: rec.source for aid, rec in data.articles.items()}
+        taken: dict[str, str] = data.column("source")
+        sources = dict(taken)
         prepared: Prepared = []
         for link in links:
             link = unique_link_ids(link, taken)
-            prepared.extend(self._take(data, link.url, link.articles, taken, report))
+            prepared.extend(self._take(data, link.url, link.articles, taken, sources, report))
         return prepared
 
     def _take(
-        self, data: IndexData, source: str, articles: list[CleanArticle], taken: dict[str, str], report: IndexReport
+        self, data: IndexData, source: str, articles: list[CleanArticle], taken: dict[str, str],
+        sources: dict[str, str], report: IndexReport,
     ) -> Prepared:
-        """``articles`` read from ``source``; articles the source held before and holds no more are dropped."""
+        """``articles`` read from ``source``; articles the source held before and holds no more are dropped.
+
+        ``sources`` is the source of every article ``data`` holds (kept up to date here).
+        """
         ids = {a.article_id for a in articles}
-        stale = [aid for aid, rec in data.articles.items() if rec.source == source and aid not in ids]
+        stale = [aid for aid, held in sources.items() if held == source and aid not in ids]
         if stale:
             report.removed.extend(data.articles[a].info() for a in stale)
             self.drop(data, stale)
+            for aid in stale:
+                sources.pop(aid, None)
         for article in articles:
             taken[article.article_id] = source
         return [(article, article_hash(article)) for article in articles]
@@ -125,11 +133,7 @@ class Indexer:
     def drop(self, data: IndexData, article_ids: Sequence[str]) -> None:
         # Chunks are found by the article they belong to, not by the ids the article lists: a list that
         # disagrees with the chunks must never take another article's chunk with it.
-        dropped = {aid for aid in article_ids if data.articles.pop(aid, None) is not None}
-        gone = {row.id for row in data.rows if row.chunk.article_id in dropped}
-        if gone:
-            data.vectors = remove_vectors(data.vectors, data.dim, np.array(sorted(gone), dtype=np.int64))
-            data.rows = [r for r in data.rows if r.id not in gone]
+        data.drop(list(article_ids))
 
     def _insert(self, data: IndexData, todo: Prepared) -> int:
         """Chunk, tokenise and embed new articles into ``data``; returns how many chunks were embedded."""
@@ -137,14 +141,14 @@ class Indexer:
         # Names learned from the new articles stay whole for jieba before any of them is tokenised.
         names = [str(p["name"]) for people, _ in extracted for p in people]
         self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])
-        new_rows: list[ChunkRow] = []
         next_id = data.next_id
+        built: list[tuple[ArticleRecord, list[ChunkRow]]] = []
         for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
             chunks = chunk_article(article, self.chunk_target, self.chunk_max)
             ids = list(range(next_id, next_id + len(chunks)))
             next_id += len(chunks)
-            new_rows.extend(ChunkRow(i, chunk, content_hash(chunk.text)) for i, chunk in zip(ids, chunks, strict=True))
-            data.articles[article.article_id] = ArticleRecord(
+            rows = [ChunkRow(i, chunk, content_hash(chunk.text)) for i, chunk in zip(ids, chunks, strict=True)]
+            record = ArticleRecord(
                 article_id=article.article_id,
                 title=article.title,
                 source=article.source,
@@ -159,8 +163,9 @@ class Indexer:
                 author=article.author,
                 url=article.url,
             )
+            built.append((record, rows))
         simplify = to_simplified if self.simplify_for_embedding else str
-        texts = [simplify(row.chunk.text) for row in new_rows]
+        texts = [simplify(row.chunk.text) for _, rows in built for row in rows]
         done = 0
 
         def step(n: int) -> None:
@@ -170,8 +175,10 @@ class Indexer:
 
         self._report("embedding", 0, len(texts))
         vectors, embedded = embed_passages(self.embedder, texts, self._cache(), step)
-        add_vectors(data.vectors, vectors, np.array([r.id for r in new_rows], dtype=np.int64))
-        data.rows.extend(new_rows)
+        at = 0
+        for record, rows in built:
+            data.add(record, rows, np.asarray(vectors[at : at + len(rows)], dtype=np.float32).reshape(-1, data.dim))
+            at += len(rows)
         return embedded
 
     def _learn_words(self, data: IndexData, words: list[str]) -> None:
@@ -181,9 +188,9 @@ class Indexer:
             return
         data.user_words = sorted(set(data.user_words) | set(new))
         self.analyzer.add_words(new)
-        for aid, record in list(data.articles.items()):
-            if any(word in p.text for word in new for p in record.paragraphs):
-                data.articles[aid] = replace(record, terms=[self.analyzer.terms(p.text) for p in record.paragraphs])
+        for aid in sorted({aid for word in new for aid in data.containing(word)}):
+            record = data.articles[aid]
+            data.put(replace(record, terms=[self.analyzer.terms(p.text) for p in record.paragraphs]))
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:

@@ -15,17 +15,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from index.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # Format 1 kept each article's BM25 terms inside articles-N.json; format 2 keeps them in terms-N.jsonl;
-# format 3 replaces bm25s's score matrix (bm25-N/) with term-frequency postings (postings-N/).
-READABLE_FORMATS = (1, 2, 3)
+# format 3 replaced bm25s's score matrix (bm25-N/) with term-frequency postings (postings-N/); format 4
+# is segments (index.stored_segments): numpy columns and vectors, articles in SQLite.
+READABLE_FORMATS = (1, 2, 3, 4)
 MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"
-# Every file an index generation may hold: vectors-3.faiss, chunks-3.jsonl, articles-3.json, terms-3.jsonl,
-# postings-3/... (bm25-3/... before format 3)
+# Every file an index generation may hold. Formats 1-2: vectors-3.faiss, chunks-3.jsonl, articles-3.json,
+# terms-3.jsonl, bm25-3/... or postings-3/...; format 4 adds segments (chunks-3.npy, vectors-3.npy, articles-3.sqlite,
+# ann-3.faiss) and words-3.json.
 GENERATION_FILE = re.compile(
     r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|terms-(\d+)\.jsonl|bm25-(\d+)"
-    r"|postings-(\d+))$"
+    r"|postings-(\d+)|chunks-(\d+)\.npy|vectors-(\d+)\.npy|articles-(\d+)\.sqlite|ann-(\d+)\.faiss"
+    r"|words-(\d+)\.json)$"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -66,9 +69,21 @@ class VectorIndex(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    kind: Literal["flat", "hnsw"] = "flat"
+    kind: Literal["flat", "hnsw", "ivf"] = "flat"
     m: int = Field(default=0, ge=0)
     ef_search: int = Field(default=0, ge=0)
+
+
+class SegmentEntry(BaseModel):
+    """One live segment (:mod:`index.stored_segments`): its number, size, vector index, and its dead articles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    generation: int = Field(ge=1)
+    chunks: int = Field(ge=0)
+    articles: int = Field(ge=0)
+    kind: Literal["flat", "hnsw", "ivf"] = "flat"
+    deleted: list[str] = []
 
 
 class Manifest(BaseModel):
@@ -87,6 +102,11 @@ class Manifest(BaseModel):
     updated: str = ""
     # Indexes written before the kind was recorded are flat.
     vector_index: VectorIndex = VectorIndex()
+    # Format 3: the live segments, oldest (the base) first, and what opening checks of each file: its
+    # size, and for a large one the digest of sampled blocks (index.checks) instead of the whole.
+    segments: list[SegmentEntry] = []
+    sizes: dict[str, int] = {}
+    probes: dict[str, str] = {}
 
     @field_validator("files")
     @classmethod

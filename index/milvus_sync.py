@@ -21,29 +21,36 @@ right, and the next full rewrite removes them. No reader ever sees half of a gen
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from index.errors import BackendError
 from index.milvus_backend import MilvusRetrieval, Properties
-from index.records import ArticleRecord, IndexData
 from index.retrieval import entries_of
-from index.sparse import average_length, drifted
+from index.snapshot import IndexData
+from index.sparse import drifted
+from index.stored_segments import ID, ORDINAL
 
-Base = dict[str, tuple[str, list[int]]]
-"""Per article of the live generation: its digest and its chunk ids (what Milvus holds of it)."""
-
-
-def digest(record: ArticleRecord) -> str:
-    """What the rows of an article depend on: its content, chunk ids and paragraph terms."""
-    payload = json.dumps([record.content_hash, record.chunk_ids, record.terms], ensure_ascii=False)
-    return hashlib.blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()
+Base = dict[str, list[int]]
+"""Per article of the live generation: its chunk ids (what Milvus holds of it)."""
 
 
 def snapshot(data: IndexData) -> Base:
-    """The base of an update: ``data`` must hold every article's terms (:func:`index.store.prepare_update`)."""
-    return {aid: (digest(record), list(record.chunk_ids)) for aid, record in data.articles.items()}
+    """The chunk ids of every live article of ``data``, from its segments' columns (no record is read)."""
+    base: Base = {}
+    where = data.where()
+    for s, segment in enumerate(data.segments):
+        columns = segment.columns
+        order = np.argsort(columns[:, ORDINAL], kind="stable")
+        ids = columns[order, ID]
+        bounds = np.searchsorted(columns[order, ORDINAL], np.arange(len(segment.article_ids) + 1))
+        for ordinal, aid in enumerate(segment.article_ids):
+            if where.get(aid) == (s, ordinal):
+                base[aid] = ids[bounds[ordinal] : bounds[ordinal + 1]].tolist()
+    for aid, found in data.pending.items():
+        base[aid] = [row.id for row in found.rows]
+    return base
 
 
 @dataclass
@@ -71,14 +78,13 @@ def write(backend: MilvusRetrieval, data: IndexData, live: int, generation: int,
     """Steps 1 and 2 of the module's protocol: rows of ``generation`` for what changed since ``base``."""
     found = backend.properties() or Properties(data.embedder, data.dim)
     backend.delete_where(f"gen > {live}")
-    avgdl = average_length(terms for record in data.articles.values() for terms in record.terms)
+    # The postings of this update count every live paragraph, an empty one as one term, as sparse does.
+    avgdl = data.bm25.avglen if data.bm25 is not None else 1.0
     full = base is None or found.written != live or drifted(found.avgdl, avgdl)
     if not full:
         avgdl = found.avgdl
-    changed = [
-        aid for aid, record in data.articles.items()
-        if full or base is None or base.get(aid, ("", []))[0] != digest(record)
-    ]
+    # A saved article never changes: an update adds new or changed articles as pending ones.
+    changed = list(data.articles) if full else list(data.pending)
     entries = entries_of(data, changed, avgdl)
     view = backend.at(generation)
     view.add(entries)
@@ -86,7 +92,7 @@ def write(backend: MilvusRetrieval, data: IndexData, live: int, generation: int,
     replaced: list[int] = []
     if not full and base is not None:
         kept = set(data.articles) - set(changed)
-        replaced = [cid for aid, (_, ids) in base.items() if aid not in kept for cid in ids]
+        replaced = [cid for aid, ids in base.items() if aid not in kept for cid in ids]
     return Pending(generation, full, replaced, len(entries))
 
 

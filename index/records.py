@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from index.postings import Postings
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -285,58 +281,3 @@ def _optional_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise TypeError(f"expected a string or null, got {type(value).__name__}")
-
-
-@dataclass(frozen=True)
-class StoredFiles:
-    """Files of a loaded generation that only an update reads, each with its SHA-256.
-
-    ``terms`` holds every paragraph's BM25 terms (most of an index's size; None in format 1, which kept
-    them in the articles file): answering never needs them. ``chunks`` gives an update the stored line
-    of every unchanged chunk, so saving does not encode them all again.
-    """
-
-    terms: tuple[Path, str] | None
-    chunks: tuple[Path, str]
-
-
-@dataclass
-class IndexData:
-    """Everything an index holds, in memory.
-
-    ``rows`` are the chunks, whose vectors FAISS holds; BM25 documents are whole paragraphs, in the
-    order of :meth:`passage_keys`.
-    """
-
-    embedder: str
-    dim: int
-    calibration: Calibration
-    vectors: Any  # faiss.IndexIDMap2 over IndexFlatIP; ids are ChunkRow.id
-    rows: list[ChunkRow]
-    articles: dict[str, ArticleRecord]
-    bm25: Postings | None  # BM25 postings over paragraphs, or None when there are none
-    user_words: list[str]
-    generation: int = 0
-    # Set on data loaded from disk, until an update reads what it needs again (store.prepare_update).
-    stored: StoredFiles | None = None
-
-    @staticmethod
-    def empty(embedder: str, dim: int, calibration: Calibration) -> IndexData:
-        from index.vectors import new_vector_index
-
-        return IndexData(embedder, dim, calibration, new_vector_index(dim), [], {}, None, [])
-
-    @property
-    def next_id(self) -> int:
-        """The next free chunk id, derived from the chunks themselves: a stored counter could disagree."""
-        return max((row.id for row in self.rows), default=-1) + 1
-
-
-    def passage_keys(self) -> list[tuple[str, int]]:
-        """(article id, paragraph number) of every BM25 document, in document order."""
-        return passage_keys(self.articles)
-
-
-def passage_keys(articles: dict[str, ArticleRecord]) -> list[tuple[str, int]]:
-    """(article id, paragraph number) of every paragraph, articles in id order."""
-    return [(aid, p.number) for aid in sorted(articles) for p in articles[aid].paragraphs]

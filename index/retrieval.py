@@ -17,8 +17,9 @@ from typing import Protocol
 
 import numpy as np
 
-from index.records import IndexData
+from index.snapshot import IndexData
 from index.sparse import SparseVector, average_length, paragraph_vector
+from index.stored_segments import ID, ORDINAL, PARAGRAPH
 
 
 @dataclass(frozen=True)
@@ -75,28 +76,38 @@ class Retrieval(Protocol):
 
 
 def entries_of(data: IndexData, article_ids: Sequence[str], avgdl: float) -> list[ChunkEntry]:
-    """The entries of some articles of ``data``, whose records must hold their terms: each chunk's vector,
-    and each paragraph's BM25 vector on its first chunk."""
-    from index.vectors import stored_vectors
-
+    """The entries of some live articles of ``data``: each chunk's vector, and each paragraph's BM25
+    vector on its first chunk. Saved chunks are read from their segments' columns and vectors."""
     wanted = set(article_ids)
     if not wanted:
         return []
-    matrix, ids = stored_vectors(data.vectors, data.dim)
-    slot = {int(cid): i for i, cid in enumerate(ids)}
-    rows = sorted((r for r in data.rows if r.chunk.article_id in wanted), key=lambda r: r.id)
+    pending = wanted & data.pending.keys()
+    rows: list[tuple[int, str, int, np.ndarray]] = []
+    where = data.where()
+    for s, segment in enumerate(data.segments):
+        ordinals = [where[aid][1] for aid in wanted - pending if where.get(aid, (-1, -1))[0] == s]
+        if not ordinals:
+            continue
+        for r in np.flatnonzero(np.isin(segment.columns[:, ORDINAL], ordinals)):
+            cid, ordinal, number = (int(segment.columns[r, c]) for c in (ID, ORDINAL, PARAGRAPH))
+            rows.append((cid, segment.article_ids[ordinal], number, np.array(segment.vectors[r])))
+    for aid in pending:
+        found = data.pending[aid]
+        rows += [(row.id, aid, row.chunk.paragraph, found.vectors[i]) for i, row in enumerate(found.rows)]
+    # Saved records come without their terms: read them all in one pass only when some are needed.
+    terms = data.terms() if wanted - pending else {aid: data.pending[aid].record.terms for aid in pending}
+    rows.sort(key=lambda row: row[0])
     heads: dict[tuple[str, int], int] = {}
-    for row in rows:
-        heads.setdefault((row.chunk.article_id, row.chunk.paragraph), row.id)
+    for cid, aid, number, _ in rows:
+        heads.setdefault((aid, number), cid)
     entries = []
-    for row in rows:
-        aid, number = row.chunk.article_id, row.chunk.paragraph
+    for cid, aid, number, vector in rows:
         head = heads[(aid, number)]
         sparse = None
-        if head == row.id:
-            terms = data.articles[aid].terms
-            sparse = paragraph_vector(terms[number] if number < len(terms) else [], avgdl)
-        entries.append(ChunkEntry(row.id, aid, number, head, np.array(matrix[slot[row.id]]), sparse))
+        if head == cid:
+            paragraphs = terms[aid]
+            sparse = paragraph_vector(paragraphs[number] if number < len(paragraphs) else [], avgdl)
+        entries.append(ChunkEntry(cid, aid, number, head, np.asarray(vector, dtype=np.float32), sparse))
     return entries
 
 
@@ -118,7 +129,7 @@ class LocalRetrieval:
     def of_index(data: IndexData) -> LocalRetrieval:
         """The backend holding what an index holds (its records must hold their terms, as after a build)."""
         backend = LocalRetrieval(data.dim)
-        avgdl = average_length(terms for record in data.articles.values() for terms in record.terms)
+        avgdl = average_length(terms for paragraphs in data.terms().values() for terms in paragraphs)
         backend.add(entries_of(data, list(data.articles), avgdl))
         return backend
 

@@ -45,16 +45,13 @@ class Gatherer:
     def __init__(self, searcher: Searcher, backend: Retrieval) -> None:
         self.searcher = searcher
         self.backend = backend
-        slot_id = searcher._slot_id
         # A paragraph's head is its first chunk, whose id names it in the backend (index.retrieval).
-        self.heads = np.array(
-            [int(slot_id[slots].min()) if slots.size else -1 for slots in searcher._passage_slots], dtype=np.int64
-        )
-        self.chunk_counts = np.array([slots.size for slots in searcher._passage_slots], dtype=np.int64)
+        self.heads, self.chunk_counts = searcher.layout.heads()
 
     def gather(self, query: Query, tiers: np.ndarray | None) -> Gathered:
         s = self.searcher
-        n = len(s.keys)
+        layout = s.layout
+        n = layout.passages
         pool = min(s.candidates, n)
         known, ceiling = s.lexical_ceiling(query.terms)
         weights = query_vector(known, {t: s.term_weight(t) for t in known}) if ceiling > 0 else {}
@@ -62,25 +59,23 @@ class Gatherer:
         admitted_sets = [np.ones(n, dtype=bool)] if tiers is None else [tiers >= 0, tiers == 0]
         for admitted in admitted_sets:
             top |= self._lexical_top(weights, admitted, pool, tiers is not None)
-        found = self.backend.dense(query.vector, min(s.candidates, len(s.data.rows)))
+        found = self.backend.dense(query.vector, min(s.candidates, layout.live_slots))
         top_heads = frozenset(int(self.heads[p]) for p in top if self.heads[p] >= 0)
         if top_heads:
             wanted = int(self.chunk_counts[sorted(top)].sum())
             found += self.backend.dense(query.vector, wanted, Within(heads=top_heads))
-        cosine: dict[int, float] = {}
-        for hit in found:
-            if hit.chunk_id in s._row_of_chunk:  # a row of an article this snapshot does not hold is ignored
-                cosine[hit.chunk_id] = hit.score
-        chunk_ids = np.array(sorted(cosine), dtype=np.int64)
-        positions = np.array([s._position[s._chunk_key(int(c))] for c in chunk_ids], dtype=np.int64)
+        cosine = {hit.chunk_id: hit.score for hit in found}
+        # A row of an article this snapshot does not hold (dead, or newer) is left out.
+        slots = layout.slots_for(np.array(sorted(cosine), dtype=np.int64))
+        chunk_ids, positions = layout.slot_id[slots], layout.slot_passage[slots]
         lexical = np.zeros(n, dtype=np.float32)
         candidates = np.unique(positions)
         if weights and candidates.size:
             heads = frozenset(int(self.heads[p]) for p in candidates)
             for hit in self.backend.sparse(weights, len(heads), Within(heads=heads)):
-                key = (hit.article_id, hit.paragraph)
-                if key in s._position:
-                    lexical[s._position[key]] = min(max(hit.score / ceiling, 0.0), 1.0)
+                position = layout.find(hit.article_id, hit.paragraph)
+                if position is not None:
+                    lexical[position] = min(max(hit.score / ceiling, 0.0), 1.0)
         return Gathered(lexical, chunk_ids, np.array([cosine[int(c)] for c in chunk_ids]), positions)
 
     def _lexical_top(self, weights: dict[int, float], admitted: np.ndarray, pool: int, filtered: bool) -> set[int]:
@@ -94,5 +89,5 @@ class Gatherer:
         if filtered:
             ids, of_passage = s._passage_articles
             within = Within(articles=frozenset(ids[int(i)] for i in np.unique(of_passage[admitted])))
-        hits = self.backend.sparse(weights, pool, within)
-        return {s._position[(h.article_id, h.paragraph)] for h in hits if (h.article_id, h.paragraph) in s._position}
+        found = (s.layout.find(h.article_id, h.paragraph) for h in self.backend.sparse(weights, pool, within))
+        return {p for p in found if p is not None}

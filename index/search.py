@@ -22,13 +22,14 @@ import numpy as np
 from index.anchors import anchors, missing
 from index.embedders import Embedder
 from index.evidence import asked_role, measure, names_holder
+from index.layout import Layout
 from index.normalization import to_simplified
 from index.not_found import model_for
 from index.questions import Question, analyse
-from index.records import Chunk, IndexData
+from index.records import Chunk
 from index.retrieval import Retrieval
+from index.snapshot import IndexData
 from index.timeframe import parse_iso
-from index.vectors import stored_vectors
 
 if TYPE_CHECKING:
     from index.retrieval_search import Gatherer
@@ -96,22 +97,12 @@ class Searcher:
         self.dense_weight = dense_weight
         self.candidates = candidates
         self.simplify_for_embedding = simplify_for_embedding
-        self.keys = data.passage_keys()
-        self._position = {key: i for i, key in enumerate(self.keys)}
-        self._row_of_chunk = {row.id: i for i, row in enumerate(data.rows)}
+        # Per slot (chunk), the passage it belongs to; per passage, its slots: the search stays in numpy.
+        self.layout = Layout(data)
+        self._dead = [len(s) - int(data.live_mask(i).sum()) for i, s in enumerate(data.segments)]
         import faiss
 
         faiss.omp_set_num_threads(faiss_threads)
-        self._matrix, self._slot_id = stored_vectors(data.vectors, data.dim)
-        # Per FAISS slot, the passage it belongs to; per passage, its slots: the search below stays in numpy.
-        self._id_order = np.argsort(self._slot_id)
-        self._slot_passage = np.array(
-            [self._position[self._chunk_key(int(cid))] for cid in self._slot_id], dtype=np.int64
-        )
-        by_passage: list[list[int]] = [[] for _ in self.keys]
-        for slot, position in enumerate(self._slot_passage):
-            by_passage[int(position)].append(slot)
-        self._passage_slots = [np.array(slots, dtype=np.int64) for slots in by_passage]
         self.folded = lru_cache(maxsize=4096)(self._fold)
         self.topic = lru_cache(maxsize=4096)(self._topic)
         self.article_text = lru_cache(maxsize=1024)(self._article_text)
@@ -126,20 +117,16 @@ class Searcher:
 
             self.gatherer = Gatherer(self, retrieval)
 
-    def _chunk_key(self, chunk_id: int) -> tuple[str, int]:
-        chunk = self.chunk(chunk_id)
-        return chunk.article_id, chunk.paragraph
-
     def _fold(self, position: int) -> str:
         """The simplified, lower-cased text of a passage, for matching question terms in it."""
-        aid, number = self.keys[position]
+        aid, number = self.layout.key(position)
         text = self.data.articles[aid].paragraphs[number].text
         folded = to_simplified(text).lower()
         return folded if len(folded) == len(text) else text.lower()
 
     def _topic(self, position: int) -> str:
         """The simplified, lower-cased title and section of a passage's article."""
-        aid, number = self.keys[position]
+        aid, number = self.layout.key(position)
         record = self.data.articles[aid]
         return to_simplified(f"{record.title}\n{record.paragraphs[number].section or ''}").lower()
 
@@ -183,7 +170,7 @@ class Searcher:
         """Per paragraph, BM25 divided by the best the question's terms could reach (0..1)."""
         known, raw, ceiling = self._lexical(terms)
         if raw is None:
-            return np.zeros(len(self.keys), dtype=np.float32)
+            return np.zeros(self.layout.passages, dtype=np.float32)
         return np.clip(raw / ceiling, 0.0, 1.0)
 
     def _lexical(self, terms: list[str]) -> tuple[list[str], np.ndarray | None, float]:
@@ -203,14 +190,12 @@ class Searcher:
     @cached_property
     def dates(self) -> dict[str, dt.date | None]:
         """Every article's publication date (None when unknown), parsed once per index snapshot."""
-        return {aid: parse_iso(record.date) for aid, record in self.data.articles.items()}
+        return {aid: parse_iso(date) for aid, date in self.data.column("date").items()}
 
     @cached_property
     def _passage_articles(self) -> tuple[list[str], np.ndarray]:
         """The article ids in passage order, and per passage the position of its article among them."""
-        ids = list(dict.fromkeys(aid for aid, _ in self.keys))
-        ordinal = {aid: i for i, aid in enumerate(ids)}
-        return ids, np.array([ordinal[aid] for aid, _ in self.keys], dtype=np.int64)
+        return self.layout.article_ids, self.layout.passage_article
 
     def passage_tiers(self, article_tiers: dict[str, int]) -> np.ndarray:
         """Per passage, its article's tier (:func:`index.timeframe.article_tiers`); -1 leaves it out."""
@@ -224,7 +209,8 @@ class Searcher:
         passages of tier -1 are left out; within a tier, best first. The order of the first ``k`` is
         the same whatever ``k``: the engine's paging relies on it.
         """
-        if not self.keys or k <= 0:
+        passages = self.layout.passages
+        if not passages or k <= 0:
             return []
         if self.gatherer is not None:
             gathered = self.gatherer.gather(query, tiers)
@@ -234,7 +220,7 @@ class Searcher:
             lexical, chunk_ids, cosines, positions = self._gather(query, tiers)
         if chunk_ids.size == 0:
             return []
-        best = np.full(len(self.keys), -1.0, dtype=np.float64)
+        best = np.full(passages, -1.0, dtype=np.float64)
         np.maximum.at(best, positions, cosines)
         candidates = np.unique(positions)
         if tiers is not None:
@@ -251,7 +237,7 @@ class Searcher:
             position = int(candidates[i])
             mine = positions == position
             per_chunk = {int(cid): float(c) for cid, c in zip(chunk_ids[mine], cosines[mine], strict=True)}
-            aid, number = self.keys[position]
+            aid, number = self.layout.key(position)
             hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
             hits.append(replace(hit, confidence=self.confidence(query, hit, position)))
         if self.not_found is None or not hits:
@@ -263,7 +249,7 @@ class Searcher:
     def _gather(self, query: Query, tiers: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """Per passage its BM25 on 0..1; the chunk ids, cosines and passages of the scored chunks."""
         lexical = self.lexical_scores(query.terms)
-        pool = min(self.candidates, len(self.keys))
+        pool = min(self.candidates, self.layout.passages)
         lexical_top = _top(lexical, pool)
         if tiers is not None:
             # The passages a time in the question asks for first are candidates by their own ranking too:
@@ -271,7 +257,8 @@ class Searcher:
             lexical_top = np.union1d(_top(np.where(tiers >= 0, lexical, -1.0), pool),
                                      _top(np.where(tiers == 0, lexical, -1.0), pool))
         slots = self._candidate_slots(query.vector, lexical_top)
-        return lexical, self._slot_id[slots], self._matrix[slots] @ query.vector, self._slot_passage[slots]
+        layout = self.layout
+        return lexical, layout.slot_id[slots], layout.vectors(slots) @ query.vector, layout.slot_passage[slots]
 
     def confidence(self, query: Query, hit: PassageHit, position: int) -> float:
         """Whether a paragraph answers at all (0..1).
@@ -301,20 +288,28 @@ class Searcher:
 
     def _candidate_slots(self, vector: np.ndarray, lexical_top: np.ndarray) -> np.ndarray:
         """FAISS slots of the dense top chunks and of every chunk of the lexical top paragraphs."""
-        pool = min(self.candidates, len(self.data.rows))
-        parts = [self._passage_slots[int(p)] for p in lexical_top]
+        pool = min(self.candidates, self.layout.live_slots)
+        parts = [self.layout.slots_of(int(p)) for p in lexical_top]
         if pool:
-            _, ids = self.data.vectors.search(vector[None, :].astype(np.float32), pool)
-            found = ids[0][ids[0] >= 0]
-            sorted_ids = self._slot_id[self._id_order]
-            parts.append(self._id_order[np.searchsorted(sorted_ids, found)])
+            parts.append(self.dense_slots(vector, pool))
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
+    def dense_slots(self, vector: np.ndarray, k: int) -> np.ndarray:
+        """Slots of the ``k`` best live chunks for ``vector`` over every segment, best first (approximate
+        where a segment has an ANN index). Each segment is asked for as many more as it has dead chunks."""
+        if not self.data.segments:
+            return np.zeros(0, dtype=np.int64)
+        found = [segment.top(vector, k + dead) for segment, dead in zip(self.data.segments, self._dead, strict=True)]
+        scores = np.concatenate([f[0] for f in found])
+        ids = np.concatenate([f[1] for f in found])
+        slots = self.layout.slots_for(ids[np.lexsort((ids, -scores))])
+        return slots[:k]
+
     def position(self, article_id: str, paragraph: int) -> int:
-        return self._position[(article_id, paragraph)]
+        return self.layout.position(article_id, paragraph)
 
     def chunk(self, chunk_id: int) -> Chunk:
-        return self.data.rows[self._row_of_chunk[chunk_id]].chunk
+        return self.layout.chunk(chunk_id)
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` highest scores, in no particular order (all of them when there are fewer)."""

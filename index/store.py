@@ -1,28 +1,26 @@
-"""An index generation on disk: FAISS vectors, chunk and article metadata (JSON), BM25 terms, BM25 postings.
+"""An index on disk: segments, the words jieba keeps whole, BM25 data, and the manifest naming them.
 
-Each save writes a new generation of files beside the old one, each through a temporary file and
-``os.replace``, and only then replaces ``manifest.json``, which names the live generation and the
-checksum of every file. A crash at any point leaves the previous manifest pointing at whole files.
-Loading verifies the format, the embedder and every checksum: a damaged index is never served. The
-terms file (each paragraph's BM25 terms, most of the index's size) is read and verified only when an
-update needs it (:func:`read_terms`): answering questions never does. The BM25 postings
-(:mod:`index.postings`, ``postings-N/``) are memory-mapped; an index of format 1 or 2 (bm25s's matrix)
-gets its postings built from its stored terms when it is loaded, and written in format 3 by its next update.
-Which files may be deleted, and when, is :mod:`index.directory`'s business.
+Each save writes its new files (a delta segment with the articles added since the last save, or on
+compaction one segment holding every live article) beside the old ones, each through a temporary file
+and ``os.replace``, and only then replaces ``manifest.json``, which lists the live segments, their
+tombstones, and the checksum of every file. A crash at any point leaves the previous manifest
+pointing at whole files. Which files may be deleted, and when, is :mod:`index.directory`'s business;
+what opening checks is :mod:`index.checks`'.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 from index import directory
+from index.checks import needs_probe, probe, sha256
 from index.errors import IndexCorruptError, IndexMismatchError, IndexStoreError
-from index.lexical import build_bm25, load_bm25, save_bm25
+from index.legacy import load_legacy
+from index.lexical import load_bm25, save_bm25
 from index.manifest import (
     FORMAT_VERSION,
     MANIFEST,
@@ -30,20 +28,19 @@ from index.manifest import (
     Band,
     Counts,
     Manifest,
+    SegmentEntry,
     VectorIndex,
     read_manifest,
 )
-from index.postings import Postings
-from index.records import ArticleRecord, Calibration, ChunkRow, IndexData, StoredFiles
-from index.vectors import graph_parameters, kind_of, set_search_depth
+from index.records import ArticleRecord, Calibration
+from index.snapshot import IndexData
+from index.stored_segments import COLUMNS, ORDINAL, MemoryArticles, Segment, open_segment, write_segment
+from index.vectors import FLAT_LIMIT, HNSW_EF_SEARCH, HNSW_M, build_vector_index, kind_for
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+# Delta segments are searched exhaustively: past this many segments, or when deltas or dead chunks grow
+# past the limits in should_compact, the next save writes one segment again.
+MAX_SEGMENTS = 8
+DEAD_SHARE = 0.25
 
 
 def exists(index_dir: Path) -> bool:
@@ -58,8 +55,11 @@ def check_compatible(manifest: Manifest, index_dir: Path, embedder: str, dim: in
         )
 
 
-def load(index_dir: Path, embedder: str, dim: int) -> IndexData:
-    """Load and verify the live generation of an index directory.
+def load(index_dir: Path, embedder: str, dim: int, previous: IndexData | None = None) -> IndexData:
+    """Open and check the live generation of an index directory.
+
+    Segments that ``previous`` (a snapshot of the same directory) has open already are taken over as
+    they are: segment files never change, so a refresh after an update reads only the new segment.
 
     A writer may replace the generation between our reading the manifest and opening its files; old
     generations stay for a grace period, and if one is gone all the same, the new manifest is read once
@@ -67,206 +67,265 @@ def load(index_dir: Path, embedder: str, dim: int) -> IndexData:
     """
     manifest = read_manifest(index_dir)
     try:
-        return _load_generation(index_dir, manifest, embedder, dim)
+        return _load_generation(index_dir, manifest, embedder, dim, previous)
     except FileNotFoundError as exc:
         again = read_manifest(index_dir)
         if again.generation == manifest.generation:
             raise IndexCorruptError(f"The index file {exc.filename} is missing; {REBUILD_HINT}.") from exc
     try:
-        return _load_generation(index_dir, again, embedder, dim)
+        return _load_generation(index_dir, again, embedder, dim, previous)
     except FileNotFoundError as exc:
         raise IndexCorruptError(f"The index file {exc.filename} is missing; {REBUILD_HINT}.") from exc
 
 
-def _load_generation(index_dir: Path, manifest: Manifest, embedder: str, dim: int) -> IndexData:
-    import faiss
-
+def _load_generation(
+    index_dir: Path, manifest: Manifest, embedder: str, dim: int, previous: IndexData | None = None
+) -> IndexData:
     check_compatible(manifest, index_dir, embedder, dim)
+    if manifest.format < 4:
+        return load_legacy(index_dir, manifest, embedder, dim)
+    known = {s.generation: s for s in previous.segments if s.files} if previous is not None else {}
+    known = {g: s for g, s in known.items() if all(manifest.files.get(n) == c[0] for n, c in s.files.items())}
+    checks = _check_files(index_dir, manifest, {n for s in known.values() for n in s.files})
     gen = manifest.generation
-    terms_name = f"terms-{gen}.jsonl"
-    for name, expected in manifest.files.items():
-        path = index_dir / name
-        if not path.is_file():
-            raise FileNotFoundError(2, "missing", str(path))
-        if name != terms_name and _sha256(path) != expected:
-            raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
     try:
-        vectors = faiss.read_index(str(index_dir / f"vectors-{gen}.faiss"))
-        kind = kind_of(vectors)
-        if kind != manifest.vector_index.kind:
-            raise ValueError(f"the manifest says a {manifest.vector_index.kind} vector index, the file holds {kind}")
-        set_search_depth(vectors, manifest.vector_index.ef_search)
-        with (index_dir / f"chunks-{gen}.jsonl").open(encoding="utf-8") as fh:
-            rows = [ChunkRow.from_json(json.loads(line)) for line in fh if line.strip()]
-        meta = json.loads((index_dir / f"articles-{gen}.json").read_text(encoding="utf-8"))
-        articles = {a["article_id"]: ArticleRecord.from_json(a) for a in meta["articles"]}
-        bm25 = None
-        if manifest.format >= 3 and any(a.paragraphs for a in articles.values()):
-            bm25 = load_bm25(index_dir / f"postings-{gen}")
+        segments = []
+        for entry in manifest.segments:
+            if entry.generation in known:
+                segments.append(known[entry.generation])
+                continue
+            if (f"ann-{entry.generation}.faiss" in manifest.files) != (entry.kind != "flat"):
+                raise ValueError(f"the manifest says a {entry.kind} vector index for segment {entry.generation}, "
+                                 "its files disagree")
+            segment = open_segment(index_dir, entry.generation, dim, entry.kind)
+            segment.files = {n: c for n, c in checks.items() if n in _segment_names(entry.generation)}
+            segments.append(segment)
+        words = json.loads((index_dir / f"words-{gen}.json").read_text(encoding="utf-8"))["user_words"]
+        bm25 = load_bm25(index_dir / f"postings-{gen}") if (index_dir / f"postings-{gen}").is_dir() else None
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"The index at {index_dir} cannot be read ({exc}); {REBUILD_HINT}.") from exc
-    data = IndexData(
-        embedder=embedder,
-        dim=dim,
-        calibration=Calibration(manifest.calibration.floor, manifest.calibration.ceiling),
-        vectors=vectors,
-        rows=rows,
-        articles=articles,
-        bm25=bm25,
-        user_words=list(meta.get("user_words", [])),
-        generation=gen,
-    )
-    chunks_name = f"chunks-{gen}.jsonl"
-    terms = (index_dir / terms_name, manifest.files[terms_name]) if terms_name in manifest.files else None
-    data.stored = StoredFiles(terms, (index_dir / chunks_name, manifest.files[chunks_name]))
-    _check_consistent(data, index_dir)
-    if manifest.format < 3:
-        data.bm25 = _postings_of_old_format(data)
+    dead = {e.generation: frozenset(e.deleted) for e in manifest.segments if e.deleted}
+    calibration = Calibration(manifest.calibration.floor, manifest.calibration.ceiling)
+    data = IndexData(embedder, dim, calibration, segments, bm25, [str(w) for w in words], dead, {}, gen)
+    _check_consistent(data, manifest, index_dir)
     return data
 
 
-def _postings_of_old_format(data: IndexData) -> Postings | None:
-    """BM25 postings built from the stored terms of an index written before format 3 (bm25s's matrix,
-    which this version no longer reads); the live articles keep no terms, as after any load."""
-    articles = dict(data.articles)
-    if data.stored is not None and data.stored.terms is not None:
-        scratch = replace(data, articles=articles)
-        _read_terms(scratch, *data.stored.terms)
-        articles = scratch.articles
-    return build_bm25(articles)
+def _segment_names(generation: int) -> set[str]:
+    return {f"{stem}-{generation}.{ext}" for stem, ext in (("chunks", "npy"), ("vectors", "npy"),
+                                                          ("articles", "sqlite"), ("ann", "faiss"))}
 
 
-def prepare_update(data: IndexData) -> None:
-    """Read what an update of loaded ``data`` needs and answering does not (in place, once).
+def _check_files(index_dir: Path, manifest: Manifest, checked: set[str]) -> dict[str, tuple[str, int, str]]:
+    """Every file of the manifest is there with its size; small ones hash right, large ones probe right.
 
-    Every article gets its stored BM25 terms, and every chunk row the line it is stored as. Call it on
-    a private copy (an update's) whose rows are still those loaded: the live index keeps its articles
-    without terms.
-    """
-    if data.stored is None:
-        return
-    if data.stored.terms is not None:
-        _read_terms(data, *data.stored.terms)
-    lines = [line for line in _verified_text(*data.stored.chunks).splitlines() if line.strip()]
-    # The rows are in file order; should they not be, every row is simply encoded again when saved.
-    if len(lines) == len(data.rows) and all(
-        line.startswith(f'{{"id": {row.id}, ') for row, line in zip(data.rows, lines, strict=True)
-    ):
-        for row, line in zip(data.rows, lines, strict=True):
-            row.keep_line(line)
-    data.stored = None
-
-
-def _verified_text(path: Path, expected: str) -> str:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise IndexCorruptError(f"The index file {path} is missing; {REBUILD_HINT}.") from exc
-    except OSError as exc:
-        raise IndexStoreError(f"Cannot read the index file {path}: {exc.strerror or exc}.") from exc
-    if hashlib.sha256(raw).hexdigest() != expected:
-        raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise IndexCorruptError(f"The index file {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+    Files in ``checked`` belong to segments already open and checked: they are left out."""
+    checks = {}
+    for name, expected in manifest.files.items():
+        if name in checked:
+            continue
+        path = index_dir / name
+        if not path.is_file():
+            raise FileNotFoundError(2, "missing", str(path))
+        size = path.stat().st_size
+        recorded = manifest.sizes.get(name)
+        sampled = manifest.probes.get(name, "")
+        if recorded is None or size != recorded:
+            good = False
+        elif needs_probe(size):
+            good = bool(sampled) and probe(path) == sampled
+        else:
+            good = sha256(path) == expected
+        if not good:
+            raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
+        checks[name] = (expected, size, sampled)
+    return checks
 
 
-def _read_terms(data: IndexData, path: Path, expected: str) -> None:
-    terms: dict[str, tuple[list[list[str]], str]] = {}
-    try:
-        for line in _verified_text(path, expected).splitlines():
-            if line.strip():
-                entry = json.loads(line)
-                paragraphs = entry["terms"]
-                # The checksum vouches for the content; this catches a file of another shape.
-                if not isinstance(paragraphs, list) or not all(isinstance(p, list) for p in paragraphs):
-                    raise TypeError(f"the terms of '{entry['article_id']}' are not lists")
-                terms[str(entry["article_id"])] = (paragraphs, line)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise IndexCorruptError(f"The index file {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
-    for aid, record in data.articles.items():
-        found = terms.get(aid)
-        if found is None or len(found[0]) != len(record.paragraphs):
-            raise IndexCorruptError(
-                f"The index file {path} does not hold the terms of article '{aid}'; {REBUILD_HINT}."
-            )
-        data.articles[aid] = updated = replace(record, terms=found[0])
-        updated.keep_terms_line(found[1])
+def verify(index_dir: Path) -> int:
+    """Hash every file of the live generation whole (``quotebot index verify``); returns how many."""
+    manifest = read_manifest(index_dir)
+    for name, expected in manifest.files.items():
+        path = index_dir / name
+        if not path.is_file():
+            raise IndexCorruptError(f"The index file {path} is missing; {REBUILD_HINT}.")
+        if sha256(path) != expected:
+            raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
+    return len(manifest.files)
 
 
-def _check_consistent(data: IndexData, index_dir: Path) -> None:
-    """Chunk ids are unique, each article owns exactly its own chunks, and FAISS holds one vector each."""
+def _check_consistent(data: IndexData, manifest: Manifest, index_dir: Path) -> None:
+    """Chunk ids are unique, every chunk names an article and paragraph of its segment, counts agree."""
     problem = None
-    ids = [row.id for row in data.rows]
-    owners = {row.id: row.chunk.article_id for row in data.rows}
-    if data.vectors.ntotal != len(ids):
-        problem = f"it holds {data.vectors.ntotal} vectors for {len(ids)} chunks"
-    elif len(set(ids)) != len(ids):
-        problem = "two chunks share an id"
-    else:
-        listed = [cid for record in data.articles.values() for cid in record.chunk_ids]
-        if len(listed) != len(ids) or any(owners.get(cid) != aid for aid, record in data.articles.items()
-                                           for cid in record.chunk_ids):
-            problem = "its articles and chunks disagree"
+    for entry, segment in zip(manifest.segments, data.segments, strict=True):
+        cols = segment.columns
+        ordinals, paragraphs = cols[:, ORDINAL], cols[:, 2]
+        if len(segment) != entry.chunks or len(segment.article_ids) != entry.articles:
+            problem = f"segment {entry.generation} holds {len(segment)} chunks of {len(segment.article_ids)} articles"
+        elif len(segment) and (ordinals.min() < 0 or ordinals.max() >= len(segment.article_ids)):
+            problem = f"a chunk of segment {entry.generation} names no article of it"
+        elif len(segment) and np.any(paragraphs >= segment.paragraph_counts[ordinals]):
+            problem = f"a chunk of segment {entry.generation} names no paragraph of its article"
+    if problem is None:
+        ids = np.concatenate([s.ids for s in data.segments]) if data.segments else np.zeros(0, dtype=np.int64)
+        if np.unique(ids).size != ids.size:
+            problem = "two chunks share an id"
+        elif len(data.articles) != manifest.counts.articles:
+            problem = f"it holds {len(data.articles)} live articles, the manifest says {manifest.counts.articles}"
+        elif len(data.bm25 or ()) != sum(data.paragraph_counts().values()):
+            problem = f"its BM25 postings hold {len(data.bm25 or ())} paragraphs, its articles more or fewer"
     if problem is not None:
         raise IndexCorruptError(f"The index at {index_dir} is inconsistent ({problem}); {REBUILD_HINT}.")
 
 
-def save(index_dir: Path, data: IndexData) -> int:
-    """Write ``data`` as a new generation and make it live; returns the generation number.
+def should_compact(data: IndexData, flat_limit: int = FLAT_LIMIT, max_segments: int = MAX_SEGMENTS) -> bool:
+    """Whether the next save rewrites the index as one segment instead of adding a delta."""
+    if not data.segments or any(isinstance(s.articles, MemoryArticles) for s in data.segments):
+        return True
+    new = sum(len(p.rows) for p in data.pending.values())
+    if len(data.segments) + (1 if new else 0) > max_segments:
+        return True
+    if sum(len(s) for s in data.segments[1:]) + new > flat_limit:
+        return True
+    total = sum(len(s) for s in data.segments) + new
+    return total > 0 and 1 - data.chunk_count / total > DEAD_SHARE
+
+
+def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_segments: int = MAX_SEGMENTS) -> int:
+    """Write ``data``'s pending articles (or all of it, compacted) and make it live; returns the generation.
 
     The caller holds the directory's write lock and has claimed it (:func:`index.directory.claim`).
+    Afterwards ``data`` is the saved snapshot: its new segment is read from disk, nothing is pending.
     """
-    import faiss
-
-    if data.stored is not None and data.stored.terms is not None:
-        raise ValueError("the articles' terms were not read (store.prepare_update) before saving")
     gen = directory.next_generation(index_dir)
-    names = [f"vectors-{gen}.faiss", f"chunks-{gen}.jsonl", f"articles-{gen}.json", f"terms-{gen}.jsonl"]
-    if data.bm25 is not None:
-        names.append(f"postings-{gen}")
-    files: dict[str, str] = {}
+    compact = should_compact(data, flat_limit, max_segments)
+    part = _everything(data) if compact else _pending(data)
+    kind = kind_for(len(part[1]), flat_limit) if compact else "flat"
+    names = [f"chunks-{gen}.npy", f"vectors-{gen}.npy", f"articles-{gen}.sqlite"] if part[0] else []
+    names += [f"ann-{gen}.faiss"] if part[0] and kind != "flat" else []
+    names += [f"words-{gen}.json"] + ([f"postings-{gen}"] if data.bm25 is not None else [])
     try:
         directory.record(index_dir, gen, names)
-        write = directory.write_atomic
-        write(index_dir / names[0], faiss.serialize_index(data.vectors).tobytes())
-        write(index_dir / names[1], "".join(r.json_line() + "\n" for r in data.rows).encode("utf-8"))
-        articles = ",\n".join(a.json_text() for a in data.articles.values())
-        words = json.dumps(data.user_words, ensure_ascii=False)
-        write(index_dir / names[2], f'{{"articles": [\n{articles}\n], "user_words": {words}}}\n'.encode())
-        write(index_dir / names[3], "".join(a.terms_line() + "\n" for a in data.articles.values()).encode("utf-8"))
-        written = [index_dir / name for name in names[:4]]
-        if data.bm25 is not None:
-            written += save_bm25(index_dir / names[4], data.bm25)
+        written: list[Path] = []
+        ann = None
+        if part[0]:
+            records, columns, vectors = part
+            ann = build_vector_index(data.dim, kind, vectors, columns[:, 0]) if kind != "flat" else None
+            written += write_segment(index_dir, gen, records, columns, vectors, ann)
+        words = json.dumps({"user_words": data.user_words}, ensure_ascii=False).encode("utf-8")
+        directory.write_atomic(index_dir / f"words-{gen}.json", words)
+        written.append(index_dir / f"words-{gen}.json")
+        bm25 = data.bm25
+        if bm25 is not None:
+            written += save_bm25(index_dir / f"postings-{gen}", bm25)
             # Served from the mapped files from now on, not from the arrays the update built in memory.
-            data.bm25 = load_bm25(index_dir / names[4])
-        for path in written:
-            files[path.relative_to(index_dir).as_posix()] = _sha256(path)
-        manifest = Manifest(
-            format=FORMAT_VERSION,
-            generation=gen,
-            embedder=data.embedder,
-            dim=data.dim,
-            counts=Counts(articles=len(data.articles), chunks=len(data.rows)),
-            files=files,
-            calibration=Band(floor=data.calibration.floor, ceiling=data.calibration.ceiling),
-            updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            vector_index=_vector_index(data.vectors),
-        )
+            bm25 = load_bm25(index_dir / f"postings-{gen}")
+        fresh = {path.relative_to(index_dir).as_posix(): _checks(path) for path in written}
+        kept = [] if compact else [s for s in data.segments if _has_live(data, s)]
+        segments = list(kept)
+        if part[0]:
+            segment = open_segment(index_dir, gen, data.dim, kind, ann)
+            segment.files = {n: c for n, c in fresh.items() if not n.startswith(("words-", "postings-"))}
+            segments.append(segment)
+        dead = {} if compact else {s.generation: data.dead[s.generation] for s in kept if s.generation in data.dead}
+        files = {n: c for s in segments for n, c in s.files.items()}
+        files.update({n: c for n, c in fresh.items() if n.startswith(("words-", "postings-"))})
+        saved = IndexData(data.embedder, data.dim, data.calibration, segments, bm25, data.user_words, dead,
+                          {}, gen)
+        manifest = _manifest(saved, gen, files)
         directory.fsync_dir(index_dir)
-        write(index_dir / MANIFEST, manifest.to_bytes())
+        directory.write_atomic(index_dir / MANIFEST, manifest.to_bytes())
         directory.fsync_dir(index_dir)
         directory.mark_live(index_dir, gen)
     except OSError as exc:
         raise IndexStoreError(f"Cannot write the index at {index_dir}: {exc.strerror or exc}.") from exc
-    data.generation = gen
-    directory.retire(index_dir, gen)
+    data.segments, data.dead, data.pending, data.generation, data._where = segments, dead, {}, gen, None
+    data.bm25 = bm25
+    directory.retire(index_dir, gen, keep=files)
     return gen
 
 
-def _vector_index(vectors: Any) -> VectorIndex:
-    m, ef_search = graph_parameters(vectors)
-    return VectorIndex(kind=kind_of(vectors), m=m, ef_search=ef_search)
+def _checks(path: Path) -> tuple[str, int, str]:
+    size = path.stat().st_size
+    return sha256(path), size, probe(path) if needs_probe(size) else ""
+
+
+def _has_live(data: IndexData, segment: Segment) -> bool:
+    return len(data.dead.get(segment.generation, frozenset())) < len(segment.article_ids)
+
+
+def _manifest(data: IndexData, gen: int, files: dict[str, tuple[str, int, str]]) -> Manifest:
+    entries = [
+        SegmentEntry(generation=s.generation, chunks=len(s), articles=len(s.article_ids), kind=s.kind,  # type: ignore[arg-type]
+                     deleted=sorted(data.dead.get(s.generation, frozenset())))
+        for s in data.segments
+    ]
+    base = data.segments[0].kind if data.segments else "flat"
+    return Manifest(
+        format=FORMAT_VERSION,
+        generation=gen,
+        embedder=data.embedder,
+        dim=data.dim,
+        counts=Counts(articles=len(data.articles), chunks=data.chunk_count),
+        files={n: c[0] for n, c in files.items()},
+        calibration=Band(floor=data.calibration.floor, ceiling=data.calibration.ceiling),
+        updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        vector_index=VectorIndex(kind=base, m=HNSW_M if base == "hnsw" else 0,  # type: ignore[arg-type]
+                                 ef_search=HNSW_EF_SEARCH if base == "hnsw" else 0),
+        segments=entries,
+        sizes={n: c[1] for n, c in files.items()},
+        probes={n: c[2] for n, c in files.items() if c[2]},
+    )
+
+
+Part = tuple[list[ArticleRecord], np.ndarray, np.ndarray]
+
+
+def _pending(data: IndexData) -> Part:
+    """The pending articles as a segment's records, chunk columns and vectors (articles by id)."""
+    records, columns, vectors = [], [], []
+    for ordinal, aid in enumerate(sorted(data.pending)):
+        pending = data.pending[aid]
+        records.append(pending.record)
+        columns += [[r.id, ordinal, r.chunk.paragraph, r.chunk.start, r.chunk.end] for r in pending.rows]
+        vectors.append(pending.vectors.reshape(-1, data.dim))
+    matrix = np.concatenate(vectors) if vectors else np.zeros((0, data.dim), dtype=np.float32)
+    return records, np.array(columns, dtype=np.int64).reshape(-1, len(COLUMNS)), matrix
+
+
+def _everything(data: IndexData) -> Part:
+    """Every live article as one segment's records (with their terms), columns and vectors."""
+    terms = data.terms()
+    order = sorted(data.articles)
+    new_ordinal = {aid: i for i, aid in enumerate(order)}
+    by_id: dict[str, ArticleRecord] = {}
+    for record in data.articles.values():
+        by_id[record.article_id] = record if record.terms else _with_terms(record, terms[record.article_id])
+    records = [by_id[aid] for aid in order]
+    columns, vectors = [], []
+    for position, segment in enumerate(data.segments):
+        live = data.live_mask(position)
+        remap = np.array([new_ordinal.get(aid, -1) for aid in segment.article_ids], dtype=np.int64)
+        cols = np.array(segment.columns[live], dtype=np.int64)
+        if len(cols):
+            cols[:, ORDINAL] = remap[cols[:, ORDINAL]]
+        columns.append(cols)
+        vectors.append(np.asarray(segment.vectors[live], dtype=np.float32))
+    pending = _pending(data)
+    if len(pending[1]):
+        cols = pending[1].copy()
+        names = sorted(data.pending)
+        cols[:, ORDINAL] = [new_ordinal[names[o]] for o in cols[:, ORDINAL]]
+        columns.append(cols)
+        vectors.append(pending[2])
+    matrix = np.concatenate(vectors) if vectors else np.zeros((0, data.dim), dtype=np.float32)
+    cols = np.concatenate(columns) if columns else np.zeros((0, len(COLUMNS)), dtype=np.int64)
+    return records, cols, matrix
+
+
+def _with_terms(record: ArticleRecord, terms: list[list[str]]) -> ArticleRecord:
+    from dataclasses import replace
+
+    return replace(record, terms=terms)

@@ -10,6 +10,7 @@ vector whole, so the search can rescore candidates exactly (:func:`stored_vector
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -134,3 +135,18 @@ def fit_vector_index(vectors: Any, dim: int, flat_limit: int = FLAT_LIMIT) -> An
         return vectors
     matrix, ids = stored_vectors(vectors, dim)
     return build_vector_index(dim, wanted, matrix, ids)
+
+
+def read_ann(path: Path, kind: str) -> Any:
+    """A segment's approximate index from disk, memory-mapped where FAISS can (its flat codes)."""
+    import faiss
+
+    try:
+        ann = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError:
+        ann = faiss.read_index(str(path))
+    found = kind_of(ann)
+    if found != kind:
+        raise ValueError(f"the manifest says a {kind} vector index, {path.name} holds {found}")
+    set_search_depth(ann, HNSW_EF_SEARCH)
+    return ann

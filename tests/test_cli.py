@@ -73,6 +73,20 @@ def test_index_commands(config: Path, tmp_path: Path) -> None:
     assert [a["article_id"] for a in json.loads(out)] == ["jiaodong-economic-circle", "jiaodong-economic-circle-2"]
 
 
+def test_index_verify_hashes_every_file_and_names_a_damaged_one(config: Path) -> None:
+    run(config, "index", "build")
+    code, out, _ = run(config, "index", "verify")
+    assert code == 0 and out.startswith("All ") and "files of the index at" in out and "match their checksums" in out
+    index_dir = config.parent / "data" / "index"
+    vectors = next(index_dir.glob("vectors-*.npy"))
+    raw = bytearray(vectors.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    vectors.write_bytes(bytes(raw))
+    code, out, err = run(config, "index", "verify")
+    assert code == 1 and err.startswith(f"Error: The index file {vectors} does not match its checksum")
+    assert err.count("\n") == 1
+
+
 def test_errors_are_one_line_without_traceback(config: Path, tmp_path: Path) -> None:
     run(config, "index", "build")
     code, out, err = run(config, "index", "remove", "nope")

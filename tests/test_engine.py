@@ -157,8 +157,8 @@ def test_questions_are_answered_during_an_update(engine: QuoteEngine, tmp_path: 
 def test_names_and_quoted_terms_become_whole_words(engine: QuoteEngine) -> None:
     data = engine.searcher.data
     assert {"王清宪", "张海波", "火车头", "领头雁"} <= set(data.user_words)
-    article = data.articles["jiaodong-economic-circle"]
-    terms = article.terms[2]  # "王清宪介绍了本市经济社会发展情况。…"
+    # Terms are stored for updates, apart from the records answering reads.
+    terms = data.terms()["jiaodong-economic-circle"][2]  # "王清宪介绍了本市经济社会发展情况。…"
     assert "王清宪" in terms
 
 
@@ -171,7 +171,7 @@ def test_no_chunk_or_quote_grows_without_bound(tmp_path: Path, fake_embedder: Fa
     (folder / "table.txt").write_text(f"港口统计\n\n{speech}\n\n{table}\n", encoding="utf-8")
     settings = EngineSettings(tmp_path / "index", tmp_path / "cache", folder, max_quote_chars=120)
     engine = QuoteEngine.open(settings, fake_embedder)
-    assert max(len(r.chunk.text) for r in engine.searcher.data.rows) <= 300
+    assert max(len(chunk.text) for _, chunk in engine.searcher.data.chunks()) <= 300
     spoken = engine.ask("王大山说了什么")
     assert spoken.quotes[0].speaker is not None and spoken.quotes[0].speaker.name == "王大山"
     for question in ("港口200号泊位吞吐量", "王大山说了什么"):

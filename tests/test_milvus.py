@@ -74,13 +74,13 @@ def test_milvus_ranks_the_same_passages_in_the_same_order_as_local(tmp_path: Pat
     local, milvus = _pair(tmp_path)
     assert milvus.searcher.gatherer is not None and local.searcher.gatherer is None
     _assert_same_ranking(local, milvus)
-    assert _rows(milvus) == len(milvus.searcher.data.rows)
+    assert _rows(milvus) == milvus.searcher.data.chunk_count
 
 
 def test_with_a_small_pool_the_lexical_candidates_come_from_the_sparse_search(tmp_path: Path) -> None:
     pool = 6
     local, milvus = _pair(tmp_path, candidates=pool)
-    assert len(milvus.searcher.keys) > 3 * pool  # so the backend's top-k search is what finds them
+    assert milvus.searcher.layout.passages > 3 * pool  # so the backend's top-k search is what finds them
     compared = 0
     for question in QUESTIONS + ["青岛的港口和航线", "威海市委书记张海波说威海与青岛合作基础扎实"]:
         lexical = np.sort(local.searcher.lexical_scores(local.searcher.prepare(question).terms))[::-1]
@@ -105,13 +105,13 @@ def test_updates_keep_milvus_in_step_with_the_index(tmp_path: Path) -> None:
     # Written incrementally: the new rows use the stored average length, the old rows are kept.
     _assert_same_ranking(local, milvus, tolerance=0.01)
     # The rows the update replaced (the changed article's old chunks) are gone once it is live.
-    assert _rows(milvus) == len(milvus.searcher.data.rows)
+    assert _rows(milvus) == milvus.searcher.data.chunk_count
     assert _ranked(milvus, "日照将建设什么")[0].article_id == "visit"
     for engine in (local, milvus):
         engine.remove("meetings")
     # Removing a third of the paragraphs moves the average length past 2%: everything is written again.
     _assert_same_ranking(local, milvus)
-    assert _rows(milvus) == len(milvus.searcher.data.rows)
+    assert _rows(milvus) == milvus.searcher.data.chunk_count
     assert all(h.article_id != "meetings" for h in _ranked(milvus, "会议由谁主持"))
 
 
@@ -139,7 +139,7 @@ def test_a_crash_between_milvus_and_the_manifest_serves_the_old_generation(
     apples = milvus.articles_dir / "apples.txt"
     apples.write_text(APPLES, encoding="utf-8")
 
-    def crash(index_dir: Path, data: object) -> int:
+    def crash(index_dir: Path, data: object, *options: object) -> int:
         raise IndexStoreError("the disk filled up before the manifest was written")
 
     monkeypatch.setattr("index.engine.store.save", crash)
@@ -156,7 +156,7 @@ def test_a_crash_between_milvus_and_the_manifest_serves_the_old_generation(
     reopened.add_files([apples])
     local.add_files([_copy(apples, local.articles_dir)])
     _assert_same_ranking(local, reopened)
-    assert _rows(reopened) == len(reopened.searcher.data.rows)
+    assert _rows(reopened) == reopened.searcher.data.chunk_count
     assert _ranked(reopened, "烟台苹果丰收")[0].article_id == "apples"
 
 

@@ -10,6 +10,7 @@ from index.engine import EngineSettings, QuoteEngine
 from index.errors import IndexCorruptError, IndexMismatchError
 from index.manifest import FORMAT_VERSION, MANIFEST, read_manifest
 from tests.conftest import FakeEmbedder
+from tests.legacy_index import write_format_2
 
 
 def _article(folder: Path, name: str, body: str) -> Path:
@@ -21,13 +22,14 @@ def _article(folder: Path, name: str, body: str) -> Path:
 def test_roundtrip_keeps_everything(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
     data = store.load(engine_settings.index_dir, "fake:hash-256", 256)
     live = engine.searcher.data
-    assert [r.to_json() for r in data.rows] == [r.to_json() for r in live.rows]
-    assert data.articles.keys() == live.articles.keys()
-    assert data.vectors.ntotal == len(data.rows) > 0
+    assert dict(data.chunks()) == dict(live.chunks())
+    assert sorted(data.articles) == sorted(live.articles)
+    assert [r for r in data.articles.values()] == [live.articles[a] for a in data.articles]
+    assert sum(len(s) for s in data.segments) == data.chunk_count > 0
     manifest = read_manifest(engine_settings.index_dir)
     assert manifest.format == FORMAT_VERSION
     assert manifest.embedder == "fake:hash-256" and manifest.dim == 256
-    assert manifest.counts.articles == 2 and manifest.counts.chunks == len(data.rows)
+    assert manifest.counts.articles == 2 and manifest.counts.chunks == data.chunk_count
     assert all(len(digest) == 64 for digest in manifest.files.values())
 
 
@@ -40,9 +42,11 @@ def test_other_embedder_is_told_to_rebuild(engine: QuoteEngine, engine_settings:
 
 def test_checksum_mismatch_is_never_served(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
     manifest = read_manifest(engine_settings.index_dir)
-    chunks = next(name for name in manifest.files if name.startswith("chunks-"))
-    path = engine_settings.index_dir / chunks
-    path.write_text(path.read_text(encoding="utf-8").replace("威海", "烟台"), encoding="utf-8")
+    articles = next(name for name in manifest.files if name.startswith("articles-"))
+    path = engine_settings.index_dir / articles
+    raw = path.read_bytes()
+    path.write_bytes(raw.replace("威海".encode(), "烟台".encode()))
+    assert path.read_bytes() != raw
     with pytest.raises(IndexCorruptError, match=r"does not match its checksum"):
         store.load(engine_settings.index_dir, "fake:hash-256", 256)
 
@@ -80,7 +84,9 @@ def test_crash_mid_write_leaves_previous_index_whole(
     # The files the crashed save wrote are in the ledger, so a later save retires them.
     monkeypatch.setattr(directory, "GRACE_SECONDS", 0.0)
     engine.add_files([new])
-    assert _generations(engine_settings.index_dir) == {read_manifest(engine_settings.index_dir).generation}
+    manifest = read_manifest(engine_settings.index_dir)
+    assert _generations(engine_settings.index_dir) == {s.generation for s in manifest.segments} | {manifest.generation}
+    assert 2 not in _generations(engine_settings.index_dir)
 
 
 def _generations(index_dir: Path) -> set[int]:
@@ -99,7 +105,11 @@ def test_replaced_generations_stay_for_the_grace_period_then_go(
     assert _generations(index_dir) == {first, first + 1, live}
     monkeypatch.setattr(directory, "GRACE_SECONDS", 0.0)
     engine.add_files([_article(tmp_path, "three", "第三篇补充文章的正文，讲述威海港口的发展。")])
-    assert _generations(index_dir) == {read_manifest(index_dir).generation}
+    # What is left is what the live manifest names: its segments, old and new, and its own files.
+    manifest = read_manifest(index_dir)
+    assert _generations(index_dir) == {s.generation for s in manifest.segments} | {manifest.generation}
+    assert {p.name for p in index_dir.iterdir() if directory.generation_of(p.name) is not None} == {
+        n.split("/", 1)[0] for n in manifest.files}
     json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
 
 
@@ -132,30 +142,15 @@ def test_chunk_ids_come_from_the_data_not_a_stored_counter(
     # An older manifest's counter, lowered: it must not decide the next chunk id.
     raw["next_id"] = 0
     (index_dir / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
-    sample_chunks = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-256", 256).rows}
+    sample_chunks = {cid: c.text for cid, c in store.load(index_dir, "fake:hash-256", 256).chunks()}
     fresh = QuoteEngine.open(engine_settings, FakeEmbedder())
     fresh.add_files([_article(tmp_path, "apples", "烟台苹果今年丰收，果农王大山说收购价每斤3.5元。")])
     data = store.load(index_dir, "fake:hash-256", 256)
-    ids = [r.id for r in data.rows]
-    assert len(ids) == len(set(ids))
+    ids = [cid for cid, _ in data.chunks()]
+    assert len(ids) == len(set(ids)) and min(set(ids) - set(sample_chunks)) > max(sample_chunks)
     fresh.remove("apples")
-    after = {r.id: r.chunk.text for r in store.load(index_dir, "fake:hash-256", 256).rows}
+    after = {cid: c.text for cid, c in store.load(index_dir, "fake:hash-256", 256).chunks()}
     assert after == sample_chunks
-
-
-def test_articles_that_claim_other_chunks_are_refused(engine: QuoteEngine, engine_settings: EngineSettings) -> None:
-    index_dir = engine_settings.index_dir
-    manifest = read_manifest(index_dir)
-    name = f"articles-{manifest.generation}.json"
-    meta = json.loads((index_dir / name).read_text(encoding="utf-8"))
-    first, second = meta["articles"]
-    first["chunk_ids"].append(second["chunk_ids"][0])
-    (index_dir / name).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    files = dict(manifest.files)
-    files[name] = store._sha256(index_dir / name)
-    (index_dir / MANIFEST).write_bytes(manifest.model_copy(update={"files": files}).to_bytes())
-    with pytest.raises(IndexCorruptError, match="articles and chunks disagree"):
-        store.load(index_dir, "fake:hash-256", 256)
 
 
 def test_article_metadata_is_kept_and_indexes_written_without_it_still_load(
@@ -171,7 +166,10 @@ def test_article_metadata_is_kept_and_indexes_written_without_it_still_load(
     record = store.load(index_dir, "fake:hash-256", 256).articles["dated"]
     assert (record.date, record.outlet, record.author, record.url) == ("2024-05-14", "示例日报", "王小明", None)
 
-    # What an index written before these fields existed looks like: no such keys at all.
+    # What an index written before these fields existed looks like (format 2): no such keys at all.
+    index_dir = tmp_path / "old-index"
+    write_format_2(index_dir, store.load(engine_settings.index_dir, "fake:hash-256", 256))
+    engine_settings = EngineSettings(index_dir, engine_settings.cache_dir, engine_settings.articles_dir)
     manifest = read_manifest(index_dir)
     name = f"articles-{manifest.generation}.json"
     meta = json.loads((index_dir / name).read_text(encoding="utf-8"))

@@ -110,7 +110,8 @@ def test_the_manifest_records_the_graph_and_it_loads_and_answers_alike(
     recorded = read_manifest(graph_settings.index_dir).vector_index
     assert (recorded.kind, recorded.m, recorded.ef_search) == ("hnsw", HNSW_M, HNSW_EF_SEARCH)
     reopened = QuoteEngine.open(graph_settings, FakeEmbedder())
-    assert kind_of(reopened.searcher.data.vectors) == "hnsw"
+    base = reopened.searcher.data.segments[0]
+    assert base.kind == "hnsw" and kind_of(base.ann) == "hnsw"
     assert reopened.ask("威海书记说了什么") == flat_answer
 
 
@@ -121,13 +122,16 @@ def test_a_graph_index_takes_additions_and_removals(
     page.write_text("港口新闻\n\n青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n", encoding="utf-8")
     graph_engine.add_files([page])
     data = store.load(engine_settings.index_dir, "fake:hash-256", 256)
-    assert kind_of(data.vectors) == "hnsw" and data.vectors.ntotal == len(data.rows)
+    # A flat limit of 0 leaves no room for a delta searched exhaustively: the update compacts into a graph.
+    assert [s.kind for s in data.segments] == ["hnsw"] and data.segments[0].ann.ntotal == len(data.segments[0])
     assert graph_engine.ask("青岛港集装箱吞吐量增长多少").found
 
     graph_engine.remove("port")
     data = store.load(engine_settings.index_dir, "fake:hash-256", 256)
-    assert kind_of(data.vectors) == "hnsw" and "port" not in data.articles
-    assert set(stored_vectors(data.vectors, 256)[1].tolist()) == {row.id for row in data.rows}
+    assert data.segments[0].kind == "hnsw" and "port" not in data.articles
+    # Removed by a tombstone: the graph keeps the node, the search leaves it out.
+    assert data.dead == {data.segments[0].generation: frozenset({"port"})}
+    assert {cid for cid, _ in data.chunks()} == {int(i) for i in data.segments[0].ids[data.live_mask(0)]}
     assert graph_engine.ask("威海书记说了什么").found
 
 
@@ -145,11 +149,11 @@ def test_a_manifest_written_before_the_kind_was_recorded_loads_as_flat(
 def test_a_manifest_that_names_another_kind_is_damage(graph_engine: QuoteEngine, engine_settings: EngineSettings) -> None:
     path = engine_settings.index_dir / MANIFEST
     raw = json.loads(path.read_text(encoding="utf-8"))
-    raw["vector_index"] = {"kind": "flat", "m": 0, "ef_search": 0}
+    raw["segments"][0]["kind"] = "flat"
     path.write_text(json.dumps(raw), encoding="utf-8")
-    with pytest.raises(IndexCorruptError, match="manifest says a flat vector index, the file holds hnsw"):
+    with pytest.raises(IndexCorruptError, match=r"manifest says a flat vector index for segment \d+, its files disagree"):
         store.load(engine_settings.index_dir, "fake:hash-256", 256)
-    raw["vector_index"] = {"kind": "ivf"}
+    raw["vector_index"] = {"kind": "pq"}
     path.write_text(json.dumps(raw), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="vector_index.kind"):
         read_manifest(engine_settings.index_dir)

@@ -8,8 +8,8 @@ and where they are mentioned: nobody else's words are ever attributed to them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, replace
 from typing import Any
 
 from index.normalization import name_tags, to_simplified, to_traditional
@@ -91,28 +91,51 @@ def _mentions_of(record: ArticleRecord) -> Mentioned:
     return mentioned
 
 
-@dataclass(frozen=True)
 class _ArticleSpeakers:
-    record: ArticleRecord
-    people: list[Person]
-    statements: list[Statement]
+    """One article's people and statements; its record (paragraphs, title) is read when first needed."""
+
+    def __init__(self, article_id: str, people: list[Person], statements: list[Statement],
+                 load: Callable[[str], ArticleRecord]) -> None:
+        self.article_id = article_id
+        self.people = people
+        self.statements = statements
+        self._load = load
+
+    @property
+    def record(self) -> ArticleRecord:
+        return self._load(self.article_id)
 
 
-def _load(record: ArticleRecord) -> _ArticleSpeakers:
-    people = [
+Speakers = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
+"""An article's id, people and statements, as the index stores them."""
+
+
+def _parse(entry: Speakers, load: Callable[[str], ArticleRecord]) -> _ArticleSpeakers:
+    aid, people, statements = entry
+    persons = [
         Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())), p.get("kind", "person"))
-        for p in record.people
+        for p in people
     ]
-    statements = [Statement(**s) for s in record.statements]
-    return _ArticleSpeakers(record, people, statements)
+    return _ArticleSpeakers(aid, persons, [Statement(**s) for s in statements], load)
 
 
 class Attribution:
     """The people and statements of a whole index, ready for speaker questions."""
 
     def __init__(self, records: Iterable[ArticleRecord]) -> None:
-        self._articles = [_load(r) for r in sorted(records, key=lambda r: r.article_id)]
-        self._by_id = {a.record.article_id: a for a in self._articles}
+        held = {r.article_id: r for r in records}
+        self._setup([(aid, r.people, r.statements) for aid, r in held.items()], held.__getitem__)
+
+    @classmethod
+    def lazy(cls, entries: Iterable[Speakers], load: Callable[[str], ArticleRecord]) -> Attribution:
+        """From the stored people and statements alone; ``load`` reads an article when an answer needs it."""
+        attribution = cls.__new__(cls)
+        attribution._setup(list(entries), load)
+        return attribution
+
+    def _setup(self, entries: list[Speakers], load: Callable[[str], ArticleRecord]) -> None:
+        self._articles = [_parse(e, load) for e in sorted(entries, key=lambda e: e[0])]
+        self._by_id = {a.article_id: a for a in self._articles}
         people = {p.name for a in self._articles for p in a.people}
         # A dotted name is asked by its last part too ("卡斯特" for 简·卡斯特).
         self.names = sorted(people | {alias for name in people for alias in aliases(name)})

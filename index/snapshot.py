@@ -1,0 +1,235 @@
+"""What an index holds, as the engine sees it: segments on disk, tombstones, and pending changes.
+
+:class:`IndexData` is one snapshot of an index. Its segments (:mod:`index.stored_segments`) are immutable and
+shared between snapshots; an update works on a copy (:meth:`IndexData.for_update`) that marks replaced
+or removed articles dead and keeps new articles pending, in memory, until :func:`index.store.save`
+writes them as a new segment. Articles are read on demand through :attr:`IndexData.articles`, a
+read-only mapping: nothing here parses every article at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.records import ArticleRecord, Calibration, Chunk, ChunkRow
+from index.stored_segments import ORDINAL, Segment
+
+if TYPE_CHECKING:
+    from index.postings import Postings
+
+
+@dataclass
+class Pending:
+    """An article added since the last save: its record (with terms), chunk rows and vectors."""
+
+    record: ArticleRecord
+    rows: list[ChunkRow]
+    vectors: np.ndarray
+
+
+class Articles(Mapping[str, ArticleRecord]):
+    """Every live article of a snapshot by id, read on demand (records from disk come without terms)."""
+
+    def __init__(self, data: IndexData) -> None:
+        self._data = data
+
+    def __getitem__(self, article_id: str) -> ArticleRecord:
+        pending = self._data.pending.get(article_id)
+        if pending is not None:
+            return pending.record
+        where = self._data.where().get(article_id)
+        if where is None:
+            raise KeyError(article_id)
+        return self._data.segments[where[0]].record(where[1])
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._data.where()
+        yield from self._data.pending
+
+    def __len__(self) -> int:
+        return len(self._data.where()) + len(self._data.pending)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._data.pending or article_id in self._data.where()
+
+    def values(self) -> Iterator[ArticleRecord]:  # type: ignore[override]
+        """Every record, each segment read in one pass."""
+        data = self._data
+        for s, segment in enumerate(data.segments):
+            dead = data.dead.get(segment.generation, frozenset())
+            for ordinal, record in segment.articles.records():
+                if record.article_id not in dead and data.where().get(record.article_id) == (s, ordinal):
+                    yield record
+        for pending in data.pending.values():
+            yield pending.record
+
+
+@dataclass
+class IndexData:
+    """One snapshot of an index: its segments minus tombstones, plus pending articles.
+
+    BM25 documents are whole paragraphs, in the order of :meth:`passage_keys` (articles by id).
+    """
+
+    embedder: str
+    dim: int
+    calibration: Calibration
+    segments: list[Segment]
+    bm25: Postings | None  # BM25 postings over the live paragraphs (passage order), None without any
+    user_words: list[str]
+    # Per segment generation, the article ids it holds that are no longer live (removed or replaced).
+    dead: dict[int, frozenset[str]] = field(default_factory=dict)
+    pending: dict[str, Pending] = field(default_factory=dict)
+    generation: int = 0
+    _where: dict[str, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
+
+    @staticmethod
+    def empty(embedder: str, dim: int, calibration: Calibration) -> IndexData:
+        return IndexData(embedder, dim, calibration, [], None, [])
+
+    def for_update(self) -> IndexData:
+        """A copy to change: the same segments and tombstones, nothing pending."""
+        copy = IndexData(self.embedder, self.dim, self.calibration, list(self.segments), self.bm25,
+                         list(self.user_words), dict(self.dead), {}, self.generation)
+        copy._where = dict(self.where())
+        return copy
+
+    @property
+    def articles(self) -> Articles:
+        return Articles(self)
+
+    def where(self) -> dict[str, tuple[int, int]]:
+        """Live article id → (segment position, ordinal) over the saved segments."""
+        if self._where is None:
+            where: dict[str, tuple[int, int]] = {}
+            for s, segment in enumerate(self.segments):
+                dead = self.dead.get(segment.generation, frozenset())
+                for ordinal, aid in enumerate(segment.article_ids):
+                    if aid not in dead:
+                        where[aid] = (s, ordinal)
+            self._where = where
+        return self._where
+
+    def live_mask(self, position: int) -> np.ndarray:
+        """Per chunk of segment ``position``, whether its article is live."""
+        segment = self.segments[position]
+        dead = self.dead.get(segment.generation)
+        if not dead:
+            return np.ones(len(segment), dtype=bool)
+        dead_ordinals = [o for aid in dead if (o := segment.ordinal(aid)) is not None]
+        return ~np.isin(segment.columns[:, ORDINAL], np.asarray(dead_ordinals, dtype=np.int64))
+
+    @property
+    def chunk_count(self) -> int:
+        saved = sum(int(self.live_mask(i).sum()) for i in range(len(self.segments)))
+        return saved + sum(len(p.rows) for p in self.pending.values())
+
+    @property
+    def next_id(self) -> int:
+        """The next free chunk id, derived from the chunks themselves (dead ones too: ids are never reused)."""
+        top = max((int(s.ids.max()) for s in self.segments if len(s)), default=-1)
+        return max([top, *(row.id for p in self.pending.values() for row in p.rows)]) + 1
+
+    # -- changes (on a copy from for_update) ---------------------------------------------------
+
+    def add(self, record: ArticleRecord, rows: list[ChunkRow], vectors: np.ndarray) -> None:
+        self.drop([record.article_id])
+        self.pending[record.article_id] = Pending(record, rows, np.asarray(vectors, dtype=np.float32))
+
+    def drop(self, article_ids: list[str]) -> list[str]:
+        """Remove articles (a saved one gets a tombstone); returns those that were there."""
+        dropped = []
+        where = self.where()
+        for aid in article_ids:
+            if self.pending.pop(aid, None) is not None:
+                dropped.append(aid)
+            elif aid in where:
+                s, _ = where.pop(aid)
+                generation = self.segments[s].generation
+                self.dead[generation] = self.dead.get(generation, frozenset()) | {aid}
+                dropped.append(aid)
+        return dropped
+
+    def put(self, record: ArticleRecord) -> None:
+        """Replace an article's record (its terms, say), keeping its chunks and vectors."""
+        pending = self.pending.get(record.article_id)
+        if pending is not None:
+            pending.record = record
+            return
+        s, ordinal = self.where()[record.article_id]
+        segment = self.segments[s]
+        rows = segment.rows_of(ordinal)
+        chunk_rows = [ChunkRow(int(segment.columns[r, 0]), segment.chunk(int(r)), "") for r in rows]
+        self.add(record, chunk_rows, np.array(segment.vectors[rows], dtype=np.float32))
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def column(self, name: str) -> dict[str, Any]:
+        """One plain field ("source" or "date") of every live article, without reading the records."""
+        out: dict[str, Any] = {}
+        where = self.where()
+        for s, segment in enumerate(self.segments):
+            values = segment.articles.column(name)
+            for ordinal, aid in enumerate(segment.article_ids):
+                if where.get(aid) == (s, ordinal):
+                    out[aid] = values[ordinal]
+        for aid, pending in self.pending.items():
+            out[aid] = getattr(pending.record, name)
+        return out
+
+    def containing(self, word: str) -> list[str]:
+        """Ids of the live articles whose paragraphs hold ``word``."""
+        found = [aid for aid, p in self.pending.items() if any(word in q.text for q in p.record.paragraphs)]
+        where = self.where()
+        for s, segment in enumerate(self.segments):
+            for ordinal in segment.articles.containing(word):
+                aid = segment.article_ids[ordinal]
+                if where.get(aid) == (s, ordinal) and any(word in q.text for q in segment.record(ordinal).paragraphs):
+                    found.append(aid)
+        return found
+
+    def speakers(self) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Every live article's people and statements, without reading the rest of the records."""
+        where = self.where()
+        for s, segment in enumerate(self.segments):
+            for ordinal, people, statements in segment.speakers():
+                aid = segment.article_ids[ordinal]
+                if where.get(aid) == (s, ordinal):
+                    yield aid, people, statements
+        for aid, pending in self.pending.items():
+            yield aid, pending.record.people, pending.record.statements
+
+    def terms(self) -> dict[str, list[list[str]]]:
+        """Every live article's BM25 terms (an update reads them; answering never does)."""
+        out: dict[str, list[list[str]]] = {}
+        where = self.where()
+        for s, segment in enumerate(self.segments):
+            for ordinal, terms in segment.articles.terms().items():
+                aid = segment.article_ids[ordinal]
+                if where.get(aid) == (s, ordinal):
+                    out[aid] = terms
+        for aid, pending in self.pending.items():
+            out[aid] = pending.record.terms
+        return out
+
+    def paragraph_counts(self) -> dict[str, int]:
+        out = {aid: int(self.segments[s].paragraph_counts[o]) for aid, (s, o) in self.where().items()}
+        out.update((aid, len(p.record.paragraphs)) for aid, p in self.pending.items())
+        return out
+
+    def passage_keys(self) -> list[tuple[str, int]]:
+        """(article id, paragraph number) of every BM25 document, in document order."""
+        counts = self.paragraph_counts()
+        return [(aid, n) for aid in sorted(counts) for n in range(counts[aid])]
+
+    def chunks(self) -> Iterator[tuple[int, Chunk]]:
+        """Every live chunk with its id (for inspection and tests: one record read per chunk)."""
+        for position, segment in enumerate(self.segments):
+            for row in np.flatnonzero(self.live_mask(position)):
+                yield int(segment.ids[row]), segment.chunk(int(row))
+        for pending in self.pending.values():
+            yield from ((row.id, row.chunk) for row in pending.rows)

@@ -9,11 +9,11 @@ article, not the passage, because a news passage often leaves the place or the p
 It is a veto, so it must be precise: a question's own article must name its anchors, and
 ``benchmarks/anchors.py`` counts the CMRC 2018 and DRCD questions for which it does not. Hence:
 
-- the anchors are what the question opens with, the phrase it is about: its places (jieba's tag ns)
-  and organisations (nt), and its first noun when that owns what is asked ("百度发布的…", "德国的…").
-  Further on, and for people (nr) and other proper nouns (nz), jieba's dictionary tags common words
-  as names too often (波及 ns, 籍贯 nr, 登基 nrt); a noun right after a question word is the kind of
-  answer asked for ("哪个城市"), and a count is no name ("两国");
+- the anchors are what the question opens with, the phrase it is about: its places (tag ns in
+  jieba's dictionary) and organisations (nt), and its first noun when that owns what is asked
+  ("百度发布的…", "德国的…"). Further on, and for people (nr) and other proper nouns (nz), the
+  dictionary tags common words as names too often (波及 ns, 籍贯 nr, 登基 nrt); a noun right after a
+  question word is the kind of answer asked for ("哪个城市"), and a count is no name ("两国");
 - a numbered series anywhere in the question is exact ("神舟十九号", also as 神舟19号, never 神舟十八号);
   plain numbers are left to the passage's evidence (index.evidence): questions restate them
   ("百分之75", "2000多年") more often than they name them;
@@ -21,15 +21,15 @@ It is a veto, so it must be precise: a question's own article must name its anch
 - names are matched leniently, because articles write them otherwise: a longer one by any two of its
   characters in a row (香港 for "香港地区", 侯景 of a tagger's "侯景封") or with one character
   written otherwise (卡斯提利亚 for 卡斯蒂利亚), a two-character one also with up to four characters
-  between its two ("北大" in 北京大学, "二战" in 第二次世界大战).
+  between its two ("北大" in 北京大学).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
-
-from index.normalization import name_tags
+from functools import lru_cache
 
 # Part-of-speech tags of the names that are anchors: places (ns) and organisations (nt), two characters
 # at least. People (nr, nrt, nrfg) and other proper nouns (nz) are not: jieba's dictionary gives those
@@ -135,7 +135,7 @@ def anchors(question: str, topic: str | None = None) -> tuple[Anchor, ...]:
             found.append(Anchor(m.group(), parts, "dotted"))
     opening = len(topic) if topic and question.startswith(topic) else 0
     at = 0
-    for word, flag in name_tags(question):
+    for word, flag in tagged(question):
         start, at = at, at + len(word)
         if len(word) < 2 or word.isascii() or any(a <= start < b for a, b in dotted):
             continue
@@ -151,6 +151,54 @@ def anchors(question: str, topic: str | None = None) -> tuple[Anchor, ...]:
             elif start == 0 and flag.startswith("n") and _OWNER_RE.match(question, at):
                 found.append(Anchor(word, (word,), "topic"))
     return tuple({a.word: a for a in found}.values())
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, str]:
+    """jieba's dictionary as word → part-of-speech tag, words of two characters or more.
+
+    Read once per process (about 0.3 s, 40 MB): jieba's own tagger needs over a second to load
+    (its prefix dictionary and its HMM tables) and a millisecond a question, and the anchors only
+    need the dictionary's tags of the words a question opens with.
+    """
+    import jieba
+
+    words: dict[str, str] = {}
+    with jieba.Tokenizer().get_dict_file() as fh:
+        for raw in fh:
+            parts = raw.decode("utf-8").split()
+            if len(parts) == 3 and len(parts[0]) >= 2:
+                words[parts[0]] = sys.intern(parts[2])
+    return words
+
+
+_LONGEST = 8  # longer dictionary words are idioms and phrases, no names
+_RUN_END_RE = re.compile("[0-9a-z.]+$")
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """``text`` as (word, tag) pairs: the longest dictionary word ending at each position, read from
+    the end (backward maximum matching, which cuts "战役中法国" as 中 / 法国 where reading forward
+    gives 中法 / 国), runs of Latin letters and digits whole, any other character alone (tag "x")."""
+    words = _dictionary()
+    found: list[tuple[str, str]] = []
+    end = len(text)
+    while end > 0:
+        run = _RUN_END_RE.search(text, 0, end)
+        if run is not None:
+            found.append((run.group(), "eng"))
+            end = run.start()
+            continue
+        for size in range(min(_LONGEST, end), 1, -1):
+            tag = words.get(text[end - size : end])
+            if tag is not None:
+                found.append((text[end - size : end], tag))
+                end -= size
+                break
+        else:
+            found.append((text[end - 1], "x"))
+            end -= 1
+    return found[::-1]
 
 
 def missing(anchored: tuple[Anchor, ...], article_text: str) -> bool:

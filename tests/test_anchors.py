@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.anchors import Anchor, anchors, chinese_number, chinese_reading, missing
+from index.anchors import Anchor, anchors, chinese_number, chinese_reading, missing, tagged
 
 
 def words(question: str) -> list[str]:
@@ -17,6 +17,13 @@ def test_numbers_read_both_ways() -> None:
     assert chinese_number("几十") is None
     assert chinese_reading("19") == "十九" and chinese_reading("10") == "十" and chinese_reading("2012") == "二〇一二"
     assert chinese_reading("7") == "七" and chinese_reading("123") is None
+
+
+def test_words_are_read_from_the_end_with_the_dictionary_tags() -> None:
+    # Read forward, "战役中法国" would give 中法 / 国; a Latin run stays whole.
+    assert ("法国", "ns") in tagged("这次战役中法国军队由谁指挥")
+    assert [w for w, _ in tagged("iphone15卖多少钱")][0] == "iphone15"
+    assert "".join(w for w, _ in tagged("狗尾巴草长在哪里")) == "狗尾巴草长在哪里"
 
 
 def test_a_place_the_question_opens_with_must_be_in_the_article() -> None:

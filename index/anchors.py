@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 # Part-of-speech tags of the names that are anchors: places (ns) and organisations (nt), two characters
 # at least. People (nr, nrt, nrfg) and other proper nouns (nz) are not: jieba's dictionary gives those
@@ -153,23 +153,30 @@ def anchors(question: str, topic: str | None = None) -> tuple[Anchor, ...]:
     return tuple({a.word: a for a in found}.values())
 
 
-@lru_cache(maxsize=1)
+_DICTIONARY: list[dict[str, str]] = []
+_DICTIONARY_LOCK = threading.Lock()
+
+
 def _dictionary() -> dict[str, str]:
     """jieba's dictionary as word → part-of-speech tag, words of two characters or more.
 
-    Read once per process (about 0.3 s, 40 MB): jieba's own tagger needs over a second to load
-    (its prefix dictionary and its HMM tables) and a millisecond a question, and the anchors only
-    need the dictionary's tags of the words a question opens with.
+    Read once per process (about 0.3 s, 40 MB), under a lock so that the bot's search threads do not
+    read it twice: jieba's own tagger needs over a second to load (its prefix dictionary and its HMM
+    tables) and a millisecond a question, and the anchors only need the dictionary's tags of the
+    words a question opens with.
     """
-    import jieba
+    with _DICTIONARY_LOCK:
+        if not _DICTIONARY:
+            import jieba
 
-    words: dict[str, str] = {}
-    with jieba.Tokenizer().get_dict_file() as fh:
-        for raw in fh:
-            parts = raw.decode("utf-8").split()
-            if len(parts) == 3 and len(parts[0]) >= 2:
-                words[parts[0]] = sys.intern(parts[2])
-    return words
+            words: dict[str, str] = {}
+            with jieba.Tokenizer().get_dict_file() as fh:
+                for raw in fh:
+                    parts = raw.decode("utf-8").split()
+                    if len(parts) == 3 and len(parts[0]) >= 2:
+                        words[parts[0]] = sys.intern(parts[2])
+            _DICTIONARY.append(words)
+        return _DICTIONARY[0]
 
 
 _LONGEST = 8  # longer dictionary words are idioms and phrases, no names

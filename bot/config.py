@@ -79,7 +79,7 @@ class SearchConfig(_Strict):
     candidates: int = Field(defaults.CANDIDATES, ge=1, le=1000)
     max_question_chars: int = Field(defaults.MAX_QUESTION_CHARS, ge=10, le=100_000)
     max_quote_chars: int = Field(defaults.MAX_QUOTE_CHARS, ge=20, le=3000)
-    refuse_unanchored: bool = False
+    refuse_unanchored: bool = True
 
 
 class MilvusConfig(_Strict):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.anchors import anchors, missing
+from index.anchors import Anchor, anchors, missing
 from index.embedders import Embedder
 from index.evidence import asked_role, measure, names_holder
 from index.layout import Layout
@@ -72,8 +72,9 @@ class Query:
     weights: dict[str, float]
     vector: np.ndarray
     question: Question | None = None
-    # The places, names and numbers the question names (index.anchors); only with the not-found model.
-    anchors: tuple[tuple[str, ...], ...] = ()
+    # The places, organisations and numbered series the question is about (index.anchors); only with
+    # the not-found model.
+    anchors: tuple[Anchor, ...] = ()
     # The title whose holder the question asks for ("…的总经理叫什么名字"); only with the not-found model.
     role: str | None = None
 
@@ -88,7 +89,7 @@ class Searcher:
         dense_weight: float,
         candidates: int,
         simplify_for_embedding: bool,
-        refuse_unanchored: bool = False,
+        refuse_unanchored: bool = True,
         retrieval: Retrieval | None = None,
     ) -> None:
         self.data = data

@@ -78,11 +78,11 @@ class EngineSettings:
     max_question_chars: int = MAX_QUESTION_CHARS
     max_quote_chars: int = MAX_QUOTE_CHARS
     limits: IngestLimits = DEFAULT_LIMITS
-    # Refuse a passage whose article never names a place, organisation, person or numbered series the
-    # question names (index/anchors.py). Off by default: on the news dev set it refuses 3 more of 35
-    # questions that must be "not found", but it also refuses 2.8% of CMRC's answerable questions
-    # (names written otherwise), against 0.8% without it (benchmarks/README.md).
-    refuse_unanchored: bool = False
+    # Refuse a passage whose article never names the place, organisation, owner noun or numbered series
+    # the question opens with (index/anchors.py). On the news dev set it refuses 3 more of 35 questions
+    # that must be "not found"; it would refuse 0.1% (CMRC 2018) and 0.3% (DRCD) of answerable
+    # questions on their own article (benchmarks/anchors.py, benchmarks/README.md).
+    refuse_unanchored: bool = True
     # Embed the simplified-script text: the bundled model matches traditional Chinese less well.
     simplify_for_embedding: bool = True
     # "local" or "milvus"; with milvus, a server address (http://host:19530) or a milvus-lite file (*.db).

@@ -71,8 +71,8 @@ def test_refusing_unanchored_articles_is_a_setting(engine: QuoteEngine, monkeypa
     data = engine.searcher.data
     question = "广州作为牵头城市要做什么"
     strict = Searcher(data, engine.embedder, 0.5, 50, True, refuse_unanchored=True)
-    lenient = Searcher(data, engine.embedder, 0.5, 50, True)
-    assert ("广州",) in strict.prepare(question).anchors
+    lenient = Searcher(data, engine.embedder, 0.5, 50, True, refuse_unanchored=False)
+    assert "广州" in [a.word for a in strict.prepare(question).anchors]
     assert lenient.prepare(question).anchors == ()
     assert strict.search(strict.prepare(question), 1)[0].confidence == 0.0
     assert lenient.search(lenient.prepare(question), 1)[0].confidence > 0.0

@@ -23,7 +23,7 @@ from index.answering import QuoteRanker
 from index.articles import article_hash, collect_files, text_hash
 from index.attribution import Attribution
 from index.calibration import calibration_for
-from index.embedders import Embedder
+from index.embedders import Embedder, usable_cores
 from index.embedding_cache import EmbeddingCache
 from index.errors import (
     ArticleError,
@@ -61,7 +61,8 @@ class QuoteEngine:
         # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
         self.flat_limit = FLAT_LIMIT
         self.progress = progress
-        self.analyzer = Analyzer(cache_dir=settings.cache_dir)
+        # Large batches of terms go to worker processes, one per usable core (index.term_workers).
+        self.analyzer = Analyzer(cache_dir=settings.cache_dir, workers=usable_cores())
         self._cache: EmbeddingCache | None = None
         self._calibration: Calibration | None = None
         self._write = threading.Lock()

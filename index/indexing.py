@@ -139,6 +139,8 @@ class Indexer:
         self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])
         new_rows: list[ChunkRow] = []
         next_id = data.next_id
+        # All paragraphs at once: OpenCC per batch, and jieba in worker processes for a large one.
+        terms = iter(self.analyzer.terms_many([p.text for article, _ in todo for p in article.paragraphs]))
         for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
             chunks = chunk_article(article, self.chunk_target, self.chunk_max)
             ids = list(range(next_id, next_id + len(chunks)))
@@ -151,7 +153,7 @@ class Indexer:
                 content_hash=digest,
                 paragraphs=article.paragraphs,
                 chunk_ids=ids,
-                terms=[self.analyzer.terms(p.text) for p in article.paragraphs],
+                terms=[next(terms) for _ in article.paragraphs],
                 people=people,
                 statements=statements,
                 date=article.date,
@@ -181,9 +183,10 @@ class Indexer:
             return
         data.user_words = sorted(set(data.user_words) | set(new))
         self.analyzer.add_words(new)
-        for aid, record in list(data.articles.items()):
-            if any(word in p.text for word in new for p in record.paragraphs):
-                data.articles[aid] = replace(record, terms=[self.analyzer.terms(p.text) for p in record.paragraphs])
+        touched = [r for r in data.articles.values() if any(word in p.text for word in new for p in r.paragraphs)]
+        terms = iter(self.analyzer.terms_many([p.text for record in touched for p in record.paragraphs]))
+        for record in touched:
+            data.articles[record.article_id] = replace(record, terms=[next(terms) for _ in record.paragraphs])
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:

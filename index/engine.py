@@ -57,7 +57,8 @@ class QuoteEngine:
         self.settings = settings
         self.embedder = embedder
         # Question vectors outlive index updates: they depend on the model alone.
-        self.questions = CachedQuestions(embedder)
+        # In memory, and in the embedding cache on disk so that they outlive a restart too.
+        self.questions = CachedQuestions(embedder, store=lambda: self.cache)
         # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
         self.flat_limit = FLAT_LIMIT
         self.progress = progress

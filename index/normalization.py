@@ -174,7 +174,7 @@ class Analyzer:
     def __init__(self, cache_dir: Path | None = None, user_words: Iterable[str] = (), workers: int = 1) -> None:
         self._cache_dir = cache_dir
         self._user_words = sorted(set(user_words))
-        # Worker processes for the terms of a large batch (index.term_workers); 1 keeps it in-process.
+        # Worker processes for the terms of a large batch (index.text_workers); 1 keeps it in-process.
         self.workers = workers
         self._jieba: object | None = None
         self._lock = threading.Lock()
@@ -233,10 +233,10 @@ class Analyzer:
 
     def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
         """:meth:`terms` of each text: OpenCC over the batch at once, and, for a large batch with
-        ``workers`` above 1, jieba in worker processes (index.term_workers)."""
+        ``workers`` above 1, jieba in worker processes (index.text_workers)."""
         folded = [t.lower() for t in simplify_many(texts)]
         if self.workers > 1 and len(folded) >= POOL_MIN_TEXTS:
-            from index.term_workers import terms_in_workers
+            from index.text_workers import terms_in_workers
 
             return terms_in_workers(self._cache_dir, self._user_words, folded, self.workers)
         return [self.folded_terms(t) for t in folded]

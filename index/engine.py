@@ -23,7 +23,7 @@ from index.articles import article_hash, collect_files, text_hash
 from index.attribution import Attribution
 from index.backends import Backend, open_backend
 from index.calibration import calibration_for
-from index.embedders import Embedder
+from index.embedders import Embedder, usable_cores
 from index.embedding_cache import EmbeddingCache
 from index.errors import (
     ArticleError,
@@ -58,14 +58,17 @@ class QuoteEngine:
         self.settings = settings
         self.embedder = embedder
         # Question vectors outlive index updates: they depend on the model alone.
-        self.questions = CachedQuestions(embedder)
+        # In memory, and in the embedding cache on disk so that they outlive a restart too.
+        self.questions = CachedQuestions(embedder, store=lambda: self.cache)
         # Above this many chunks the vectors go into an HNSW graph (index.vectors); tests lower it.
         self.flat_limit = FLAT_LIMIT
         # How many segments an index may have before a save compacts them into one (tests lower it).
         self.max_segments = store.MAX_SEGMENTS
         self.progress = progress
-        self.analyzer = Analyzer(cache_dir=settings.cache_dir)
+        # Large batches of terms go to worker processes, one per usable core (index.text_workers).
+        self.analyzer = Analyzer(cache_dir=settings.cache_dir, workers=usable_cores())
         self._cache: EmbeddingCache | None = None
+        self._cache_lock = threading.Lock()
         self._calibration: Calibration | None = None
         self._write = threading.Lock()
         self._searcher: Searcher | None = None
@@ -123,9 +126,11 @@ class QuoteEngine:
 
     @property
     def cache(self) -> EmbeddingCache:
-        if self._cache is None:
-            self._cache = EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite")
-        return self._cache
+        # Questions reach it from several serving threads at once: one connection for all of them.
+        with self._cache_lock:
+            if self._cache is None:
+                self._cache = EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite")
+            return self._cache
 
     @property
     def backend(self) -> Backend:

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from index.articles import article_hash, load_articles, unique_base_id
-from index.attribution import extract
 from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
@@ -22,6 +21,7 @@ from index.normalization import Analyzer, quoted_terms, to_simplified
 from index.records import ArticleInfo, ArticleRecord, ChunkRow, CleanArticle
 from index.settings import DEFAULT_LIMITS, IngestLimits
 from index.snapshot import IndexData
+from index.text_workers import extract_many
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while indexing, for progress bars."""
@@ -137,12 +137,15 @@ class Indexer:
 
     def _insert(self, data: IndexData, todo: Prepared) -> int:
         """Chunk, tokenise and embed new articles into ``data``; returns how many chunks were embedded."""
-        extracted = [extract(article.paragraphs) for article, _ in todo]
+        # Speakers of all new articles at once: in worker processes when there are many (index.text_workers).
+        extracted = extract_many([article.paragraphs for article, _ in todo], self.analyzer)
         # Names learned from the new articles stay whole for jieba before any of them is tokenised.
         names = [str(p["name"]) for people, _ in extracted for p in people]
         self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])
         next_id = data.next_id
         built: list[tuple[ArticleRecord, list[ChunkRow]]] = []
+        # All paragraphs at once: OpenCC per batch, and jieba in worker processes for a large one.
+        terms = iter(self.analyzer.terms_many([p.text for article, _ in todo for p in article.paragraphs]))
         for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
             chunks = chunk_article(article, self.chunk_target, self.chunk_max)
             ids = list(range(next_id, next_id + len(chunks)))
@@ -155,7 +158,7 @@ class Indexer:
                 content_hash=digest,
                 paragraphs=article.paragraphs,
                 chunk_ids=ids,
-                terms=[self.analyzer.terms(p.text) for p in article.paragraphs],
+                terms=[next(terms) for _ in article.paragraphs],
                 people=people,
                 statements=statements,
                 date=article.date,
@@ -188,9 +191,10 @@ class Indexer:
             return
         data.user_words = sorted(set(data.user_words) | set(new))
         self.analyzer.add_words(new)
-        for aid in sorted({aid for word in new for aid in data.containing(word)}):
-            record = data.articles[aid]
-            data.put(replace(record, terms=[self.analyzer.terms(p.text) for p in record.paragraphs]))
+        records = [data.articles[aid] for aid in sorted({aid for word in new for aid in data.containing(word)})]
+        terms = iter(self.analyzer.terms_many([p.text for record in records for p in record.paragraphs]))
+        for record in records:
+            data.put(replace(record, terms=[next(terms) for _ in record.paragraphs]))
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:

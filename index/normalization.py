@@ -12,7 +12,7 @@ import marshal
 import os
 import re
 import threading
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,40 @@ def to_simplified(text: str) -> str:
     return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
 
 
+# OpenCC converts by longest dictionary match, and no dictionary entry holds a line break: texts joined
+# by one convert exactly as they do one by one, for one call's overhead per group instead of per text.
+_JOINER = "\n"
+_GROUP_CHARS = 200_000
+
+
+def simplify_many(texts: Sequence[str]) -> list[str]:
+    """:func:`to_simplified` of each text, converted in groups joined by line breaks."""
+    out: list[str] = []
+    group: list[str] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        if group:
+            converted = to_simplified(_JOINER.join(group)).split(_JOINER)
+            # A text with a line break of its own would come back cut in two: convert each alone.
+            out.extend(converted if len(converted) == len(group) else [to_simplified(t) for t in group])
+            group.clear()
+            size = 0
+
+    for text in texts:
+        if _JOINER in text:
+            flush()
+            out.append(to_simplified(text))
+            continue
+        group.append(text)
+        size += len(text)
+        if size >= _GROUP_CHARS:
+            flush()
+    flush()
+    return out
+
+
 @lru_cache(maxsize=1)
 def _s2t() -> object:
     import opencc
@@ -56,6 +90,10 @@ def to_traditional(text: str) -> str:
     converter = _s2t()
     return converter.convert(text)  # type: ignore[attr-defined, no-any-return]
 
+
+# Below this many texts a batch's terms stay in-process: starting the workers (and jieba in each)
+# costs about what jieba takes for that many paragraphs.
+POOL_MIN_TEXTS = 2000
 
 _BASE_LOCK = threading.Lock()
 _BASE: list[Any] = []
@@ -133,15 +171,21 @@ class Analyzer:
     from the corpus) stay whole.
     """
 
-    def __init__(self, cache_dir: Path | None = None, user_words: Iterable[str] = ()) -> None:
+    def __init__(self, cache_dir: Path | None = None, user_words: Iterable[str] = (), workers: int = 1) -> None:
         self._cache_dir = cache_dir
         self._user_words = sorted(set(user_words))
+        # Worker processes for the terms of a large batch (index.text_workers); 1 keeps it in-process.
+        self.workers = workers
         self._jieba: object | None = None
         self._lock = threading.Lock()
 
     @property
     def user_words(self) -> list[str]:
         return list(self._user_words)
+
+    @property
+    def cache_dir(self) -> Path | None:
+        return self._cache_dir
 
     def _tokenizer(self) -> object:
         with self._lock:
@@ -185,7 +229,23 @@ class Analyzer:
         characters and pairs alone blur words together. Measured on CMRC 2018 and DRCD dev, the
         union retrieves the right paragraph more often than either (benchmarks/README.md).
         """
-        return self.tokens(text) + character_terms(to_simplified(text).lower())
+        return self.folded_terms(to_simplified(text).lower())
+
+    def terms_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """:meth:`terms` of each text: OpenCC over the batch at once, and, for a large batch with
+        ``workers`` above 1, jieba in worker processes (index.text_workers)."""
+        folded = [t.lower() for t in simplify_many(texts)]
+        if self.workers > 1 and len(folded) >= POOL_MIN_TEXTS:
+            from index.text_workers import terms_in_workers
+
+            return terms_in_workers(self._cache_dir, self._user_words, folded, self.workers)
+        return [self.folded_terms(t) for t in folded]
+
+    def folded_terms(self, folded: str) -> list[str]:
+        """:meth:`terms` of text that is simplified and lower-cased already."""
+        tokenizer = self._tokenizer()
+        words = [w for w in tokenizer.cut(folded, HMM=True) if _TOKEN_OK.search(w) and w not in STOPWORDS]  # type: ignore[attr-defined]
+        return words + character_terms(folded)
 
 
 # Characters that only questions use: pairs holding them ("什么", "是谁") match nothing useful.
@@ -194,8 +254,11 @@ _QUESTION_CHARS = frozenset("什么谁哪吗呢吧啥")
 
 def character_terms(simplified: str) -> list[str]:
     """CJK characters and overlapping character pairs, without stopwords and question words."""
-    chars = [c for c in simplified if _CJK_CHAR.match(c) and c not in STOPWORDS]
-    pairs = [g for g in cjk_bigrams(simplified) if g not in STOPWORDS and not _QUESTION_CHARS & set(g)]
+    chars = [c for c in _CJK_CHAR.findall(simplified) if c not in STOPWORDS]
+    pairs = [
+        g for g in cjk_bigrams(simplified)
+        if g not in STOPWORDS and g[0] not in _QUESTION_CHARS and g[1] not in _QUESTION_CHARS
+    ]
     return chars + pairs
 
 

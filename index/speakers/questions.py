@@ -16,16 +16,19 @@ left to ordinary search.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
-from index.normalization import normalise_question, to_simplified
+from index.normalization import normalise_question, simplify_many
 from index.speakers.names import FOREIGN_NAME_RE, plausible_name
 from index.speakers.vocabulary import CJK, ORGANISATION_HEADS, PERSON_NOUNS, PROVINCES, TITLES, alternation
 
-__all__ = ["SpeakerQuestion", "normalise_question", "normalise_title", "parse_speaker_question", "subject_key"]
+__all__ = [
+    "SpeakerQuestion", "normalise_question", "normalise_title", "parse_speaker_question", "prepared_names",
+    "subject_key",
+]
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,12 @@ def _clean_claim(claim: str) -> str | None:
     return claim
 
 
+def prepared_names(names: Iterable[str]) -> frozenset[str]:
+    """Known names as :func:`parse_speaker_question` looks them up: simplified, in a frozenset (which it
+    takes as prepared). Prepare them once per index, not per question."""
+    return frozenset(simplify_many(list(names)))
+
+
 def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> SpeakerQuestion | None:
     """A :class:`SpeakerQuestion` for "X说了什么" / "谁说…" questions, ``None`` for any other question.
 
@@ -245,7 +254,7 @@ def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> 
         return None
     # The index's names are simplified already and come as a frozenset: converting thousands of them
     # per question would cost more than the rest of the answer.
-    names = known_names if isinstance(known_names, frozenset) else frozenset(to_simplified(n) for n in known_names)
+    names = known_names if isinstance(known_names, frozenset) else prepared_names(known_names)
     for pattern in _WHO_RES:
         m = pattern.match(text)
         if m is None:

@@ -8,7 +8,7 @@ built from one can never contain a word the article does not.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from index.records import Paragraph
@@ -64,20 +64,43 @@ def _known_cues(text: str, names: Sequence[str], aliases: Mapping[str, str] | No
     taken: list[tuple[int, int]] = []
     spelled = {name: name for name in names} | dict(aliases or {})
     for form in sorted(spelled, key=len, reverse=True):
-        pattern = re.compile(
-            f"(?:据)?{re.escape(form)}(?:{POSTFIX_TITLE_ALT})?(?:同志)?{ADVERBIAL}{SPEECH_VERB}"
-        )
-        for m in pattern.finditer(text):
-            name_at = text.index(form, m.start())
+        for start, end in cue_spans(text, form):
+            name_at = text.index(form, start)
             if any(s <= name_at < e for s, e in taken):
                 continue  # part of a longer known name
             taken.append((name_at, name_at + len(form)))
             units, chain_start = role_chain_before(text, name_at)
-            subject = chain_start if units else m.start()
+            subject = chain_start if units else start
             if units and subject > 0 and text[subject - 1] == "据":
                 subject -= 1
-            cues.append(_Cue(spelled[form], subject, m.end()))
+            cues.append(_Cue(spelled[form], subject, end))
     return cues
+
+
+# What follows a name that speaks: a title, 同志, when/where/to whom, the speech verb. Compiled once:
+# a pattern per name and article was most of an index build's time in the speaker extraction.
+_CUE_TAIL = re.compile(f"(?:{POSTFIX_TITLE_ALT})?(?:同志)?{ADVERBIAL}{SPEECH_VERB}")
+
+
+def cue_spans(text: str, form: str) -> Iterator[tuple[int, int]]:
+    """The spans ``re.finditer("(?:据)?" + re.escape(form) + tail)`` would give (tail: ``_CUE_TAIL``), found
+    by looking the name up and matching the compiled tail after it."""
+    if not form:
+        return
+    if form.startswith("据"):  # where 据 is the name's own, the optional 据 in front changes the order
+        pattern = re.compile(f"(?:据)?{re.escape(form)}{_CUE_TAIL.pattern}")
+        yield from ((m.start(), m.end()) for m in pattern.finditer(text))
+        return
+    searched = 0  # finditer goes on where its last match ended
+    at = text.find(form)
+    while at != -1:
+        if at >= searched:
+            tail = _CUE_TAIL.match(text, at + len(form))
+            if tail is not None:
+                start = at - 1 if at - 1 >= searched and text[at - 1] == "据" else at
+                yield start, tail.end()
+                searched = tail.end()
+        at = text.find(form, at + 1)
 
 
 def _continued_cues(text: str, names: Sequence[str]) -> list[_Cue]:

@@ -134,12 +134,13 @@ async def answer_question(update: Update, context: Context, question: str, empty
                 finally:
                     await typing.done()
                 data.questions += 1
+                # Counted before sending: whoever sees the reply (a test, a monitor) sees it counted.
+                data.metrics.questions.labels("found" if composed.answer.found else "not_found").inc()
                 delivery, _ = await data.sender.send(where, composed.chunks, composed.markup)
     except Busy:
         data.metrics.questions.labels("busy").inc()
         await data.sender.send(where, [i18n.text(lang, "busy_try_again")])
         return
-    data.metrics.questions.labels("found" if composed.answer.found else "not_found").inc()
     if delivery is Delivery.DELIVERED:
         data.metrics.latency.observe(time.monotonic() - started)
 

@@ -43,7 +43,6 @@ _SERIES_RE = re.compile(f"([0-9]+|[{_NUMERAL}]+)([号届])")
 _ASKING_RE = re.compile(
     "(?:哪|什么|甚么|何|啥)(?:一|些|几)?[个位座种家所部本条项国类只名场支件样门片首间段届次位份]?$"
 )
-_CJK_RE = re.compile("[\u4e00-\u9fff]")
 # A dotted foreign name ("朱利安·尼尔斯"): its parts are the name.
 _DOTTED_RE = re.compile("[\u4e00-\u9fff]+(?:[·•・][\u4e00-\u9fff]+)+")
 # What follows a noun that owns the thing asked about: "百度发布的…", "德国的…".
@@ -73,13 +72,41 @@ def _names(form: str, text: str) -> bool:
     if form in text:
         return True
     if len(form) >= 3:
-        if any(form[i : i + 2] in text for i in range(len(form) - 1) if _CJK_RE.fullmatch(form[i])):
+        if any(form[i : i + 2] in text for i in range(len(form) - 1) if _is_cjk(form[i])):
             return True
-        # One character written otherwise, as transliterations are (毕卡索 for 毕加索).
-        one_off = "|".join(f"{re.escape(form[:i])}[\u4e00-\u9fff]{re.escape(form[i + 1 :])}" for i in range(len(form)))
-        return re.search(one_off, text) is not None
+        return _one_off(form, text)
     if len(form) == 2:
-        return re.search(f"{re.escape(form[0])}[\u4e00-\u9fff]{{1,{_SPREAD}}}{re.escape(form[1])}", text) is not None
+        return _spread(form, text)
+    return False
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+# The checks below match any character and test it afterwards: a regular expression with the CJK range
+# as a character class costs 1.5 ms to compile, and every question brings new names to compile.
+def _one_off(form: str, text: str) -> bool:
+    """One character of ``form`` written otherwise, as transliterations are (毕卡索 for 毕加索)."""
+    for i in range(len(form)):
+        pattern = f"(?=({re.escape(form[:i])})(.){re.escape(form[i + 1 :])})"
+        if any(_is_cjk(m.group(2)) for m in re.finditer(pattern, text)):
+            return True
+    return False
+
+
+def _spread(form: str, text: str) -> bool:
+    """Both characters of a two-character name, one to _SPREAD Chinese characters apart (北大: 北京大学)."""
+    first, last = form[0], form[1]
+    start = text.find(first)
+    while start >= 0:
+        for gap in range(1, _SPREAD + 1):
+            at = start + gap
+            if at + 1 >= len(text) or not _is_cjk(text[at]):
+                break
+            if text[at + 1] == last:
+                return True
+        start = text.find(first, start + 1)
     return False
 
 

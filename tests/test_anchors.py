@@ -76,6 +76,16 @@ def test_a_place_written_at_more_length_or_abbreviated_is_found() -> None:
     assert Anchor("侯景封", ("侯景封",), "ns").found_in("侯景起兵后自立为王")
 
 
+def test_lenient_name_forms_count_only_chinese_characters_in_between() -> None:
+    spread = Anchor("北大", ("北大",), "nt")
+    assert spread.found_in("北京大学") and spread.found_in("北京市立大学")  # one to four characters apart
+    assert not spread.found_in("北京市立人民大学") and not spread.found_in("北a大")
+    # A first match that fails does not hide a later one.
+    assert spread.found_in("北,大与北京大学")
+    one_off = Anchor("毕加索", ("毕加索",), "nr")
+    assert one_off.found_in("画家毕卡索的作品") and not one_off.found_in("毕-索") and not one_off.found_in("毕卡")
+
+
 def test_a_transliterated_name_may_differ_by_one_character_or_be_given_by_one_part() -> None:
     anchored = anchors("卡斯蒂利亚的首府在哪里", "卡斯蒂利亚")
     assert anchored and not missing(anchored, "卡斯提利亚地区的首府是巴利亚多利德")

@@ -199,3 +199,14 @@ def test_a_copy_keeps_the_original_tombstones_apart() -> None:
     copy.delete([1])
     assert p.dead_mask().tolist()[:2] == [True, False] and copy.dead_mask().tolist()[:2] == [True, True]
     assert p.df("新线") == 2 and copy.df("新线") == 1
+
+
+def test_every_term_of_a_large_vocabulary_is_found_and_no_other(tmp_path: Path) -> None:
+    # More terms than one sampled block, so look-ups cross blocks and land on their edges.
+    terms = [f"词{i:04d}" for i in range(0, 400, 2)]
+    docs = [terms[i : i + 7] for i in range(0, len(terms), 5)]
+    write_segment(tmp_path, "big", docs)
+    postings = Postings.open(tmp_path, ["big"])
+    assert all(t in postings for t in terms)
+    assert not any(t in postings for t in ["词", "a", "词0001", "词0199", "词0399", "词9999", "龘"])
+    assert postings.df(terms[0]) == 1 and postings.df(terms[5]) == 2

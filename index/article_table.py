@@ -9,9 +9,7 @@ and ``immutable``, so readers take no locks.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -19,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from index.directory import replacing
 from index.records import ArticleRecord
 
 _SCHEMA = """
@@ -39,11 +38,8 @@ HOT_ARTICLES = 2048
 
 def write_articles(path: Path, records: Iterable[ArticleRecord]) -> int:
     """Write ``records`` (ordinals in the order given) to a new file at ``path``; returns how many."""
-    tmp = path.with_name(path.name + ".tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
     count = 0
-    try:
+    with replacing(path) as tmp:
         con = sqlite3.connect(tmp)
         try:
             con.execute("PRAGMA journal_mode=OFF")
@@ -60,13 +56,6 @@ def write_articles(path: Path, records: Iterable[ArticleRecord]) -> int:
             con.commit()
         finally:
             con.close()
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     return count
 
 

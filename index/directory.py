@@ -230,19 +230,28 @@ def set_aside(index_dir: Path, name: str = MANIFEST) -> Path:
     return target
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through ``<name>.tmp`` and ``os.replace``; a failed write leaves no temporary behind."""
+@contextlib.contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for the block to write: synced and moved over ``path`` with
+    ``os.replace`` when the block ends, removed when it fails, so no reader sees a half-written file."""
     tmp = path.with_name(path.name + ".tmp")
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
     try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
+        yield tmp
+        with tmp.open("rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write through ``<name>.tmp`` and ``os.replace``; a failed write leaves no temporary behind."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def fsync_dir(path: Path) -> None:

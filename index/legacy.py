@@ -8,13 +8,13 @@ from those terms, which every one of them holds.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from index.checks import sha256
 from index.errors import IndexCorruptError
 from index.lexical import build_bm25
 from index.manifest import REBUILD_HINT, Manifest
@@ -22,14 +22,6 @@ from index.records import ArticleRecord, Calibration, Chunk
 from index.snapshot import IndexData
 from index.stored_segments import COLUMNS, MemoryArticles, Segment
 from index.vectors import kind_of, stored_vectors
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_legacy(index_dir: Path, manifest: Manifest, embedder: str, dim: int) -> IndexData:
@@ -41,7 +33,7 @@ def load_legacy(index_dir: Path, manifest: Manifest, embedder: str, dim: int) ->
         path = index_dir / name
         if not path.is_file():
             raise FileNotFoundError(2, "missing", str(path))
-        if _sha256(path) != expected:
+        if sha256(path) != expected:
             raise IndexCorruptError(f"The index file {path} does not match its checksum; {REBUILD_HINT}.")
     try:
         vectors = faiss.read_index(str(index_dir / f"vectors-{gen}.faiss"))

@@ -17,8 +17,6 @@ the same shape: :class:`MemoryArticles` stands in for the SQLite file.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from index.article_table import ArticleTable, write_articles
+from index.directory import replacing
 from index.records import ArticleRecord, Chunk
 
 COLUMNS = ("id", "ordinal", "paragraph", "start", "end")
@@ -136,17 +135,8 @@ def segment_files(generation: int, approximate: bool) -> list[str]:
 
 def write_npy(path: Path, array: np.ndarray) -> None:
     """``np.save`` through a temporary file and ``os.replace``."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with tmp.open("wb") as fh:
-            np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    with replacing(path) as tmp, tmp.open("wb") as fh:
+        np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
 
 
 def write_segment(

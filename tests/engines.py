@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index import Answer, EngineSettings, IndexReport, QuoteEngine
+import pytest
+
+from index import Answer, EngineSettings, IndexReport, QuoteEngine, directory
+from index.manifest import MANIFEST
 from index.settings import DEFAULT_LIMITS, IngestLimits
 from tests.conftest import FakeEmbedder
 
@@ -107,3 +110,15 @@ def make_engine(
     root = folder.parent
     settings = EngineSettings(root / f"{folder.name}-index", root / f"{folder.name}-cache", folder, limits=limits)
     return HeldEngine(QuoteEngine.open(settings, FakeEmbedder()))
+
+
+def fail_manifest_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every write of manifest.json fail as a full disk would; other index files are written."""
+    real = directory.write_atomic
+
+    def crash_on_manifest(path: Path, data: bytes) -> None:
+        if path.name == MANIFEST:
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(directory, "write_atomic", crash_on_manifest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -58,3 +59,10 @@ def serve(routes: dict[str, Route] | Callable[[], dict[str, Route]]) -> Iterator
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def closed_port() -> int:
+    """A local port nothing listens on (bound, then released), for "connection refused" tests."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

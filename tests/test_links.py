@@ -6,7 +6,6 @@ Pages and documents are the tests' own, served by a local HTTP server on 127.0.0
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from click.testing import CliRunner
 import bot.runtime
 from bot.cli import cli
 from tests.conftest import SAMPLE, FakeEmbedder
-from tests.local_server import Route, serve
+from tests.local_server import Route, closed_port, serve
 from tests.pages import LAST, PARAGRAPHS, SUBHEADING, TITLE, portal_page
 from tests.test_documents import PARAGRAPHS as DOC_PARAGRAPHS
 from tests.test_documents import TITLE as DOC_TITLE
@@ -155,12 +154,6 @@ def test_word_and_pdf_links_are_indexed_and_answer(config: Path, site: tuple[str
     assert DOC_PARAGRAPHS[2].startswith(answers[0]["quote"][:10]) or answers[0]["quote"] in DOC_PARAGRAPHS[2]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     ("path", "sentence"),
     [
@@ -190,7 +183,7 @@ def test_a_bad_link_gets_one_sentence_and_nothing_else_changes(
 def test_an_unreachable_link_gets_one_sentence_and_nothing_else_changes(config: Path) -> None:
     assert run(config, "index", "build")[0] == 0
     before = index_state(config)
-    url = f"http://127.0.0.1:{_closed_port()}/news.html"
+    url = f"http://127.0.0.1:{closed_port()}/news.html"
     code, out, err = run(config, "index", "add", url)
     assert code == 1 and out == ""
     assert err == f"Error: {url}: cannot be reached (ConnectError); check the link.\n"

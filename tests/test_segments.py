@@ -14,6 +14,7 @@ from index.engine import EngineSettings, QuoteEngine
 from index.errors import IndexCorruptError, IndexMismatchError
 from index.manifest import FORMAT_VERSION, MANIFEST, read_manifest
 from tests.conftest import FakeEmbedder
+from tests.engines import fail_manifest_writes
 from tests.legacy_index import write_format_2
 
 PORT = "港口新闻\n\n青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n"
@@ -129,14 +130,7 @@ def test_a_crash_before_the_manifest_leaves_the_old_index_served(
     engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before, answer = read_manifest(engine_settings.index_dir), engine.ask(QUESTION)
-    real = directory.write_atomic
-
-    def crash_on_manifest(path: Path, data: bytes) -> None:
-        if path.name == MANIFEST:
-            raise OSError(28, "No space left on device")
-        real(path, data)
-
-    monkeypatch.setattr(directory, "write_atomic", crash_on_manifest)
+    fail_manifest_writes(monkeypatch)
     with pytest.raises(Exception, match="No space left"):
         engine.add_files([_write(articles_dir, "port", PORT)])
     monkeypatch.undo()

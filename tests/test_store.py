@@ -10,6 +10,7 @@ from index.engine import EngineSettings, QuoteEngine
 from index.errors import IndexCorruptError, IndexMismatchError
 from index.manifest import FORMAT_VERSION, MANIFEST, read_manifest
 from tests.conftest import FakeEmbedder
+from tests.engines import fail_manifest_writes
 from tests.legacy_index import write_format_2
 
 
@@ -64,14 +65,7 @@ def test_crash_mid_write_leaves_previous_index_whole(
 ) -> None:
     before = read_manifest(engine_settings.index_dir)
     new = _article(tmp_path, "new", "这是一篇关于烟台苹果丰收的新文章，果农们非常高兴。")
-    real = directory.write_atomic
-
-    def crash_on_manifest(path: Path, data: bytes) -> None:
-        if path.name == MANIFEST:
-            raise OSError(28, "No space left on device")
-        real(path, data)
-
-    monkeypatch.setattr(directory, "write_atomic", crash_on_manifest)
+    fail_manifest_writes(monkeypatch)
     with pytest.raises(Exception, match="No space left"):
         engine.add_files([new])
     monkeypatch.undo()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from index.settings import IngestLimits
 from tests.engines import HeldEngine, make_engine
 from tests.fake_bot_api import BotRunner, FakeBotAPI, make_settings, running_bot
-from tests.local_server import Route, serve
+from tests.local_server import Route, closed_port, serve
 from tests.pages import PARAGRAPHS, TITLE, portal_page
 
 ADMIN = 4242
@@ -116,12 +115,6 @@ def test_the_same_link_twice_is_reported_unchanged_in_english(
     assert engine.stats()["generation"] == generation and len(engine.articles()) == 2
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize(
     ("path", "sentence"),
     [
@@ -137,7 +130,7 @@ def test_a_bad_link_gets_one_sentence_and_nothing_else_changes(
     path: str | None, sentence: str,
 ) -> None:
     base, _, _ = site
-    url = f"{base}{path}" if path else f"http://127.0.0.1:{_closed_port()}/news.html"
+    url = f"{base}{path}" if path else f"http://127.0.0.1:{closed_port()}/news.html"
     before = (engine.articles(), engine.stats()["generation"])
     admin = api.user(ADMIN)
     chat = api.private_chat(admin)

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 from index.normalization import STOPWORDS
 from index.questions import AnswerType, Question
@@ -78,10 +79,15 @@ _EVIDENCE_FIELDS = tuple(f.name for f in fields(Evidence))
 
 def _longest_found(segment: str, text: str) -> int:
     """The length of the longest part of ``segment`` that ``text`` contains."""
-    for size in range(len(segment), 0, -1):
+    # Bisect on the length: when a part of some length is found, its prefixes are found too.
+    lo, hi = 0, len(segment)
+    while lo < hi:
+        size = (lo + hi + 1) // 2
         if any(segment[i : i + size] in text for i in range(len(segment) - size + 1)):
-            return size
-    return 0
+            lo = size
+        else:
+            hi = size - 1
+    return lo
 
 
 def _blank(text: str, segments: tuple[str, ...]) -> str:
@@ -123,19 +129,43 @@ def pieces(segments: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(_EDGES_RE.sub("", p) for s in segments for p in _JOINS_RE.split(s) if p)
 
 
-def measure(question: Question, passage: str, cosine: float) -> Evidence:
-    """The evidence that ``passage`` (simplified, lower-cased; title and section included) answers."""
-    segments = pieces(tuple(s.lower() for s in question.content))
-    chars = [c for s in segments for c in s if re.match(f"[{_CJK}]", c) and c not in STOPWORDS]
-    pairs = [s[i : i + 2] for s in segments for i in range(len(s) - 1) if re.fullmatch(f"[{_CJK}]{{2}}", s[i : i + 2])]
+@dataclass(frozen=True)
+class _Parts:
+    """What evidence looks for of one question, worked out once for all the passages it is measured on."""
+
+    segments: tuple[str, ...]
+    chars: tuple[str, ...]
+    pairs: tuple[str, ...]
+    exact_words: tuple[str, ...]
+
+
+_CJK_CHAR_RE = re.compile(f"[{_CJK}]")
+_CJK_PAIR_RE = re.compile(f"[{_CJK}]{{2}}")
+
+
+@lru_cache(maxsize=256)
+def _parts(content: tuple[str, ...]) -> _Parts:
+    segments = pieces(tuple(s.lower() for s in content))
+    chars = tuple(c for s in segments for c in s if _CJK_CHAR_RE.match(c) and c not in STOPWORDS)
+    pairs = tuple(s[i : i + 2] for s in segments for i in range(len(s) - 1) if _CJK_PAIR_RE.fullmatch(s[i : i + 2]))
+    # Full-width digits and dots ("２．５") are the same number as "2.5".
+    exact_words = tuple(unicodedata.normalize("NFKC", w) for s in segments for w in _EXACT_RE.findall(s))
+    return _Parts(segments, chars, pairs, exact_words)
+
+
+def measure(question: Question, passage: str, cosine: float, wide: str | None = None) -> Evidence:
+    """The evidence that ``passage`` (simplified, lower-cased; title and section included) answers;
+    ``wide`` is the passage NFKC-normalised, when the caller keeps it."""
+    parts = _parts(tuple(question.content))
+    segments, chars, pairs, exact_words = parts.segments, parts.chars, parts.pairs, parts.exact_words
     content = sum(c in passage for c in chars) / len(chars) if chars else 0.0
     pair_share = sum(p in passage for p in pairs) / len(pairs) if pairs else content
-    shares = [_longest_found(s, passage) / len(s) for s in segments if s]
-    long_shares = [_longest_found(s, passage) / len(s) for s in segments if len(s) >= 2]
-    # Full-width digits and dots ("２．５") are the same number as "2.5".
-    exact_words = [unicodedata.normalize("NFKC", w) for s in segments for w in _EXACT_RE.findall(s)]
-    wide = unicodedata.normalize("NFKC", passage) if exact_words else passage
-    exact = sum(w in wide for w in exact_words) / len(exact_words) if exact_words else 1.0
+    found = [_longest_found(s, passage) for s in segments]
+    shares = [f / len(s) for f, s in zip(found, segments, strict=True) if s]
+    long_shares = [f / len(s) for f, s in zip(found, segments, strict=True) if len(s) >= 2]
+    if exact_words and wide is None:
+        wide = unicodedata.normalize("NFKC", passage)
+    exact = sum(w in wide for w in exact_words) / len(exact_words) if exact_words and wide is not None else 1.0
     typed = _typed(question, passage, segments)
     first = long_shares[0] if long_shares else (shares[0] if shares else 0.0)
     return Evidence(

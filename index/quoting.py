@@ -10,13 +10,15 @@ from the article's own text, in its own script.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from index.normalization import to_simplified
 from index.records import Calibration, Paragraph, Quote
-from index.search import PassageHit, Query, Searcher, coverage
+from index.search import PassageHit, Query, Searcher
 from index.sentences import bounded_end, split_sentences
 
 # The weights below were measured on CMRC 2018 and DRCD dev (benchmarks/README.md): longer runs hold
@@ -94,6 +96,7 @@ _ANSWER_TYPES: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 )
 
 
+@lru_cache(maxsize=1024)
 def answer_type(question: str) -> tuple[str, re.Pattern[str]] | None:
     """The kind of answer a question asks for, and a pattern for text that holds one."""
     simplified = to_simplified(question)
@@ -126,11 +129,13 @@ def select_run(
     weights: QuoteWeights = DEFAULT_WEIGHTS,
     topic: str = "",
     folded: str | None = None,
+    folded_topic: str | None = None,
 ) -> tuple[int, int]:
     """(start, end) within ``paragraph.text`` of the best run of whole sentences, after its dateline.
 
     ``chunk_cosine`` maps (start, end) spans of chunks, relative to the paragraph, to their cosine;
-    ``topic`` is the article title and section, whose words say little about which sentence answers.
+    ``topic`` is the article title and section, whose words say little about which sentence answers;
+    ``folded`` and ``folded_topic``, when given, are the paragraph and topic simplified and lower-cased.
     """
     text = paragraph.text
     # A dateline opening the paragraph is metadata: runs start after it, as chunks do.
@@ -156,19 +161,28 @@ def select_run(
     for a, b in spans:
         cosine = max((c for (lo, hi), c in chunk_cosine.items() if lo < b and hi > a), default=calibration.floor)
         dense.append(calibration.scale(cosine))
-    folded_topic = to_simplified(topic).lower()
+    if folded_topic is None:
+        folded_topic = to_simplified(topic).lower()
     term_weights = {
         t: w * (weights.topic_discount if t in folded_topic else 1.0) for t, w in query.weights.items()
     }
+    weighted = list(term_weights.items())
+    total = sum(term_weights.values())
+    usable = total > 0 and not math.isnan(total)
     best = (float("-inf"), 0, 0)
     for i in range(len(spans)):
         seen: set[str] = set()
+        covered = 0.0
         for j in range(i, min(i + weights.max_sentences, len(spans))):
             start, end = spans[i][0], spans[j][1]
             if j > i and end - start > weights.max_run_chars:
                 break
-            seen |= present[j]
-            score = coverage(term_weights, seen)
+            if not present[j] <= seen:
+                seen |= present[j]
+                # search.coverage, summed in the weights' order whatever the run: runs holding the same
+                # terms score exactly alike, and the earlier one wins the tie.
+                covered = sum(w for t, w in weighted if t in seen) / total if usable else 0.0
+            score = covered
             score += weights.type_bonus * any(typed[i : j + 1])
             score += weights.dense_bonus * max(dense[i : j + 1])
             score -= weights.extra_sentence_cost * (j - i)
@@ -205,9 +219,9 @@ def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
     for chunk_id, cosine in hit.chunk_cosines.items():
         chunk = searcher.chunk(chunk_id)
         chunk_cosine[(chunk.start - paragraph.start, chunk.end - paragraph.start)] = cosine
-    topic = f"{article.title}\n{paragraph.section or ''}"
-    folded = searcher.folded(searcher.position(hit.article_id, hit.paragraph))
-    lo, hi = select_run(paragraph, query, chunk_cosine, data.calibration, topic=topic, folded=folded)
+    position = searcher.position(hit.article_id, hit.paragraph)
+    lo, hi = select_run(paragraph, query, chunk_cosine, data.calibration, folded=searcher.folded(position),
+                        folded_topic=searcher.topic(position))
     text = paragraph.text[lo:hi]
     return Quote(
         text=text,

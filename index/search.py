@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import unicodedata
 from collections.abc import Container
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
@@ -107,6 +107,7 @@ class Searcher:
         self.folded = lru_cache(maxsize=4096)(self._fold)
         self.topic = lru_cache(maxsize=4096)(self._topic)
         self.article_text = lru_cache(maxsize=1024)(self._article_text)
+        self.evidence_text = lru_cache(maxsize=4096)(self._evidence_text)
         self.people = lru_cache(maxsize=1024)(self._people)
         # Whether a passage answers at all, from evidence that means the same in any corpus; fitted for
         # one embedder (its cosines), so other embedders keep the fused confidence below.
@@ -130,6 +131,12 @@ class Searcher:
         aid, number = self.layout.key(position)
         record = self.data.articles[aid]
         return to_simplified(f"{record.title}\n{record.paragraphs[number].section or ''}").lower()
+
+    def _evidence_text(self, position: int) -> tuple[str, str]:
+        """What the not-found evidence reads of a passage: its topic and folded text, and the same
+        NFKC-normalised (full-width digits are the same numbers)."""
+        passage = f"{self.topic(position)}\n{self.folded(position)}"
+        return passage, unicodedata.normalize("NFKC", passage)
 
     def _article_text(self, article_id: str) -> str:
         """An article's title and text, simplified, lower-cased and NFKC-normalised, for its anchors."""
@@ -240,7 +247,8 @@ class Searcher:
             per_chunk = {int(cid): float(c) for cid, c in zip(chunk_ids[mine], cosines[mine], strict=True)}
             aid, number = self.layout.key(position)
             hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
-            hits.append(replace(hit, confidence=self.confidence(query, hit, position)))
+            confidence = self.confidence(query, hit, position)
+            hits.append(PassageHit(aid, number, hit.score, hit.lexical, hit.dense, per_chunk, confidence))
         if self.not_found is None or not hits:
             return hits[:k]
         # Only passages of the first one's time tier may trade places with it.
@@ -280,7 +288,8 @@ class Searcher:
                 # Asked who holds a title; the passage has it ("…的生产经理称" for 总经理) with nobody's
                 # name. A passage without it at all ("由某某执导" for 导演) is left to the model.
                 return 0.0
-            evidence = measure(query.question, f"{self.topic(position)}\n{folded}", hit.dense)
+            passage, wide = self.evidence_text(position)
+            evidence = measure(query.question, passage, hit.dense, wide)
             return self.not_found.probability(evidence)
         present = {t for t in query.terms if t in folded}
         dense = self.data.calibration.scale(hit.dense)

@@ -53,6 +53,7 @@ def _tf_part(tf: np.ndarray, lengths: np.ndarray, avglen: float) -> np.ndarray:
 
 
 SAMPLE_STRIDE = 32
+_BLOCKS_KEPT = 8192  # about 260k decoded terms at most per segment
 
 
 @dataclass
@@ -74,6 +75,9 @@ class Segment:
     # Every SAMPLE_STRIDE-th term, decoded once: a look-up bisects this list in C, then at most
     # log2(SAMPLE_STRIDE) terms of the mapped vocabulary, instead of decoding ~log2(terms) of them.
     _sample: list[bytes] | None = field(default=None, init=False, repr=False, compare=False)
+    # Blocks of SAMPLE_STRIDE terms decoded by earlier look-ups: questions keep asking for the same
+    # characters and pairs. Bounded by emptying it when full.
+    _blocks: dict[int, list[bytes]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def docs(self) -> int:
@@ -94,9 +98,23 @@ class Segment:
         block = bisect_right(self._sample, key)  # the key lies after the start of block - 1
         if block == 0:
             return None
-        lo, hi = (block - 1) * SAMPLE_STRIDE, min(block * SAMPLE_STRIDE, self.terms)
-        i = bisect_left(range(lo, hi), key, key=self.term_at) + lo
-        return i if i < self.terms and self.term_at(i) == key else None
+        terms = self._block(block - 1)
+        i = bisect_left(terms, key)
+        return (block - 1) * SAMPLE_STRIDE + i if i < len(terms) and terms[i] == key else None
+
+    def _block(self, number: int) -> list[bytes]:
+        """The terms of block ``number`` (SAMPLE_STRIDE terms from the block's sampled one), decoded."""
+        terms = self._blocks.get(number)
+        if terms is None:
+            lo, hi = number * SAMPLE_STRIDE, min((number + 1) * SAMPLE_STRIDE, self.terms)
+            offsets = self.voff[lo : hi + 1].tolist()
+            raw = self.vocab[offsets[0] : offsets[-1]].tobytes()
+            base = offsets[0]
+            terms = [raw[a - base : b - base] for a, b in zip(offsets, offsets[1:], strict=False)]
+            if len(self._blocks) >= _BLOCKS_KEPT:
+                self._blocks.clear()
+            self._blocks[number] = terms
+        return terms
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(documents, term frequencies) of a term, live and dead; empty when the segment lacks it."""

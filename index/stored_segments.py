@@ -171,4 +171,6 @@ def open_segment(index_dir: Path, generation: int, dim: int, kind: str, ann: Any
 
         ann = read_ann(index_dir / f"ann-{generation}.faiss", kind)
     table = ArticleTable(index_dir / f"articles-{generation}.sqlite")
-    return Segment(generation, columns, vectors, table, ann, kind)
+    # Plain arrays over the same mapped pages: indexing a np.memmap wraps every result in a new memmap,
+    # which cost more than the look-ups themselves on the question path.
+    return Segment(generation, np.asarray(columns), np.asarray(vectors), table, ann, kind)

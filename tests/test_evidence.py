@@ -156,3 +156,19 @@ def test_a_passage_names_a_title_holder_or_not() -> None:
     # Search checks the title's head (经理 of 总经理): "车间的生产经理称" names no holder either.
     assert not names_holder("车间的生产经理称,订单少了一半", "经理")
     assert names_holder("副总经理林海涛说,订单少了一半", "经理")
+
+
+@pytest.mark.parametrize(
+    "segment",
+    ["海滨市委书记", "湾区经济圈一体化", "港城", "海", "南湾港集团有限公司", "市委书记李明远", ""],
+)
+def test_the_longest_part_found_is_what_trying_every_part_finds(segment: str) -> None:
+    from index.evidence import _longest_found
+
+    text = "海滨市委书记李明远说，海滨将积极接轨港城，融入湾区经济圈，南湾港集团也来了。"
+
+    def every_part(seg: str) -> int:
+        parts = [seg[i:j] for i in range(len(seg)) for j in range(i + 1, len(seg) + 1)]
+        return max((len(p) for p in parts if p in text), default=0)
+
+    assert _longest_found(segment, text) == every_part(segment)

@@ -86,6 +86,12 @@ class QuoteEngine:
 
     # -- opening ---------------------------------------------------------------------------------
 
+    def embed_every_question(self) -> None:
+        """Run the model for every question, remembering none: what latency measurements must time."""
+        self.questions = CachedQuestions(self.embedder, size=0)
+        if self._searcher is not None:
+            self._searcher.embedder = self.questions
+
     @classmethod
     def open(cls, settings: EngineSettings, embedder: Embedder, progress: Progress | None = None) -> QuoteEngine:
         """Load the index, or build it from the articles folder when its directory is new or empty.

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -167,6 +169,23 @@ def test_cli_eval_squad_json_has_exactly_the_keys(config: Path, tmp_path: Path) 
     assert misses.read_text(encoding="utf-8") == ""
     table = CliRunner().invoke(cli, ["--config", str(config), "eval", str(MINI), "--limit", "2"])
     assert table.exit_code == 0 and "passage_hit@1" in table.stdout and "questions" in table.stdout
+
+
+def test_cli_eval_times_the_model_for_every_question(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+
+    class Counting(LexicalOnlyEmbedder):
+        def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+            asked.extend(texts)
+            return super().encode_queries(texts)
+
+    monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: Counting())
+    for _ in range(2):  # a second run must not find the first one's vectors in the embedding cache
+        result = CliRunner().invoke(cli, ["--config", str(config), "eval", str(MINI), "--json"])
+        assert result.exit_code == 0, result.output
+    questions = [q.question for q in load_squad(MINI).questions]
+    # Each run: the warm-up question, then every question, each through the model.
+    assert asked == [questions[0], *questions] * 2
 
 
 def test_cli_eval_jsonl_against_articles(config: Path, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ from index.errors import (
     UnknownArticleError,
 )
 from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
-from index.lexical import build_bm25, update_bm25
+from index.lexical import build_bm25, segment_postings, update_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
@@ -334,7 +334,7 @@ class QuoteEngine:
             return
         with self._writing():
             data = self._current_for_update()
-            before = data.passage_keys()
+            before = None if data.bm25_by_segment else data.passage_keys()
             prepared = self.indexer.prepare(data, files, report) + self.indexer.prepare_links(data, links, report)
             self.indexer.apply(data, prepared, False, report)
             # Nothing new: the live generation stays, rather than a copy of it.
@@ -387,7 +387,7 @@ class QuoteEngine:
         """Drop one article from the index (its file is left alone)."""
         with self._writing():
             data = self._current_for_update()
-            before = data.passage_keys()
+            before = None if data.bm25_by_segment else data.passage_keys()
             record = data.articles.get(article_id)
             if record is None:
                 raise UnknownArticleError(self._unknown(article_id, data))
@@ -406,7 +406,10 @@ class QuoteEngine:
         The articles of the saved segments that are still live kept their terms; the pending ones are
         new or changed (:meth:`IndexData.for_update`)."""
         self._report("saving", 0, 1)
-        if before is None:
+        if data.bm25_by_segment:
+            # The saved segments' postings as they are, tombstones, and the pending articles': O(change).
+            data.bm25 = segment_postings(data) if data.segments or data.pending else None
+        elif before is None:
             data.bm25 = build_bm25(data.terms())
         else:
             fresh = {aid: p.record.terms for aid, p in data.pending.items()}

@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
@@ -88,7 +88,10 @@ class Segment:
 
     def find(self, term: str) -> int | None:
         """The term's row, by binary search in the sorted vocabulary; None when the segment lacks it."""
-        key = term.encode("utf-8")
+        return self.find_bytes(term.encode("utf-8"))
+
+    def find_bytes(self, key: bytes) -> int | None:
+        """:meth:`find` for a term given as its UTF-8 bytes."""
         if self._sample is None:
             self._sample = [self.term_at(i) for i in range(0, self.terms, SAMPLE_STRIDE)]
         block = bisect_right(self._sample, key)  # the key lies after the start of block - 1
@@ -97,6 +100,15 @@ class Segment:
         lo, hi = (block - 1) * SAMPLE_STRIDE, min(block * SAMPLE_STRIDE, self.terms)
         i = bisect_left(range(lo, hi), key, key=self.term_at) + lo
         return i if i < self.terms and self.term_at(i) == key else None
+
+    def fresh_copy(self) -> Segment:
+        """The same arrays (shared, read-only) without tombstones, its term sample shared: each
+        snapshot marks its own dead documents on a copy of the opened segment."""
+        if self._sample is None:
+            self._sample = [self.term_at(i) for i in range(0, self.terms, SAMPLE_STRIDE)]
+        copy = replace(self, dead=None, dead_changed=False)
+        copy._sample = self._sample
+        return copy
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(documents, term frequencies) of a term, live and dead; empty when the segment lacks it."""
@@ -153,7 +165,7 @@ def _assemble(vocabulary: list[bytes], rows: np.ndarray, doc: np.ndarray, tf: np
     return segment
 
 
-def _terms_of(seg: Segment) -> list[bytes]:
+def terms_of(seg: Segment) -> list[bytes]:
     """The segment's vocabulary, UTF-8, in row order."""
     blob = seg.vocab.tobytes()
     bounds = np.asarray(seg.voff).tolist()
@@ -179,7 +191,7 @@ def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None 
             raise ValueError("the merge order must name live documents, each once")
         number[wanted] = np.arange(wanted.size)
     n = int((number >= 0).sum())
-    vocabularies = [_terms_of(seg) for seg in segments]
+    vocabularies = [terms_of(seg) for seg in segments]
     # Each vocabulary is sorted: the first one plus the others' new terms is nearly sorted already.
     seen = set(vocabularies[0]) if vocabularies else set()
     terms = list(vocabularies[0]) if vocabularies else []
@@ -214,16 +226,16 @@ def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None 
                      (packed & 0xFFFF).astype(np.uint16), lengths)
 
 
-def max_term_score(segments: Sequence[Segment], n: int, total: int) -> float:
-    """The best score any term reaches in any live document, with each segment's own df."""
+def max_term_score(segments: Sequence[Segment], n: int, total: int,
+                   dfs: Sequence[np.ndarray] | None = None) -> float:
+    """The best score any term reaches in any live document: with ``dfs`` (per segment, each row's
+    df over all segments) the exact figure, without it each segment's own df (an upper bound)."""
     if n == 0:
         return 0.0
     avglen = total / n
     best = 0.0
-    for seg in segments:
-        df = np.diff(np.asarray(seg.indptr))
-        if seg.dead is not None and seg.dead.any() and seg.terms:
-            df = df - np.add.reduceat(seg.dead[seg.doc].astype(np.int64), seg.indptr[:-1]) * (df > 0)
+    for k, seg in enumerate(segments):
+        df = dfs[k] if dfs is not None else live_df(seg)
         idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         for start in range(0, seg.terms, max(1, _BLOCK // 64)):
             stop = min(seg.terms, start + max(1, _BLOCK // 64))
@@ -237,6 +249,14 @@ def max_term_score(segments: Sequence[Segment], n: int, total: int) -> float:
             term = np.repeat(np.arange(start, stop), np.diff(np.asarray(seg.indptr[start : stop + 1])))
             best = max(best, float((part * idf[term]).max()))
     return best
+
+
+def live_df(seg: Segment) -> np.ndarray:
+    """Per term row, how many of the segment's live documents hold it."""
+    df = np.diff(np.asarray(seg.indptr)).astype(np.int64)
+    if seg.dead is not None and seg.dead.any() and seg.terms:
+        df = df - np.add.reduceat(seg.dead[seg.doc].astype(np.int64), seg.indptr[:-1]) * (df > 0)
+    return df
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

@@ -85,6 +85,10 @@ class IndexData:
     dead: dict[int, frozenset[str]] = field(default_factory=dict)
     pending: dict[str, Pending] = field(default_factory=dict)
     generation: int = 0
+    # Whether ``bm25``'s documents follow the segments (each segment's paragraphs in ordinal order,
+    # dead ones tombstoned, then the pending articles' by id: :func:`index.lexical.segment_postings`)
+    # rather than the passage order of the live articles (indexes of older layouts, until compacted).
+    bm25_by_segment: bool = True
     _where: dict[str, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
 
     @staticmethod
@@ -94,7 +98,7 @@ class IndexData:
     def for_update(self) -> IndexData:
         """A copy to change: the same segments and tombstones, nothing pending."""
         copy = IndexData(self.embedder, self.dim, self.calibration, list(self.segments), self.bm25,
-                         list(self.user_words), dict(self.dead), {}, self.generation)
+                         list(self.user_words), dict(self.dead), {}, self.generation, self.bm25_by_segment)
         copy._where = dict(self.where())
         return copy
 

@@ -27,6 +27,7 @@ import numpy as np
 from index.article_table import ArticleTable, write_articles
 from index.directory import replacing
 from index.records import ArticleRecord, Chunk
+from index.segments import Segment as PostingsSegment
 
 COLUMNS = ("id", "ordinal", "paragraph", "start", "end")
 ID, ORDINAL, PARAGRAPH, START, END = range(len(COLUMNS))
@@ -75,6 +76,11 @@ class Segment:
     kind: str = "flat"
     # Each file's (SHA-256, size, probe digest or ""), as the manifest records them; empty in memory.
     files: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    # The segment's BM25 postings (index.segments), one document per paragraph in ordinal order, and
+    # the generation whose postings folder holds them; None / 0 when the index keeps them for the
+    # whole generation (index.lexical).
+    bm25: PostingsSegment | None = None
+    bm25_generation: int = 0
 
     def __post_init__(self) -> None:
         ids, counts = self.articles.index()

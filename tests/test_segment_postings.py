@@ -1,0 +1,205 @@
+"""BM25 postings follow the index segments: an add writes only its own articles' postings, removals are
+tombstones, and every answer and score equals that of a full build of the same articles."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import lexical
+from index.engine import EngineSettings, QuoteEngine
+from index.manifest import MANIFEST, read_manifest
+from index.postings import Postings
+from index.results import Page
+from tests.conftest import FakeEmbedder
+
+PORT = "港口新闻\n\n青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n\n码头工人说，夜班比去年多了一倍。\n"
+APPLES = "苹果新闻\n\n烟台苹果今年丰收，果农王大山说收购价每斤3.5元。\n\n收购商李明表示，今年的苹果个头大。\n"
+FERRY = "渡轮新闻\n\n烟台至大连的渡轮今天恢复运营，船票价格不变。\n\n港口负责人赵晓东说，旅客比去年多。\n"
+QUESTIONS = [
+    "青岛港集装箱吞吐量增长多少",
+    "烟台苹果收购价每斤多少钱",
+    "王大山说了什么",
+    "威海书记说了什么",
+    "渡轮什么时候恢复运营",
+    "火星上的青岛港吞吐量是多少",  # terms the corpus never uses: the ceiling's max_term_score counts
+    "胶东经济圈",
+]
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / f"{name}.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _answers(engine: QuoteEngine) -> list[object]:
+    """Each question's quotes as places and rounded scores (chunk ids differ between an update and a build)."""
+    out: list[object] = []
+    for question in QUESTIONS:
+        answer = engine.ask(question)
+        if isinstance(answer, Page):
+            out.append([(q.article_id, q.paragraph, q.start, q.end, round(q.score, 5)) for q in answer.quotes])
+        else:
+            out.append(answer.reason)
+    return out
+
+
+def _full_build(tmp_path: Path, articles_dir: Path, name: str = "full") -> QuoteEngine:
+    settings = EngineSettings(index_dir=tmp_path / name, cache_dir=tmp_path / "cache", articles_dir=articles_dir)
+    return QuoteEngine.open(settings, FakeEmbedder())
+
+
+def _assert_same_scores(ours: QuoteEngine, theirs: QuoteEngine) -> None:
+    """Per passage, the same raw BM25 and ceiling for every question's terms (float tolerance)."""
+    a, b = ours.searcher, theirs.searcher
+    assert a.layout.article_ids == b.layout.article_ids and a.layout.passages == b.layout.passages
+    for question in QUESTIONS:
+        terms = a.prepare(question).terms
+        assert terms == b.prepare(question).terms
+        known_a, raw_a, ceiling_a = a._lexical(terms)
+        known_b, raw_b, ceiling_b = b._lexical(terms)
+        assert known_a == known_b
+        assert ceiling_a == pytest.approx(ceiling_b, rel=1e-6)
+        if raw_b is None:
+            assert raw_a is None
+        else:
+            assert raw_a is not None
+            np.testing.assert_allclose(raw_a, raw_b, rtol=1e-5, atol=1e-6)
+    pa, pb = ours.searcher.data.bm25, theirs.searcher.data.bm25
+    assert pa is not None and pb is not None
+    assert pa.max_idf() == pytest.approx(pb.max_idf(), rel=1e-9)
+    assert pa.max_term_score() == pytest.approx(pb.max_term_score(), rel=1e-6)
+
+
+def test_postings_over_segments_and_tombstones_score_as_one_merged_segment() -> None:
+    rng = random.Random(7)
+    vocabulary = [chr(0x4E00 + i) for i in range(40)]
+
+    def doc() -> list[str]:
+        return [rng.choice(vocabulary) for _ in range(rng.randint(0, 12))]
+
+    split = Postings.build([doc() for _ in range(60)])
+    split.add([doc() for _ in range(7)] + [["独有"]])
+    split.add([doc() for _ in range(5)] + [["独有", "独有"], ["全删"]])
+    dead = [0, 3, 9, 59, 61, len(split) - 1]  # the last document holds the one use of "全删"
+    split.delete(dead)
+    live = [i for i in range(len(split)) if i not in dead]
+    merged = split.merged()
+    assert len(split.segments) == 3 and len(merged.segments) == 1 and len(merged) == len(live)
+    assert "全删" not in split and "全删" not in merged and split.df("独有") == merged.df("独有") == 2
+    for term in [*vocabulary, "独有", "没有"]:
+        assert split.df(term) == merged.df(term)
+        assert split.idf(term) == pytest.approx(merged.idf(term), rel=1e-12)
+    terms = [*vocabulary[:12], "独有"]
+    ours, our_best = split.score(terms)
+    theirs, their_best = merged.score(terms)
+    np.testing.assert_allclose(ours[live], theirs, rtol=1e-6)
+    assert not ours[dead].any()
+    np.testing.assert_allclose(our_best, their_best, rtol=1e-6)
+    assert split.max_idf() == pytest.approx(merged.max_idf(), rel=1e-12)
+    assert split.max_term_score() == pytest.approx(merged.max_term_score(), rel=1e-6)
+    assert merged.max_term_score() == pytest.approx(float(merged.segments[0].stats[2]), rel=1e-12)
+
+
+def test_an_add_writes_only_its_articles_postings_and_answers_as_a_full_build(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index_dir = engine_settings.index_dir
+    base = read_manifest(index_dir)
+    base_postings = {n: (index_dir / n).read_bytes() for n in base.files if n.startswith("postings-")}
+    rebuilt: list[int] = []
+    monkeypatch.setattr(lexical, "build_bm25", lambda terms: rebuilt.append(len(terms)))  # must not be called
+
+    reopened = QuoteEngine.open(engine_settings, FakeEmbedder())
+    reopened.add_files([_write(articles_dir, "port", PORT)])
+    reopened.add_files([_write(articles_dir, "apples", APPLES)])
+    manifest = read_manifest(index_dir)
+    assert [e.postings for e in manifest.segments] == [e.generation for e in manifest.segments]
+    assert len(manifest.segments) == 3 and rebuilt == []
+    # The base segment's postings are the very files it had; each delta wrote a folder of its own.
+    assert all((index_dir / n).read_bytes() == b for n, b in base_postings.items())
+    for entry in manifest.segments[1:]:
+        paragraphs = sum(len(reopened.searcher.data.articles[a].paragraphs)
+                         for a in reopened.searcher.data.segments[-1].article_ids) if entry is manifest.segments[-1] else None
+        if paragraphs is not None:
+            assert reopened.searcher.data.bm25 is not None
+            assert reopened.searcher.data.bm25.segments[-1].docs == paragraphs
+    monkeypatch.undo()
+
+    full = _full_build(tmp_path, articles_dir)
+    assert _answers(reopened) == _answers(full)
+    _assert_same_scores(reopened, full)
+    again = QuoteEngine.open(engine_settings, FakeEmbedder())  # a fresh process opens the three segments
+    assert _answers(again) == _answers(full)
+
+
+def test_remove_then_add_back_answers_as_a_full_build(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, tmp_path: Path
+) -> None:
+    engine.add_files([_write(articles_dir, "port", PORT), _write(articles_dir, "apples", APPLES)])
+    engine.remove("port")
+    engine.add_files([_write(articles_dir, "ferry", FERRY)])
+    manifest = read_manifest(engine_settings.index_dir)
+    assert any(e.deleted == ["port"] for e in manifest.segments)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for path in articles_dir.iterdir():
+        if path.name != "port.txt":
+            shutil.copy(path, kept / path.name)
+    without = _full_build(tmp_path, kept, "without-port")
+    # Ids come from file names, so a full build of the other folder has the same ones.
+    assert _answers(engine) == _answers(without)
+    _assert_same_scores(engine, without)
+    engine.add_files([articles_dir / "port.txt"])
+    full = _full_build(tmp_path, articles_dir)
+    assert _answers(engine) == _answers(full)
+    _assert_same_scores(engine, full)
+
+
+def test_compaction_merges_the_postings_into_the_base_order(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, tmp_path: Path
+) -> None:
+    engine.max_segments = 2
+    engine.add_files([_write(articles_dir, "port", PORT)])
+    engine.remove("port")
+    engine.add_files([_write(articles_dir, "apples", APPLES)])
+    engine.add_files([_write(articles_dir, "ferry", FERRY)])  # a third segment: compacted into one
+    manifest = read_manifest(engine_settings.index_dir)
+    assert len(manifest.segments) == 1 and manifest.segments[0].postings == manifest.generation
+    (articles_dir / "port.txt").unlink()
+    full = _full_build(tmp_path, articles_dir)
+    assert _answers(engine) == _answers(full)
+    _assert_same_scores(engine, full)
+    data = engine.searcher.data
+    assert data.bm25 is not None and full.searcher.data.bm25 is not None
+    for ours, theirs in zip(data.bm25.segments[0].arrays().values(),
+                            full.searcher.data.bm25.segments[0].arrays().values(), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_an_index_with_one_postings_folder_per_generation_is_taken_over(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, tmp_path: Path
+) -> None:
+    """An index written before postings followed the segments (no ``postings`` in its segment entries)."""
+    index_dir = engine_settings.index_dir
+    raw = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    for entry in raw["segments"]:
+        entry.pop("postings", None)
+    (index_dir / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    assert [e.postings for e in read_manifest(index_dir).segments] == [0]
+    old = QuoteEngine.open(engine_settings, FakeEmbedder())
+    assert old.searcher.data.bm25_by_segment and _answers(old) == _answers(engine)
+    old.add_files([_write(articles_dir, "port", PORT)])
+    manifest = read_manifest(index_dir)
+    # The old folder now belongs to the base segment; the delta has its own.
+    assert [e.postings for e in manifest.segments] == [raw["generation"], manifest.generation]
+    full = _full_build(tmp_path, articles_dir)
+    assert _answers(old) == _answers(full)
+    assert _answers(QuoteEngine.open(engine_settings, FakeEmbedder())) == _answers(full)

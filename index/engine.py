@@ -16,11 +16,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from index import directory, store
 from index.answering import QuoteRanker
 from index.articles import article_hash, collect_files, text_hash
-from index.attribution import Attribution
+from index.attribution import Attribution, LazyAttribution
 from index.backends import Backend, open_backend
 from index.calibration import calibration_for
 from index.embedders import Embedder, usable_cores
@@ -72,7 +73,7 @@ class QuoteEngine:
         self._calibration: Calibration | None = None
         self._write = threading.Lock()
         self._searcher: Searcher | None = None
-        self._attribution: Attribution | None = None
+        self._attribution: LazyAttribution | None = None
         self._backend: Backend | None = None
         # How links are fetched (tests and the bot may bring their own client).
         self.fetcher: Fetcher | None = None
@@ -159,9 +160,11 @@ class QuoteEngine:
     def attribution(self) -> Attribution:
         if self._attribution is None:
             raise QuoteBotError("The index is not loaded.")
-        return self._attribution
+        return self._attribution.get()
 
-    def _install(self, data: IndexData) -> None:
+    def _install(self, data: IndexData, change: Change | None = None) -> None:
+        """Serve ``data``; ``change``: what an update of the live snapshot took out and put in, so that
+        who-said-what is updated for those articles instead of set up again over the whole index."""
         if data.embedder == self.embedder.name:
             self._calibration = data.calibration
         if data.user_words:
@@ -172,7 +175,11 @@ class QuoteEngine:
             self.backend.for_snapshot(data),
         )
         articles = data.articles
-        attribution = Attribution.lazy(data.speakers(), articles.__getitem__)
+        previous = self._attribution.built() if self._attribution is not None and change is not None else None
+        if previous is not None and change is not None:
+            attribution = LazyAttribution(ready=previous.updated(change[0], change[1], articles.__getitem__))
+        else:
+            attribution = LazyAttribution(lambda: Attribution.lazy(data.speakers(), articles.__getitem__))
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
         self._searcher, self._attribution = searcher, attribution
@@ -406,6 +413,7 @@ class QuoteEngine:
         The articles of the saved segments that are still live kept their terms; the pending ones are
         new or changed (:meth:`IndexData.for_update`)."""
         self._report("saving", 0, 1)
+        change = self._change(data)
         if data.bm25_by_segment:
             # The saved segments' postings as they are, tombstones, and the pending articles': O(change).
             data.bm25 = segment_postings(data) if data.segments or data.pending else None
@@ -416,12 +424,28 @@ class QuoteEngine:
             data.bm25 = update_bm25(before, data.bm25, data.where(), data.passage_keys(), fresh, data.terms)
         index_dir = self.settings.index_dir
         self.backend.commit(index_dir, data, lambda: store.save(index_dir, data, self.flat_limit, self.max_segments))
-        self._install(data)
+        self._install(data, change)
         self._report("saving", 1, 1)
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(stage, done, total)
+
+    def _change(self, data: IndexData) -> Change | None:
+        """The articles an update of the live snapshot removes or replaces, and the speakers of those it
+        puts in; None when ``data`` is not an update of the snapshot being served."""
+        live = self._searcher.data if self._searcher is not None else None
+        if live is None or live.generation != data.generation or not data.generation:
+            return None
+        removed = set(data.pending)
+        for generation, dead in data.dead.items():
+            removed |= dead - live.dead.get(generation, frozenset())
+        added = [(aid, p.record.people, p.record.statements) for aid, p in data.pending.items()]
+        return removed, added
+
+
+Change = tuple[set[str], list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]]
+"""What an update took out (ids) and put in (each new article's id, people and statements)."""
 
 
 def _offset(cursor: str | None) -> int:

@@ -6,20 +6,24 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from index import lexical
+from index.attribution import Attribution
 from index.engine import EngineSettings, QuoteEngine
 from index.manifest import MANIFEST, read_manifest
 from index.postings import Postings
 from index.results import Page
+from index.snapshot import IndexData
 from tests.conftest import FakeEmbedder
 
 PORT = "港口新闻\n\n青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n\n码头工人说，夜班比去年多了一倍。\n"
-APPLES = "苹果新闻\n\n烟台苹果今年丰收，果农王大山说收购价每斤3.5元。\n\n收购商李明表示，今年的苹果个头大。\n"
+APPLES = "苹果新闻\n\n烟台苹果今年丰收，收购价每斤3.5元。\n\n烟台市副市长王大山表示，今年收购价每斤3.5元，苹果个头大。\n"
 FERRY = "渡轮新闻\n\n烟台至大连的渡轮今天恢复运营，船票价格不变。\n\n港口负责人赵晓东说，旅客比去年多。\n"
 QUESTIONS = [
     "青岛港集装箱吞吐量增长多少",
@@ -203,3 +207,43 @@ def test_an_index_with_one_postings_folder_per_generation_is_taken_over(
     full = _full_build(tmp_path, articles_dir)
     assert _answers(old) == _answers(full)
     assert _answers(QuoteEngine.open(engine_settings, FakeEmbedder())) == _answers(full)
+
+
+def _speakers_of(attribution: Attribution) -> list[object]:
+    return [(a.article_id, a.people, a.statements) for a in attribution._articles]
+
+
+def test_who_said_what_is_updated_for_the_changed_articles_only(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[int] = []
+    original = IndexData.speakers
+
+    def counted(self: IndexData) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:
+        reads.append(self.generation)
+        return original(self)
+
+    monkeypatch.setattr(IndexData, "speakers", counted)
+    adder = QuoteEngine.open(engine_settings, FakeEmbedder())
+    adder.add_files([_write(articles_dir, "port", PORT)])
+    assert reads == []  # an engine that only adds never sets who-said-what up
+
+    served = QuoteEngine.open(engine_settings, FakeEmbedder())
+    before = served.ask("王大山说了什么")
+    assert reads == [served.searcher.data.generation] and not isinstance(before, Page)
+    served.add_files([_write(articles_dir, "apples", APPLES), _write(articles_dir, "ferry", FERRY)])
+    assert "赵晓东" in served.attribution.names
+    served.remove("port")
+    served.remove("ferry")
+    served.add_files([_write(articles_dir, "apples", APPLES.replace("3.5元", "4元"))])  # replaced
+    assert len(reads) == 1  # updated in place of being set up again
+    data = served.searcher.data
+    rebuilt = Attribution.lazy(original(data), data.articles.__getitem__)
+    ours = served.attribution
+    assert _speakers_of(ours) == _speakers_of(rebuilt)
+    assert ours.names == rebuilt.names and ours._name_set == rebuilt._name_set
+    assert "王大山" in ours.names and "赵晓东" not in ours.names
+    for question in ["王大山说了什么", "赵晓东说了什么", "谁说旅客比去年多", "码头工人说了什么", "威海书记说了什么"]:
+        assert ours.answer(question) == rebuilt.answer(question)
+    answer = served.ask("王大山说了什么")
+    assert isinstance(answer, Page) and "4元" in answer.quotes[0].text

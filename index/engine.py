@@ -14,13 +14,13 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from index import directory, store
 from index.answering import QuoteRanker
-from index.articles import article_hash, collect_files, text_hash
+from index.articles import article_hash, collect_files
 from index.attribution import Attribution, LazyAttribution
 from index.backends import Backend, open_backend
 from index.calibration import calibration_for
@@ -224,9 +224,10 @@ class QuoteEngine:
         return CleanArticle(record.article_id, record.title, record.source, record.paragraphs,
                             record.date, record.outlet, record.author, record.url)
 
-    def content_hashes(self) -> set[str]:
-        """The content hash (title and text, :func:`index.articles.content_hash`) of every indexed article."""
-        return {text_hash(r.title, r.text) for r in self.searcher.data.articles.values()}
+    def indexed_contents(self, hashes: Collection[str]) -> set[str]:
+        """Which of ``hashes`` (title and text, :func:`index.articles.content_hash`) an indexed article
+        has: a look-up in an index of the articles files, not a read of every article."""
+        return self.searcher.data.indexed_texts(hashes)
 
     def articles(self) -> list[ArticleInfo]:
         data = self.searcher.data

@@ -9,13 +9,13 @@ read-only mapping: nothing here parses every article at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.records import ArticleRecord, Calibration, Chunk, ChunkRow
+from index.records import ArticleRecord, Calibration, Chunk, ChunkRow, text_hash
 from index.stored_segments import ORDINAL, Segment
 
 if TYPE_CHECKING:
@@ -185,15 +185,32 @@ class IndexData:
             out[aid] = getattr(pending.record, name)
         return out
 
-    def containing(self, word: str) -> list[str]:
-        """Ids of the live articles whose paragraphs hold ``word``."""
-        found = [aid for aid, p in self.pending.items() if any(word in q.text for q in p.record.paragraphs)]
+    def containing(self, words: Sequence[str]) -> list[str]:
+        """Ids of the live articles whose paragraphs hold any of ``words`` (one pass over each segment)."""
+
+        def holds(record: ArticleRecord) -> bool:
+            return any(word in q.text for q in record.paragraphs for word in words)
+
+        found = [aid for aid, p in self.pending.items() if holds(p.record)]
+        if not words:
+            return found
         where = self.where()
         for s, segment in enumerate(self.segments):
-            for ordinal in segment.articles.containing(word):
+            for ordinal in segment.articles.containing(words):
                 aid = segment.article_ids[ordinal]
-                if where.get(aid) == (s, ordinal) and any(word in q.text for q in segment.record(ordinal).paragraphs):
+                if where.get(aid) == (s, ordinal) and holds(segment.record(ordinal)):
                     found.append(aid)
+        return found
+
+    def indexed_texts(self, hashes: Collection[str]) -> set[str]:
+        """Which of ``hashes`` (:func:`index.records.text_hash`) a live article has: an indexed look-up
+        in each segment's articles file, no article read."""
+        wanted = sorted(set(hashes))
+        found = {h for p in self.pending.values() if (h := text_hash(p.record.title, p.record.text)) in hashes}
+        where = self.where()
+        for s, segment in enumerate(self.segments):
+            found.update(h for ordinal, h in segment.articles.with_text_hashes(wanted)
+                         if where.get(segment.article_ids[ordinal]) == (s, ordinal))
         return found
 
     def speakers(self) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:

@@ -26,7 +26,7 @@ import numpy as np
 
 from index.article_table import ArticleTable, write_articles
 from index.directory import replacing
-from index.records import ArticleRecord, Chunk
+from index.records import ArticleRecord, Chunk, text_hash
 from index.segments import Segment as PostingsSegment
 
 COLUMNS = ("id", "ordinal", "paragraph", "start", "end")
@@ -57,8 +57,13 @@ class MemoryArticles:
     def terms(self) -> dict[int, list[list[str]]]:
         return {i: r.terms for i, r in enumerate(self._records)}
 
-    def containing(self, word: str) -> list[int]:
-        return [i for i, r in enumerate(self._records) if any(word in p.text for p in r.paragraphs)]
+    def containing(self, words: Sequence[str]) -> list[int]:
+        return [i for i, r in enumerate(self._records) if any(w in p.text for p in r.paragraphs for w in words)]
+
+    def with_text_hashes(self, hashes: Sequence[str]) -> list[tuple[int, str]]:
+        wanted = set(hashes)
+        found = ((i, text_hash(r.title, r.text)) for i, r in enumerate(self._records))
+        return [(i, h) for i, h in found if h in wanted]
 
     def close(self) -> None:
         pass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,12 @@ import numpy as np
 import pytest
 
 from index import lexical
+from index.article_table import ArticleTable
 from index.attribution import Attribution
 from index.engine import EngineSettings, QuoteEngine
 from index.manifest import MANIFEST, read_manifest
 from index.postings import Postings
+from index.records import text_hash
 from index.results import Page
 from index.snapshot import IndexData
 from tests.conftest import FakeEmbedder
@@ -247,3 +250,37 @@ def test_who_said_what_is_updated_for_the_changed_articles_only(
         assert ours.answer(question) == rebuilt.answer(question)
     answer = served.ask("王大山说了什么")
     assert isinstance(answer, Page) and "4元" in answer.quotes[0].text
+
+
+def test_duplicate_check_looks_hashes_up_without_reading_articles(
+    engine: QuoteEngine, articles_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.add_files([_write(articles_dir, "port", PORT)])
+    data = engine.searcher.data
+    hashes = {aid: text_hash(data.articles[aid].title, data.articles[aid].text) for aid in data.articles}
+    monkeypatch.setattr(ArticleTable, "record", lambda self, ordinal: pytest.fail("an article was read"))
+    monkeypatch.setattr(ArticleTable, "records", lambda self: pytest.fail("every article was read"))
+    assert engine.indexed_contents([*hashes.values(), "0" * 64]) == set(hashes.values())
+    monkeypatch.undo()
+    engine.remove("port")
+    assert engine.indexed_contents(hashes.values()) == {h for aid, h in hashes.items() if aid != "port"}
+    # An articles file written before the column existed is read whole instead.
+    segment = engine.searcher.data.segments[0]
+    old = tmp_path / "old.sqlite"
+    shutil.copy(segment.articles.path, old)  # type: ignore[union-attr]
+    con = sqlite3.connect(old)
+    con.executescript("DROP INDEX articles_by_text_hash; ALTER TABLE articles DROP COLUMN text_hash;")
+    con.close()
+    wanted = sorted(hashes.values())
+    assert ArticleTable(old).with_text_hashes(wanted) == segment.articles.with_text_hashes(wanted) != []
+
+
+def test_learning_names_scans_each_articles_file_once_for_all_of_them(engine: QuoteEngine) -> None:
+    data = engine.searcher.data
+    table = data.segments[0].articles
+    assert isinstance(table, ArticleTable)
+    texts = {aid: data.articles[aid].text for aid in data.articles}
+    words = ["威海", "日照", "从未出现的词"]
+    expected = sorted(aid for aid, text in texts.items() if any(w in text for w in words))
+    assert expected and sorted(data.containing(words)) == expected
+    assert data.containing([]) == []

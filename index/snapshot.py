@@ -10,7 +10,7 @@ read-only mapping: nothing here parses every article at start-up.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -159,7 +159,11 @@ class IndexData:
         return dropped
 
     def put(self, record: ArticleRecord) -> None:
-        """Replace an article's record (its terms, say), keeping its chunks and vectors."""
+        """Replace an article's record (its terms, say), keeping its chunks' text and vectors.
+
+        A saved article moves to the pending ones under new chunk ids: its old rows stay in their
+        segment (dead), and a chunk id must name one row of the whole index (the ANN indexes and the
+        layout look chunks up by id)."""
         pending = self.pending.get(record.article_id)
         if pending is not None:
             pending.record = record
@@ -167,8 +171,10 @@ class IndexData:
         s, ordinal = self.where()[record.article_id]
         segment = self.segments[s]
         rows = segment.rows_of(ordinal)
-        chunk_rows = [ChunkRow(int(segment.columns[r, 0]), segment.chunk(int(r)), "") for r in rows]
-        self.add(record, chunk_rows, np.array(segment.vectors[rows], dtype=np.float32))
+        first = self.next_id
+        chunk_rows = [ChunkRow(first + i, segment.chunk(int(r)), "") for i, r in enumerate(rows)]
+        moved = replace(record, chunk_ids=[row.id for row in chunk_rows])
+        self.add(moved, chunk_rows, np.array(segment.vectors[rows], dtype=np.float32))
 
     # -- reading --------------------------------------------------------------------------------
 

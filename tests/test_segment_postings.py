@@ -284,3 +284,23 @@ def test_learning_names_scans_each_articles_file_once_for_all_of_them(engine: Qu
     expected = sorted(aid for aid, text in texts.items() if any(w in text for w in words))
     assert expected and sorted(data.containing(words)) == expected
     assert data.containing([]) == []
+
+
+def test_an_article_retokenised_for_a_new_word_moves_under_new_chunk_ids(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, tmp_path: Path
+) -> None:
+    """An added article quotes a term a saved one uses: the saved one is tokenised again and moves to the
+    new segment. Its old rows stay behind dead, so it must not take their ids along."""
+    engine.add_files([_write(articles_dir, "harbour", "港口合作\n\n两市的港口合作是今年的重点，码头扩建已经开工。\n")])
+    moved_from = {aid: list(engine.searcher.data.articles[aid].chunk_ids) for aid in ["harbour"]}
+    engine.add_files([_write(articles_dir, "quoted", "合作新闻\n\n这次“港口合作”被写进了规划。\n")])
+    data = engine.searcher.data
+    assert "港口合作" in data.user_words and data.where()["harbour"][0] == len(data.segments) - 1
+    assert not set(moved_from["harbour"]) & set(data.articles["harbour"].chunk_ids)
+    ids = np.concatenate([s.ids for s in data.segments])
+    assert np.unique(ids).size == ids.size
+    engine.add_files([_write(articles_dir, "ferry", FERRY)])
+    reopened = QuoteEngine.open(engine_settings, FakeEmbedder())  # used to fail: "two chunks share an id"
+    assert _answers(reopened) == _answers(engine) == _answers(_full_build(tmp_path, articles_dir))
+    answer = reopened.ask("港口合作是今年的重点吗")
+    assert isinstance(answer, Page) and answer.quotes[0].article_id == "harbour"

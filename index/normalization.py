@@ -200,8 +200,8 @@ class Analyzer:
                 tokenizer.FREQ = dict(base.FREQ)
                 tokenizer.total = base.total
                 tokenizer.initialized = True
-                for word in self._user_words:
-                    tokenizer.add_word(word, freq=None)
+                for word, freq in zip(self._user_words, self._freqs(base, self._user_words), strict=True):
+                    tokenizer.add_word(word, freq=freq)
                 self._jieba = tokenizer
             return self._jieba
 
@@ -211,8 +211,17 @@ class Analyzer:
             return
         self._user_words = sorted(set(self._user_words) | set(new))
         if self._jieba is not None:
-            for word in new:
-                self._jieba.add_word(word, freq=None)  # type: ignore[attr-defined]
+            base = _base_dictionary(str(self._cache_dir) if self._cache_dir is not None else None)
+            for word, freq in zip(new, self._freqs(base, new), strict=True):
+                self._jieba.add_word(word, freq=freq)  # type: ignore[attr-defined]
+
+    def _freqs(self, base: Any, words: list[str]) -> list[int]:
+        """Each word's frequency as jieba suggests it against the plain dictionary (index.tagger: cached
+        under the cache folder, and the same in every process whatever order words come in)."""
+        from index.tagger import word_freqs
+
+        with _BASE_LOCK:  # the plain dictionary is shared; suggest_freq only reads it
+            return word_freqs(base, words, self._cache_dir)
 
     def words(self, text: str) -> list[str]:
         """jieba words of the simplified text, punctuation dropped, stopwords kept."""

@@ -101,3 +101,30 @@ def test_a_fresh_process_takes_the_tables_from_the_cache(tmp_path: Path) -> None
     assert [tuple(t) for t in found["tags"]] == _reference()
     assert found["stubs"] == [None, None, None, None]
     assert found["global"] > 300_000  # jieba's own module-level tagger got the cached table too
+
+
+def test_learned_words_weigh_the_same_in_any_order_and_come_from_the_cache(tmp_path: Path) -> None:
+    from index.normalization import Analyzer
+
+    words = ["王大山", "胶东经济圈", "港口合作", "大山"]
+    text = "王大山说胶东经济圈的港口合作让大山里的果农受益。"
+    at_once = Analyzer(tmp_path / "a", words)
+    one_by_one = Analyzer(tmp_path / "b")
+    one_by_one.folded_terms("")  # jieba loaded first: the words arrive one at a time, in another order
+    for word in reversed(words):
+        one_by_one.add_words([word])
+    assert at_once.tokens(text) == one_by_one.tokens(text)
+    assert "王大山" in at_once.tokens(text) and "港口合作" in at_once.tokens(text)
+    first, second = at_once._tokenizer(), one_by_one._tokenizer()
+    assert first.total == second.total  # type: ignore[attr-defined]
+    assert all(first.FREQ[w] == second.FREQ[w] for w in words)  # type: ignore[attr-defined]
+    cache = tmp_path / "a" / tagger.WORDS_CACHE
+    assert cache.is_file()
+    key, freqs = marshal.loads(cache.read_bytes())
+    assert set(words) <= set(freqs)
+    # From the cache: the same weights without asking jieba; a damaged cache is computed again.
+    again = Analyzer(tmp_path / "a", words)
+    assert again.tokens(text) == at_once.tokens(text)
+    cache.write_bytes(b"damaged")
+    assert Analyzer(tmp_path / "a", words).tokens(text) == at_once.tokens(text)
+    assert set(words) <= set(marshal.loads(cache.read_bytes())[1])

@@ -196,8 +196,7 @@ def _check_consistent(data: IndexData, manifest: Manifest, index_dir: Path) -> N
         elif len(segment) and np.any(paragraphs >= segment.paragraph_counts[ordinals]):
             problem = f"a chunk of segment {entry.generation} names no paragraph of its article"
     if problem is None:
-        ids = np.concatenate([s.ids for s in data.segments]) if data.segments else np.zeros(0, dtype=np.int64)
-        if np.unique(ids).size != ids.size:
+        if not _ids_unique([np.asarray(s.ids) for s in data.segments]):
             problem = "two chunks share an id"
         elif len(data.articles) != manifest.counts.articles:
             problem = f"it holds {len(data.articles)} live articles, the manifest says {manifest.counts.articles}"
@@ -205,6 +204,18 @@ def _check_consistent(data: IndexData, manifest: Manifest, index_dir: Path) -> N
             problem = f"its BM25 postings hold {_bm25_documents(data)} paragraphs, its articles more or fewer"
     if problem is not None:
         raise IndexCorruptError(f"The index at {index_dir} is inconsistent ({problem}); {REBUILD_HINT}.")
+
+
+def _ids_unique(ids: list[np.ndarray]) -> bool:
+    """Whether no chunk id repeats over the segments. Ids are handed out in increasing order, so each
+    segment's rise and each starts above the one before: checked in one pass instead of a sort of
+    every id (0.1 s at 100k chunks); indexes written otherwise are sorted."""
+    rising = all(a.size < 2 or bool(np.all(a[1:] > a[:-1])) for a in ids)
+    bounds = [(int(a[0]), int(a[-1])) for a in ids if a.size]
+    if rising and all(low > high for (_, high), (low, _) in zip(bounds, bounds[1:], strict=False)):
+        return True
+    every = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+    return bool(np.unique(every).size == every.size)
 
 
 def _bm25_documents(data: IndexData) -> int:

@@ -304,3 +304,15 @@ def test_an_article_retokenised_for_a_new_word_moves_under_new_chunk_ids(
     assert _answers(reopened) == _answers(engine) == _answers(_full_build(tmp_path, articles_dir))
     answer = reopened.ask("港口合作是今年的重点吗")
     assert isinstance(answer, Page) and answer.quotes[0].article_id == "harbour"
+
+
+def test_chunk_ids_are_checked_unique_without_sorting_them_when_they_rise() -> None:
+    from index.store import _ids_unique
+
+    def ids(*values: int) -> np.ndarray:
+        return np.array(values, dtype=np.int64)
+
+    assert _ids_unique([ids(0, 1, 5), ids(6, 9), ids()]) and _ids_unique([])
+    assert not _ids_unique([ids(0, 1, 5), ids(5, 9)])  # a dead row and a live one under the same id
+    assert _ids_unique([ids(3, 1, 2), ids(0, 7)])  # not in order, yet unique: the slow way says so
+    assert not _ids_unique([ids(3, 1, 3), ids(8)])

@@ -21,7 +21,7 @@ from typing import Any
 from index import directory, store
 from index.answering import QuoteRanker
 from index.articles import article_hash, collect_files
-from index.attribution import Attribution, LazyAttribution
+from index.attribution import Attribution
 from index.backends import Backend, open_backend
 from index.calibration import calibration_for
 from index.embedders import Embedder, usable_cores
@@ -35,6 +35,7 @@ from index.errors import (
     UnknownArticleError,
 )
 from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
+from index.lazy import Lazy
 from index.lexical import build_bm25, segment_postings, update_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
@@ -72,8 +73,10 @@ class QuoteEngine:
         self._cache_lock = threading.Lock()
         self._calibration: Calibration | None = None
         self._write = threading.Lock()
-        self._searcher: Searcher | None = None
-        self._attribution: LazyAttribution | None = None
+        # The snapshot served, and what answers from it (set up on first use: index.lazy).
+        self._live: IndexData | None = None
+        self._searcher: Lazy[Searcher] | None = None
+        self._attribution: Lazy[Attribution] | None = None
         self._backend: Backend | None = None
         # How links are fetched (tests and the bot may bring their own client).
         self.fetcher: Fetcher | None = None
@@ -154,7 +157,15 @@ class QuoteEngine:
         searcher = self._searcher
         if searcher is None:
             raise QuoteBotError("The index is not loaded.")
-        return searcher
+        return searcher.get()
+
+    @property
+    def data(self) -> IndexData:
+        """The snapshot being served (reading it sets no searcher up)."""
+        live = self._live
+        if live is None:
+            raise QuoteBotError("The index is not loaded.")
+        return live
 
     @property
     def attribution(self) -> Attribution:
@@ -170,19 +181,18 @@ class QuoteEngine:
         if data.user_words:
             self.analyzer.add_words(data.user_words)
         s = self.settings
-        searcher = Searcher(
-            data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding, s.refuse_unanchored,
-            self.backend.for_snapshot(data),
-        )
+        retrieval = self.backend.for_snapshot(data)
+        searcher = Lazy(lambda: Searcher(data, self.questions, s.dense_weight, s.candidates,
+                                         s.simplify_for_embedding, s.refuse_unanchored, retrieval))
         articles = data.articles
-        previous = self._attribution.built() if self._attribution is not None and change is not None else None
+        previous = self._attribution.made() if self._attribution is not None and change is not None else None
         if previous is not None and change is not None:
-            attribution = LazyAttribution(ready=previous.updated(change[0], change[1], articles.__getitem__))
+            attribution = Lazy(ready=previous.updated(change[0], change[1], articles.__getitem__))
         else:
-            attribution = LazyAttribution(lambda: Attribution.lazy(data.speakers(), articles.__getitem__))
+            attribution = Lazy(lambda: Attribution.lazy(data.speakers(), articles.__getitem__))
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
-        self._searcher, self._attribution = searcher, attribution
+        self._live, self._searcher, self._attribution = data, searcher, attribution
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -218,29 +228,29 @@ class QuoteEngine:
 
     def article(self, article_id: str) -> CleanArticle:
         """The cleaned article as indexed: its paragraphs and what is known of it."""
-        record = self.searcher.data.articles.get(article_id)
+        record = self.data.articles.get(article_id)
         if record is None:
-            raise UnknownArticleError(self._unknown(article_id, self.searcher.data))
+            raise UnknownArticleError(self._unknown(article_id, self.data))
         return CleanArticle(record.article_id, record.title, record.source, record.paragraphs,
                             record.date, record.outlet, record.author, record.url)
 
     def indexed_contents(self, hashes: Collection[str]) -> set[str]:
         """Which of ``hashes`` (title and text, :func:`index.articles.content_hash`) an indexed article
         has: a look-up in an index of the articles files, not a read of every article."""
-        return self.searcher.data.indexed_texts(hashes)
+        return self.data.indexed_texts(hashes)
 
     def articles(self) -> list[ArticleInfo]:
-        data = self.searcher.data
+        data = self.data
         return sorted((a.info() for a in data.articles.values()), key=lambda a: a.article_id)
 
     def paragraph(self, article_id: str, number: int) -> Paragraph | None:
-        article = self.searcher.data.articles.get(article_id)
+        article = self.data.articles.get(article_id)
         if article is None or not 0 <= number < len(article.paragraphs):
             return None
         return article.paragraphs[number]
 
     def stats(self) -> dict[str, int]:
-        data = self.searcher.data
+        data = self.data
         return {
             "articles": len(data.articles),
             "chunks": data.chunk_count,
@@ -255,7 +265,7 @@ class QuoteEngine:
         the live index serving: the next refresh tries again.
         """
         idx = self.settings.index_dir
-        live = self._searcher.data if self._searcher is not None else None
+        live = self._live
         try:
             if live is not None and read_manifest(idx).generation == live.generation:
                 return False
@@ -281,7 +291,7 @@ class QuoteEngine:
     def _current_for_update(self) -> IndexData:
         """A private copy of the live index to modify (the live one keeps serving questions)."""
         idx = self.settings.index_dir
-        live = self._searcher.data if self._searcher is not None else None
+        live = self._live
         found = directory.status(idx)
         if found is directory.Status.INDEX:
             if live is None or live.generation != read_manifest(idx).generation:
@@ -435,7 +445,7 @@ class QuoteEngine:
     def _change(self, data: IndexData) -> Change | None:
         """The articles an update of the live snapshot removes or replaces, and the speakers of those it
         puts in; None when ``data`` is not an update of the snapshot being served."""
-        live = self._searcher.data if self._searcher is not None else None
+        live = self._live
         if live is None or live.generation != data.generation or not data.generation:
             return None
         removed = set(data.pending)

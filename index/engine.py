@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from index import directory, store
 from index.answering import QuoteRanker
@@ -45,7 +44,7 @@ from index.records import ArticleInfo, Calibration, CleanArticle, Paragraph
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
-from index.snapshot import IndexData
+from index.snapshot import Change, IndexData
 from index.vectors import FLAT_LIMIT
 
 
@@ -443,20 +442,11 @@ class QuoteEngine:
             self.progress(stage, done, total)
 
     def _change(self, data: IndexData) -> Change | None:
-        """The articles an update of the live snapshot removes or replaces, and the speakers of those it
-        puts in; None when ``data`` is not an update of the snapshot being served."""
+        """What ``data`` changes in the snapshot being served; None when it is not an update of it."""
         live = self._live
         if live is None or live.generation != data.generation or not data.generation:
             return None
-        removed = set(data.pending)
-        for generation, dead in data.dead.items():
-            removed |= dead - live.dead.get(generation, frozenset())
-        added = [(aid, p.record.people, p.record.statements) for aid, p in data.pending.items()]
-        return removed, added
-
-
-Change = tuple[set[str], list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]]
-"""What an update took out (ids) and put in (each new article's id, people and statements)."""
+        return data.change_from(live)
 
 
 def _offset(cursor: str | None) -> int:

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from index.postings import Postings
 
 
+Change = tuple[set[str], list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]]
+"""What an update took out (article ids) and put in (each new article's id, people and statements)."""
+
+
 @dataclass
 class Pending:
     """An article added since the last save: its record (with terms), chunk rows and vectors."""
@@ -175,6 +179,15 @@ class IndexData:
         chunk_rows = [ChunkRow(first + i, segment.chunk(int(r)), "") for i, r in enumerate(rows)]
         moved = replace(record, chunk_ids=[row.id for row in chunk_rows])
         self.add(moved, chunk_rows, np.array(segment.vectors[rows], dtype=np.float32))
+
+    def change_from(self, live: IndexData) -> Change:
+        """What this update of ``live`` (a copy from its :meth:`for_update`) takes out and puts in: the
+        ids of the articles it removes or replaces, and each new article's id, people and statements."""
+        removed = set(self.pending)
+        for generation, dead in self.dead.items():
+            removed |= dead - live.dead.get(generation, frozenset())
+        added = [(aid, p.record.people, p.record.statements) for aid, p in self.pending.items()]
+        return removed, added
 
     # -- reading --------------------------------------------------------------------------------
 

@@ -247,6 +247,9 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
     Afterwards ``data`` is the saved snapshot: its new segment is read from disk, nothing is pending.
     """
     gen = directory.next_generation(index_dir)
+    if data.bm25_by_segment and not _postings_in_step(data):
+        # The caller did not lay the update's postings out (the engine does, before a backend needs them).
+        data.bm25 = segment_postings(data) if data.segments or data.pending else None
     compact = should_compact(data, flat_limit, max_segments)
     part = _everything(data) if compact else _pending(data)
     kind = kind_for(len(part[1]), flat_limit) if compact else "flat"
@@ -293,6 +296,13 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
     data.bm25, data.bm25_by_segment = saved.bm25, True
     directory.retire(index_dir, gen, keep=files)
     return gen
+
+
+def _postings_in_step(data: IndexData) -> bool:
+    """Whether ``data.bm25`` has a segment per saved segment and one for the pending articles."""
+    if data.bm25 is None:
+        return not data.segments and not data.pending
+    return len(data.bm25.segments) == len(data.segments) + (1 if data.pending else 0)
 
 
 def _checks(path: Path) -> tuple[str, int, str]:

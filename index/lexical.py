@@ -117,6 +117,8 @@ def compacted(data: IndexData) -> Segment:
     postings = data.bm25
     if postings is None:
         return build_segment([])
+    if not data.segments and len(postings.segments) == 1:
+        return postings.segments[0]  # a build from scratch: the pending articles are in this order already
     where = data.where()
     firsts = first_slots(data.segments)
     pending_base = int(firsts[-1][-1]) if firsts else 0

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import lexical
+from index import checks, lexical
 from index.article_table import ArticleTable
 from index.attribution import Attribution
 from index.engine import EngineSettings, QuoteEngine
@@ -316,3 +316,37 @@ def test_chunk_ids_are_checked_unique_without_sorting_them_when_they_rise() -> N
     assert not _ids_unique([ids(0, 1, 5), ids(5, 9)])  # a dead row and a live one under the same id
     assert _ids_unique([ids(3, 1, 2), ids(0, 7)])  # not in order, yet unique: the slow way says so
     assert not _ids_unique([ids(3, 1, 3), ids(8)])
+
+
+def test_an_older_index_with_several_segments_is_served_then_compacted(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, tmp_path: Path
+) -> None:
+    """Postings of the whole generation in passage order, beside two segments: served as they are, and
+    the next update compacts them into one segment with postings of its own."""
+    index_dir = engine_settings.index_dir
+    engine.add_files([_write(articles_dir, "port", PORT)])
+    data = engine.searcher.data
+    raw = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
+    assert len(raw["segments"]) == 2
+    folder = index_dir / f"postings-{raw['generation']}"
+    for path in folder.iterdir():
+        path.unlink()
+        del raw["files"][f"{folder.name}/{path.name}"]
+    whole = lexical.build_bm25(data.terms())
+    assert whole is not None
+    for path in lexical.save_bm25(folder, whole):
+        name = f"{folder.name}/{path.name}"
+        raw["files"][name], raw["sizes"][name] = checks.sha256(path), path.stat().st_size
+        if checks.needs_probe(path.stat().st_size):
+            raw["probes"][name] = checks.probe(path)
+    for entry in raw["segments"]:
+        entry.pop("postings", None)
+    (index_dir / MANIFEST).write_text(json.dumps(raw), encoding="utf-8")
+    old = QuoteEngine.open(engine_settings, FakeEmbedder())
+    assert not old.searcher.data.bm25_by_segment and old.searcher.layout.passage_slot is None
+    assert _answers(old) == _answers(engine)
+    old.add_files([_write(articles_dir, "apples", APPLES)])
+    manifest = read_manifest(index_dir)
+    assert len(manifest.segments) == 1 and manifest.segments[0].postings == manifest.generation
+    assert old.searcher.data.bm25_by_segment
+    assert _answers(old) == _answers(_full_build(tmp_path, articles_dir))

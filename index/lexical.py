@@ -16,12 +16,14 @@ Indexes written before kept one postings folder per generation in passage order 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.normalization import character_terms, to_simplified
 from index.postings import Postings
 from index.segments import Segment, build_segment
 
@@ -109,6 +111,27 @@ def segment_postings(data: IndexData) -> Postings:
     if data.pending:
         postings.append(build_segment([p for aid in sorted(data.pending) for p in data.pending[aid].record.terms]))
     return postings
+
+
+def holders(postings: Postings, word: str) -> np.ndarray | None:
+    """Slots of the documents that may hold ``word`` (a superset: the caller checks the text), from the
+    postings of its character pairs; None when its pairs say nothing (a word with other characters, or
+    none of its pairs indexed), so the caller must read the texts."""
+    simplified = to_simplified(word).lower()
+    if len(simplified) < 2 or not _CJK_WORD.fullmatch(simplified):
+        return None
+    pairs = sorted(set(character_terms(simplified)) - set(simplified), key=postings.df)
+    if not pairs:
+        return None
+    found = postings.documents(pairs[0])
+    for pair in pairs[1:]:
+        if not found.size:
+            break
+        found = np.intersect1d(found, postings.documents(pair), assume_unique=True)
+    return found
+
+
+_CJK_WORD = re.compile(r"[\u3400-\u9fff]+")
 
 
 def compacted(data: IndexData) -> Segment:

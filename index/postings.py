@@ -179,6 +179,12 @@ class Postings:
                 written.append(path)
         return written
 
+    def documents(self, term: str) -> np.ndarray:
+        """The slots of every document holding ``term``, dead ones too, ascending."""
+        _, spans = self._locate(term)
+        parts = [np.asarray(self.segments[k].doc[lo:hi], dtype=np.int64) + int(self.bases[k]) for k, lo, hi in spans]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def df(self, term: str) -> int:
         """How many live documents hold ``term``."""
         return self._locate(term)[0]

@@ -205,20 +205,39 @@ class IndexData:
         return out
 
     def containing(self, words: Sequence[str]) -> list[str]:
-        """Ids of the live articles whose paragraphs hold any of ``words`` (one pass over each segment)."""
+        """Ids of the live articles whose paragraphs hold any of ``words``.
+
+        Saved articles are found through the BM25 postings of the words' character pairs (an indexed
+        look-up); words those cannot find (other characters) through one scan of each articles file."""
+        from index.lexical import first_slots, holders
 
         def holds(record: ArticleRecord) -> bool:
             return any(word in q.text for q in record.paragraphs for word in words)
 
         found = [aid for aid, p in self.pending.items() if holds(p.record)]
-        if not words:
+        if not words or not self.segments:
             return found
+        postings = self.bm25 if self.bm25_by_segment else None
+        if postings is not None and len(postings.segments) != len(self.segments):
+            postings = None  # not the saved segments' postings: read the texts
+        slots = [holders(postings, w) for w in words] if postings is not None else [None] * len(words)
+        scanned = [w for w, found_slots in zip(words, slots, strict=True) if found_slots is None]
+        candidates: set[tuple[int, int]] = set()
+        if len(scanned) < len(words):
+            firsts = first_slots(self.segments)
+            starts = np.array([int(f[0]) for f in firsts] + [int(firsts[-1][-1])], dtype=np.int64)
+            every = np.unique(np.concatenate([f for f in slots if f is not None]))
+            for slot in every.tolist():
+                s = int(np.searchsorted(starts, slot, side="right")) - 1
+                candidates.add((s, int(np.searchsorted(firsts[s], slot, side="right")) - 1))
+        if scanned:
+            for s, segment in enumerate(self.segments):
+                candidates.update((s, ordinal) for ordinal in segment.articles.containing(scanned))
         where = self.where()
-        for s, segment in enumerate(self.segments):
-            for ordinal in segment.articles.containing(words):
-                aid = segment.article_ids[ordinal]
-                if where.get(aid) == (s, ordinal) and holds(segment.record(ordinal)):
-                    found.append(aid)
+        for s, ordinal in sorted(candidates):
+            aid = self.segments[s].article_ids[ordinal]
+            if where.get(aid) == (s, ordinal) and holds(self.segments[s].record(ordinal)):
+                found.append(aid)
         return found
 
     def indexed_texts(self, hashes: Collection[str]) -> set[str]:

@@ -275,14 +275,29 @@ def test_duplicate_check_looks_hashes_up_without_reading_articles(
     assert ArticleTable(old).with_text_hashes(wanted) == segment.articles.with_text_hashes(wanted) != []
 
 
-def test_learning_names_scans_each_articles_file_once_for_all_of_them(engine: QuoteEngine) -> None:
+def test_articles_holding_new_words_are_found_through_the_postings(
+    engine: QuoteEngine, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.add_files([_write(articles_dir, "port", PORT), _write(articles_dir, "ferry", FERRY)])
+    engine.remove("ferry")
     data = engine.searcher.data
-    table = data.segments[0].articles
-    assert isinstance(table, ArticleTable)
     texts = {aid: data.articles[aid].text for aid in data.articles}
-    words = ["威海", "日照", "从未出现的词"]
+    scans: list[list[str]] = []
+    original = ArticleTable.containing
+
+    def scanning(self: ArticleTable, words: list[str]) -> list[int]:
+        scans.append(list(words))
+        return original(self, words)
+
+    monkeypatch.setattr(ArticleTable, "containing", scanning)
+    words = ["威海", "码头工人", "渡轮", "从未出现的词"]  # 渡轮: only in the removed article
     expected = sorted(aid for aid, text in texts.items() if any(w in text for w in words))
-    assert expected and sorted(data.containing(words)) == expected
+    assert expected and "ferry" not in expected
+    assert sorted(data.containing(words)) == expected and scans == []  # no articles file was scanned
+    # Words whose characters are not all CJK are looked for in one scan of each articles file.
+    mixed = ["3.5元", "威海"]
+    assert sorted(data.containing(mixed)) == sorted(aid for aid, t in texts.items() if any(w in t for w in mixed))
+    assert scans and all(scan == ["3.5元"] for scan in scans)
     assert data.containing([]) == []
 
 

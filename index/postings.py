@@ -222,9 +222,7 @@ class Postings:
                     small, large = (a, b) if sizes[a] <= sizes[b] else (b, a)
                     if not sizes[small] or not sizes[large]:
                         continue
-                    other = self.segments[large]
-                    rows = np.array([-1 if (r := other.find_bytes(t)) is None else r
-                                     for t in terms_of(self.segments[small])], dtype=np.int64)
+                    rows = self.segments[large].rows_of(terms_of(self.segments[small]))
                     mine = np.flatnonzero(rows >= 0)
                     total[small][mine] += local[large][rows[mine]]
                     total[large][rows[mine]] += local[small][mine]

@@ -74,6 +74,8 @@ class Segment:
     # Every SAMPLE_STRIDE-th term, decoded once: a look-up bisects this list in C, then at most
     # log2(SAMPLE_STRIDE) terms of the mapped vocabulary, instead of decoding ~log2(terms) of them.
     _sample: list[bytes] | None = field(default=None, init=False, repr=False, compare=False)
+    # Every term's first 8 bytes as a big-endian integer (zero-padded), for looking many terms up at once.
+    _prefixes: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def docs(self) -> int:
@@ -101,6 +103,22 @@ class Segment:
         i = bisect_left(range(lo, hi), key, key=self.term_at) + lo
         return i if i < self.terms and self.term_at(i) == key else None
 
+    def rows_of(self, keys: Sequence[bytes]) -> np.ndarray:
+        """The row of each term (UTF-8 bytes; -1 when the segment lacks it), found together: one numpy
+        search over the terms' first 8 bytes, then a comparison within the few rows sharing them."""
+        if self._prefixes is None:
+            self._prefixes = _prefix_keys(np.asarray(self.vocab), np.asarray(self.voff))
+        wanted = np.array([int.from_bytes(k[:8].ljust(8, b"\0"), "big") for k in keys], dtype=np.uint64)
+        low = np.searchsorted(self._prefixes, wanted, side="left")
+        high = np.searchsorted(self._prefixes, wanted, side="right")
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        for i in np.flatnonzero(high > low).tolist():
+            lo, hi = int(low[i]), int(high[i])
+            at = bisect_left(range(lo, hi), keys[i], key=self.term_at) + lo
+            if at < hi and self.term_at(at) == keys[i]:
+                rows[i] = at
+        return rows
+
     def fresh_copy(self) -> Segment:
         """The same arrays (shared, read-only) without tombstones, its term sample shared: each
         snapshot marks its own dead documents on a copy of the opened segment."""
@@ -108,6 +126,7 @@ class Segment:
             self._sample = [self.term_at(i) for i in range(0, self.terms, SAMPLE_STRIDE)]
         copy = replace(self, dead=None, dead_changed=False)
         copy._sample = self._sample
+        copy._prefixes = self._prefixes
         return copy
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +140,19 @@ class Segment:
     def arrays(self) -> dict[str, np.ndarray]:
         return dict(zip(PARTS, (self.indptr, self.doc, self.tf, self.lengths, self.vocab, self.voff, self.stats),
                         strict=True))
+
+
+def _prefix_keys(vocab: np.ndarray, voff: np.ndarray) -> np.ndarray:
+    """Each term's first 8 bytes, zero-padded, as a big-endian uint64: sorted as the terms are (no term
+    holds a zero byte, so a shorter term sorts before the longer ones it begins)."""
+    starts, lengths = voff[:-1], np.diff(voff)
+    padded = np.concatenate([vocab, np.zeros(8, dtype=np.uint8)])
+    keys = np.zeros(len(starts), dtype=np.uint64)
+    for j in range(8):
+        byte = padded[starts + j].astype(np.uint64)
+        byte[lengths <= j] = 0
+        keys |= byte << np.uint64(56 - 8 * j)
+    return keys
 
 
 def build_segment(docs: Sequence[Sequence[str]]) -> Segment:

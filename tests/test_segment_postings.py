@@ -365,3 +365,17 @@ def test_an_older_index_with_several_segments_is_served_then_compacted(
     assert len(manifest.segments) == 1 and manifest.segments[0].postings == manifest.generation
     assert old.searcher.data.bm25_by_segment
     assert _answers(old) == _answers(_full_build(tmp_path, articles_dir))
+
+
+def test_many_terms_are_looked_up_at_once_as_one_by_one() -> None:
+    from index.segments import build_segment, terms_of
+
+    # Long terms sharing their first 8 bytes, short ones, Latin and CJK: all found where find finds them.
+    words = ["青岛港集装箱", "青岛港集团", "青岛港", "青岛", "青", "ab", "abcdefgh", "abcdefghi", "abcdefghij", "z"]
+    segment = build_segment([words[:5], words[5:], ["青岛港集装箱吞吐量"]])
+    asked = [t.encode() for t in ["青岛港集", "abcdefg", "abcdefghijk", "", "港"]] + terms_of(segment)
+    rows = segment.rows_of(asked)
+    for key, row in zip(asked, rows.tolist(), strict=True):
+        found = segment.find_bytes(key) if key else None
+        assert row == (-1 if found is None else found)
+    assert (rows[5:] == np.arange(segment.terms)).all()

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import TOKEN_ENV
-from bot.telegram.workload import CURRENT_UPDATE
+from bot.update_context import CURRENT_UPDATE
 
 MASK = "<token>"
 FORMAT = "%(asctime)s %(levelname)s %(name)s [update=%(update_id)s]: %(message)s"

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from index.cleaning import clean_document
 from index.errors import ArticleError, TooManyFilesError
 from index.loading import SUPPORTED_SUFFIXES, SourceDocument, read_bytes, read_document
-from index.records import CleanArticle
+from index.records import CleanArticle, text_hash
 from index.settings import DEFAULT_LIMITS, IngestLimits
 
 # Telegram callback data holds 64 bytes: ids stay short and ASCII.
@@ -111,8 +111,3 @@ def article_hash(article: CleanArticle) -> str:
 def content_hash(article: CleanArticle) -> str:
     """The hash of what an article says (title and text), whatever its link or metadata: a re-post matches."""
     return text_hash(article.title, article.text)
-
-
-def text_hash(title: str, text: str) -> str:
-    """:func:`content_hash` from the title and the paragraphs joined by blank lines (an index record's)."""
-    return hashlib.sha256(f"{title}\0{text}".encode()).hexdigest()

@@ -14,12 +14,12 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 
 from index import directory, store
 from index.answering import QuoteRanker
-from index.articles import article_hash, collect_files, text_hash
+from index.articles import article_hash, collect_files
 from index.attribution import Attribution
 from index.backends import Backend, open_backend
 from index.calibration import calibration_for
@@ -34,7 +34,8 @@ from index.errors import (
     UnknownArticleError,
 )
 from index.indexing import Indexer, IndexReport, Progress, refuse_shrinking
-from index.lexical import build_bm25, update_bm25
+from index.lazy import Lazy
+from index.lexical import build_bm25, segment_postings, update_bm25
 from index.links import Fetcher, LinkArticles, load_link
 from index.manifest import read_manifest
 from index.normalization import Analyzer
@@ -43,7 +44,7 @@ from index.records import ArticleInfo, Calibration, CleanArticle, Paragraph
 from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
-from index.snapshot import IndexData
+from index.snapshot import Change, IndexData
 from index.vectors import FLAT_LIMIT
 
 
@@ -71,8 +72,10 @@ class QuoteEngine:
         self._cache_lock = threading.Lock()
         self._calibration: Calibration | None = None
         self._write = threading.Lock()
-        self._searcher: Searcher | None = None
-        self._attribution: Attribution | None = None
+        # The snapshot served, and what answers from it (set up on first use: index.lazy).
+        self._live: IndexData | None = None
+        self._searcher: Lazy[Searcher] | None = None
+        self._attribution: Lazy[Attribution] | None = None
         self._backend: Backend | None = None
         # How links are fetched (tests and the bot may bring their own client).
         self.fetcher: Fetcher | None = None
@@ -159,29 +162,42 @@ class QuoteEngine:
         searcher = self._searcher
         if searcher is None:
             raise QuoteBotError("The index is not loaded.")
-        return searcher
+        return searcher.get()
+
+    @property
+    def data(self) -> IndexData:
+        """The snapshot being served (reading it sets no searcher up)."""
+        live = self._live
+        if live is None:
+            raise QuoteBotError("The index is not loaded.")
+        return live
 
     @property
     def attribution(self) -> Attribution:
         if self._attribution is None:
             raise QuoteBotError("The index is not loaded.")
-        return self._attribution
+        return self._attribution.get()
 
-    def _install(self, data: IndexData) -> None:
+    def _install(self, data: IndexData, change: Change | None = None) -> None:
+        """Serve ``data``; ``change``: what an update of the live snapshot took out and put in, so that
+        who-said-what is updated for those articles instead of set up again over the whole index."""
         if data.embedder == self.embedder.name:
             self._calibration = data.calibration
         if data.user_words:
             self.analyzer.add_words(data.user_words)
         s = self.settings
-        searcher = Searcher(
-            data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding, s.refuse_unanchored,
-            self.backend.for_snapshot(data),
-        )
+        retrieval = self.backend.for_snapshot(data)
+        searcher = Lazy(lambda: Searcher(data, self.questions, s.dense_weight, s.candidates,
+                                         s.simplify_for_embedding, s.refuse_unanchored, retrieval))
         articles = data.articles
-        attribution = Attribution.lazy(data.speakers(), articles.__getitem__)
+        previous = self._attribution.made() if self._attribution is not None and change is not None else None
+        if previous is not None and change is not None:
+            attribution = Lazy(ready=previous.updated(change[0], change[1], articles.__getitem__))
+        else:
+            attribution = Lazy(lambda: Attribution.lazy(data.speakers(), articles.__getitem__))
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
-        self._searcher, self._attribution = searcher, attribution
+        self._live, self._searcher, self._attribution = data, searcher, attribution
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -217,28 +233,29 @@ class QuoteEngine:
 
     def article(self, article_id: str) -> CleanArticle:
         """The cleaned article as indexed: its paragraphs and what is known of it."""
-        record = self.searcher.data.articles.get(article_id)
+        record = self.data.articles.get(article_id)
         if record is None:
-            raise UnknownArticleError(self._unknown(article_id, self.searcher.data))
+            raise UnknownArticleError(self._unknown(article_id, self.data))
         return CleanArticle(record.article_id, record.title, record.source, record.paragraphs,
                             record.date, record.outlet, record.author, record.url)
 
-    def content_hashes(self) -> set[str]:
-        """The content hash (title and text, :func:`index.articles.content_hash`) of every indexed article."""
-        return {text_hash(r.title, r.text) for r in self.searcher.data.articles.values()}
+    def indexed_contents(self, hashes: Collection[str]) -> set[str]:
+        """Which of ``hashes`` (title and text, :func:`index.articles.content_hash`) an indexed article
+        has: a look-up in an index of the articles files, not a read of every article."""
+        return self.data.indexed_texts(hashes)
 
     def articles(self) -> list[ArticleInfo]:
-        data = self.searcher.data
+        data = self.data
         return sorted((a.info() for a in data.articles.values()), key=lambda a: a.article_id)
 
     def paragraph(self, article_id: str, number: int) -> Paragraph | None:
-        article = self.searcher.data.articles.get(article_id)
+        article = self.data.articles.get(article_id)
         if article is None or not 0 <= number < len(article.paragraphs):
             return None
         return article.paragraphs[number]
 
     def stats(self) -> dict[str, int]:
-        data = self.searcher.data
+        data = self.data
         return {
             "articles": len(data.articles),
             "chunks": data.chunk_count,
@@ -253,7 +270,7 @@ class QuoteEngine:
         the live index serving: the next refresh tries again.
         """
         idx = self.settings.index_dir
-        live = self._searcher.data if self._searcher is not None else None
+        live = self._live
         try:
             if live is not None and read_manifest(idx).generation == live.generation:
                 return False
@@ -279,7 +296,7 @@ class QuoteEngine:
     def _current_for_update(self) -> IndexData:
         """A private copy of the live index to modify (the live one keeps serving questions)."""
         idx = self.settings.index_dir
-        live = self._searcher.data if self._searcher is not None else None
+        live = self._live
         found = directory.status(idx)
         if found is directory.Status.INDEX:
             if live is None or live.generation != read_manifest(idx).generation:
@@ -340,7 +357,7 @@ class QuoteEngine:
             return
         with self._writing():
             data = self._current_for_update()
-            before = data.passage_keys()
+            before = None if data.bm25_by_segment else data.passage_keys()
             prepared = self.indexer.prepare(data, files, report) + self.indexer.prepare_links(data, links, report)
             self.indexer.apply(data, prepared, False, report)
             # Nothing new: the live generation stays, rather than a copy of it.
@@ -393,7 +410,7 @@ class QuoteEngine:
         """Drop one article from the index (its file is left alone)."""
         with self._writing():
             data = self._current_for_update()
-            before = data.passage_keys()
+            before = None if data.bm25_by_segment else data.passage_keys()
             record = data.articles.get(article_id)
             if record is None:
                 raise UnknownArticleError(self._unknown(article_id, data))
@@ -412,19 +429,30 @@ class QuoteEngine:
         The articles of the saved segments that are still live kept their terms; the pending ones are
         new or changed (:meth:`IndexData.for_update`)."""
         self._report("saving", 0, 1)
-        if before is None:
+        change = self._change(data)
+        if data.bm25_by_segment:
+            # The saved segments' postings as they are, tombstones, and the pending articles': O(change).
+            data.bm25 = segment_postings(data) if data.segments or data.pending else None
+        elif before is None:
             data.bm25 = build_bm25(data.terms())
         else:
             fresh = {aid: p.record.terms for aid, p in data.pending.items()}
             data.bm25 = update_bm25(before, data.bm25, data.where(), data.passage_keys(), fresh, data.terms)
         index_dir = self.settings.index_dir
         self.backend.commit(index_dir, data, lambda: store.save(index_dir, data, self.flat_limit, self.max_segments))
-        self._install(data)
+        self._install(data, change)
         self._report("saving", 1, 1)
 
     def _report(self, stage: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(stage, done, total)
+
+    def _change(self, data: IndexData) -> Change | None:
+        """What ``data`` changes in the snapshot being served; None when it is not an update of it."""
+        live = self._live
+        if live is None or live.generation != data.generation or not data.generation:
+            return None
+        return data.change_from(live)
 
 
 def _offset(cursor: str | None) -> int:

@@ -191,7 +191,7 @@ class Indexer:
             return
         data.user_words = sorted(set(data.user_words) | set(new))
         self.analyzer.add_words(new)
-        records = [data.articles[aid] for aid in sorted({aid for word in new for aid in data.containing(word)})]
+        records = [data.articles[aid] for aid in sorted(data.containing(new))]
         terms = iter(self.analyzer.terms_many([p.text for record in records for p in record.paragraphs]))
         for record in records:
             data.put(replace(record, terms=[next(terms) for _ in record.paragraphs]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from index.lexical import first_slots
 from index.records import Chunk
 from index.snapshot import IndexData
 from index.stored_segments import ORDINAL, PARAGRAPH
@@ -32,6 +33,16 @@ class Layout:
         self.passages = int(self.first[-1])
         # Per passage, the position of its article in article_ids.
         self.passage_article = np.repeat(np.arange(len(self.article_ids), dtype=np.int64), counts)
+        # Per passage, its BM25 document when the postings follow the segments (index.lexical); None
+        # when they are in passage order already.
+        self.passage_slot: np.ndarray | None = None
+        if data.bm25_by_segment and self.segments:
+            firsts = first_slots(self.segments)
+            article_first = np.zeros(len(self.article_ids), dtype=np.int64)
+            for s, first in enumerate(firsts):
+                mine = seg_of == s
+                article_first[mine] = first[ord_of[mine]]
+            self.passage_slot = np.repeat(article_first - self.first[:-1], counts) + np.arange(self.passages)
         passages, ids, offsets = [], [], [0]
         for s, segment in enumerate(self.segments):
             position_of = np.full(len(segment.article_ids), -1, dtype=np.int64)

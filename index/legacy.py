@@ -63,7 +63,8 @@ def load_legacy(index_dir: Path, manifest: Manifest, embedder: str, dim: int) ->
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
         raise IndexCorruptError(f"The index at {index_dir} cannot be read ({exc}); {REBUILD_HINT}.") from exc
     calibration = Calibration(manifest.calibration.floor, manifest.calibration.ceiling)
-    return IndexData(embedder, dim, calibration, [segment], bm25, list(meta.get("user_words", [])), generation=gen)
+    return IndexData(embedder, dim, calibration, [segment], bm25, list(meta.get("user_words", [])), generation=gen,
+                     bm25_by_segment=False)
 
 
 def _segment(gen: int, rows: list[dict[str, object]], records: list[ArticleRecord], vectors: object,

@@ -1,18 +1,37 @@
 """BM25 over paragraph terms: the index's postings (:mod:`index.postings`), one document per paragraph.
 
 Documents are always our terms (jieba words, characters and character pairs:
-:class:`index.normalization.Analyzer`), in passage order: articles by id, paragraphs in order
-(:meth:`index.snapshot.IndexData.passage_keys`).
+:class:`index.normalization.Analyzer`). Each index segment (:mod:`index.stored_segments`) has its own
+postings segment, written with it and kept as long as it lives (``postings-G/bm25.*.npy``): its
+paragraphs in ordinal order, every article's paragraphs in order. A snapshot's postings are those
+segments one after the other, the paragraphs of dead articles tombstoned, and the pending articles'
+paragraphs (by id) as a last segment in memory (:func:`segment_postings`): an update writes O(article)
+BM25 data. Statistics are summed over the segments at query time, so scores equal one segment's.
+Compaction merges them into the new base segment's order (:func:`compacted`).
+
+Indexes written before kept one postings folder per generation in passage order (articles by id,
+:meth:`index.snapshot.IndexData.passage_keys`); such a snapshot is updated as one whole
+(:func:`update_bm25`) until its next save compacts it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from index.normalization import character_terms, to_simplified
 from index.postings import Postings
+from index.segments import Segment, build_segment
 
-# The one segment an index generation's postings folder holds (postings-N/bm25.*.npy).
+if TYPE_CHECKING:
+    from index.snapshot import IndexData
+    from index.stored_segments import Segment as StoredSegment
+
+# The one segment a postings folder holds (postings-N/bm25.*.npy).
 SEGMENT = "bm25"
 
 Terms = Mapping[str, Sequence[Sequence[str]]]
@@ -56,3 +75,91 @@ def load_bm25(folder: Path) -> Postings:
 def save_bm25(folder: Path, postings: Postings) -> list[Path]:
     """Write the postings as the one segment of ``folder``; returns the files written."""
     return postings.save(folder, SEGMENT)
+
+
+def first_slots(segments: Sequence[StoredSegment]) -> list[np.ndarray]:
+    """Per segment, the slot of each article's first paragraph in :func:`segment_postings` (one more
+    entry at the end: where the next segment starts)."""
+    out, base = [], 0
+    for segment in segments:
+        firsts = np.concatenate([[0], np.cumsum(segment.paragraph_counts)]).astype(np.int64) + base
+        out.append(firsts)
+        base = int(firsts[-1])
+    return out
+
+
+def segment_postings(data: IndexData) -> Postings:
+    """The postings of ``data`` whose documents follow its segments: each saved segment's postings
+    with the paragraphs of its dead articles tombstoned, then one segment of the pending articles'
+    paragraphs (articles by id) when there are any. Reads no article and no term of a saved one."""
+    parts = []
+    for segment in data.segments:
+        stored = segment.bm25
+        if stored is None:
+            raise ValueError(f"segment {segment.generation} has no BM25 postings of its own")
+        if stored.docs != int(segment.paragraph_counts.sum()):
+            raise ValueError(f"the BM25 postings of segment {segment.generation} hold {stored.docs} "
+                             f"paragraphs, its articles {int(segment.paragraph_counts.sum())}")
+        parts.append(stored.fresh_copy())
+    postings = Postings(parts)
+    dead: list[np.ndarray] = []
+    for segment, firsts in zip(data.segments, first_slots(data.segments), strict=True):
+        ordinals = [o for aid in data.dead.get(segment.generation, ()) if (o := segment.ordinal(aid)) is not None]
+        dead += [np.arange(firsts[o], firsts[o + 1]) for o in ordinals]
+    if dead:
+        postings.delete(np.concatenate(dead).tolist())
+    if data.pending:
+        postings.append(build_segment([p for aid in sorted(data.pending) for p in data.pending[aid].record.terms]))
+    return postings
+
+
+def holders(postings: Postings, word: str) -> np.ndarray | None:
+    """Slots of the documents that may hold ``word`` (a superset: the caller checks the text), from the
+    postings of its character pairs; None when its pairs say nothing (a word with other characters, or
+    none of its pairs indexed), so the caller must read the texts."""
+    simplified = to_simplified(word).lower()
+    if len(simplified) < 2 or not _CJK_WORD.fullmatch(simplified):
+        return None
+    pairs = sorted(set(character_terms(simplified)) - set(simplified), key=postings.df)
+    if not pairs:
+        return None
+    found = postings.documents(pairs[0])
+    for pair in pairs[1:]:
+        if not found.size:
+            break
+        found = np.intersect1d(found, postings.documents(pair), assume_unique=True)
+    return found
+
+
+_CJK_WORD = re.compile(r"[\u3400-\u9fff]+")
+
+
+def compacted(data: IndexData) -> Segment:
+    """``data.bm25`` (from :func:`segment_postings`) as one segment in the order of a compacted index:
+    live articles by id, their paragraphs in order. A merge in numpy: no term is read again."""
+    postings = data.bm25
+    if postings is None:
+        return build_segment([])
+    if not data.segments and len(postings.segments) == 1:
+        return postings.segments[0]  # a build from scratch: the pending articles are in this order already
+    where = data.where()
+    firsts = first_slots(data.segments)
+    pending_base = int(firsts[-1][-1]) if firsts else 0
+    pending_first, at = {}, pending_base
+    for aid in sorted(data.pending):
+        pending_first[aid] = at
+        at += len(data.pending[aid].record.paragraphs)
+    starts, counts = [], []
+    for aid in sorted(set(where) | set(data.pending)):
+        if aid in data.pending:
+            starts.append(pending_first[aid])
+            counts.append(len(data.pending[aid].record.paragraphs))
+        else:
+            s, o = where[aid]
+            starts.append(int(firsts[s][o]))
+            counts.append(int(firsts[s][o + 1] - firsts[s][o]))
+    lengths = np.asarray(counts, dtype=np.int64)
+    offsets = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    order = np.repeat(np.asarray(starts, dtype=np.int64), lengths) + offsets
+    merged = postings.merged(order)
+    return merged.segments[0] if merged.segments else build_segment([])

@@ -84,6 +84,10 @@ class SegmentEntry(BaseModel):
     articles: int = Field(ge=0)
     kind: Literal["flat", "hnsw", "ivf"] = "flat"
     deleted: list[str] = []
+    # The generation whose folder holds this segment's BM25 postings (postings-N/bm25.*), its
+    # paragraphs in ordinal order, dead ones included: 0 when the index keeps one postings folder for
+    # the whole generation instead (indexes written before postings followed the segments).
+    postings: int = Field(default=0, ge=0)
 
 
 class Manifest(BaseModel):

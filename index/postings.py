@@ -19,10 +19,11 @@ The API the storage uses:
 - ``term in p``, ``p.df(t)``, ``p.idf(t)``, ``p.score(terms) -> (per-slot float32 scores, dead 0;
   per-term best score)``, ``p.max_idf()`` and ``p.max_term_score()`` for terms the corpus never uses.
 
-``max_term_score`` (the best score any term reaches in any document) is stored per segment at write
-time: exact for one segment without deletions; with several segments or tombstones it is recomputed
-once per object from every posting with each segment's own df, an upper bound of the exact figure
-until the segments are merged.
+``max_term_score`` (the best score any term reaches in any document) and the lowest df (for
+``max_idf``) are stored per segment at write time: exact for one segment without deletions. With
+several segments or tombstones they are recomputed once per object, exactly: each term's live df is
+summed over the segments (the smaller segments' terms are looked up in the others), then every
+posting is scored with it, so the figures equal those of the merged segment.
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ from index.segments import (
     BM25_K1,
     Segment,
     build_segment,
+    live_df,
     max_term_score,
     merge,
     npy_bytes,
     open_segment,
     save_segment,
+    terms_of,
     write_segment,
 )
 
@@ -80,8 +83,11 @@ class Postings:
         self.total_length = int(sum(s.stats[1] for s in self.segments)) - dead_len
         self.avglen = self.total_length / self.live if self.live else 1.0
         self._max_term_score: float | None = None
+        self._lowest_df: float | None = None
+        self._dfs: list[np.ndarray] | None = None
         if len(self.segments) == 1 and not dead_docs:
             self._max_term_score = float(self.segments[0].stats[2])
+            self._lowest_df = float(self.segments[0].stats[3]) if self.segments[0].terms else None
         # Per segment, k1·(1 − b + b·len/avglen) of each document, computed at the first score.
         self._norms: list[np.ndarray | None] = [None] * len(self.segments)
         # Questions look up the same terms again and again (membership, idf, score).
@@ -127,6 +133,13 @@ class Postings:
             self._refresh()
         return range(start, len(self))
 
+    def append(self, segment: Segment) -> range:
+        """Append ``segment`` (even one without documents); returns its slots."""
+        start = len(self)
+        self.segments.append(segment)
+        self._refresh()
+        return range(start, len(self))
+
     def delete(self, slots: Iterable[int]) -> None:
         """Mark documents dead: they score 0 and leave the statistics."""
         wanted = np.unique(np.fromiter(slots, dtype=np.int64))
@@ -166,6 +179,12 @@ class Postings:
                 written.append(path)
         return written
 
+    def documents(self, term: str) -> np.ndarray:
+        """The slots of every document holding ``term``, dead ones too, ascending."""
+        _, spans = self._locate(term)
+        parts = [np.asarray(self.segments[k].doc[lo:hi], dtype=np.int64) + int(self.bases[k]) for k, lo, hi in spans]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def df(self, term: str) -> int:
         """How many live documents hold ``term``."""
         return self._locate(term)[0]
@@ -177,15 +196,38 @@ class Postings:
         return idf_of(self.live, self.df(term))
 
     def max_idf(self) -> float:
-        """The idf of the rarest term (its lowest df over the segments; 1.0 for an empty index)."""
-        dfs = [float(s.stats[3]) for s in self.segments if s.terms]
-        return idf_of(self.live, min(dfs)) if dfs and self.live else 1.0
+        """The idf of the rarest live term (1.0 for an empty index)."""
+        if self._lowest_df is None and self.live:
+            used = [df[df > 0] for df in self.term_dfs()]
+            lowest = [int(d.min()) for d in used if d.size]
+            self._lowest_df = float(min(lowest)) if lowest else None
+        return idf_of(self.live, self._lowest_df) if self._lowest_df is not None and self.live else 1.0
 
     def max_term_score(self) -> float:
-        """The best score any term reaches in any document (see the module notes on exactness)."""
+        """The best score any term reaches in any live document (exact: see the module notes)."""
         if self._max_term_score is None:
-            self._max_term_score = max_term_score(self.segments, self.live, self.total_length)
+            self._max_term_score = max_term_score(self.segments, self.live, self.total_length, self.term_dfs())
         return self._max_term_score
+
+    def term_dfs(self) -> list[np.ndarray]:
+        """Per segment, per term row, the term's live df over every segment (computed once)."""
+        if self._dfs is None:
+            local = [live_df(s) for s in self.segments]
+            total = [df.copy() for df in local]
+            # Each pair of segments once, the smaller one's terms looked up in the larger: an index is a
+            # large base and a few small deltas, so this costs about the deltas' vocabularies.
+            sizes = [s.terms for s in self.segments]
+            for a in range(len(self.segments)):
+                for b in range(a + 1, len(self.segments)):
+                    small, large = (a, b) if sizes[a] <= sizes[b] else (b, a)
+                    if not sizes[small] or not sizes[large]:
+                        continue
+                    rows = self.segments[large].rows_of(terms_of(self.segments[small]))
+                    mine = np.flatnonzero(rows >= 0)
+                    total[small][mine] += local[large][rows[mine]]
+                    total[large][rows[mine]] += local[small][mine]
+            self._dfs = total
+        return self._dfs
 
     def score(self, terms: Sequence[str]) -> tuple[np.ndarray, list[float]]:
         """Per slot, the BM25 of ``terms`` (float32, dead documents 0); per term, its best score."""

@@ -6,6 +6,7 @@ engine gives are in :mod:`index.results`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -281,3 +282,9 @@ def _optional_text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise TypeError(f"expected a string or null, got {type(value).__name__}")
+
+
+def text_hash(title: str, text: str) -> str:
+    """The hash of what an article says: its title and its paragraphs joined by blank lines
+    (:func:`index.articles.content_hash`); the articles file keeps it in an indexed column."""
+    return hashlib.sha256(f"{title}\0{text}".encode()).hexdigest()

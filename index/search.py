@@ -191,6 +191,8 @@ class Searcher:
         if bm25 is None or not known:
             return [], None, 0.0
         raw, best = bm25.score(known)
+        if self.layout.passage_slot is not None:
+            raw = raw[self.layout.passage_slot]  # documents in segment order, passages by article id
         # A term the corpus never uses is as informative as its rarest term: missing it must cost.
         ceiling = float(sum(best)) + bm25.max_term_score() * (len(terms) - len(known))
         return (known, raw, ceiling) if ceiling > 0 else ([], None, 0.0)

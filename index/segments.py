@@ -27,7 +27,7 @@ from __future__ import annotations
 import io
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
@@ -78,6 +78,8 @@ class Segment:
     # Blocks of SAMPLE_STRIDE terms decoded by earlier look-ups: questions keep asking for the same
     # characters and pairs. Bounded by emptying it when full.
     _blocks: dict[int, list[bytes]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Every term's first 8 bytes as a big-endian integer (zero-padded), for looking many terms up at once.
+    _prefixes: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def docs(self) -> int:
@@ -92,7 +94,10 @@ class Segment:
 
     def find(self, term: str) -> int | None:
         """The term's row, by binary search in the sorted vocabulary; None when the segment lacks it."""
-        key = term.encode("utf-8")
+        return self.find_bytes(term.encode("utf-8"))
+
+    def find_bytes(self, key: bytes) -> int | None:
+        """:meth:`find` for a term given as its UTF-8 bytes."""
         if self._sample is None:
             self._sample = [self.term_at(i) for i in range(0, self.terms, SAMPLE_STRIDE)]
         block = bisect_right(self._sample, key)  # the key lies after the start of block - 1
@@ -116,6 +121,33 @@ class Segment:
             self._blocks[number] = terms
         return terms
 
+    def rows_of(self, keys: Sequence[bytes]) -> np.ndarray:
+        """The row of each term (UTF-8 bytes; -1 when the segment lacks it), found together: one numpy
+        search over the terms' first 8 bytes, then a comparison within the few rows sharing them."""
+        if self._prefixes is None:
+            self._prefixes = _prefix_keys(np.asarray(self.vocab), np.asarray(self.voff))
+        wanted = np.array([int.from_bytes(k[:8].ljust(8, b"\0"), "big") for k in keys], dtype=np.uint64)
+        low = np.searchsorted(self._prefixes, wanted, side="left")
+        high = np.searchsorted(self._prefixes, wanted, side="right")
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        for i in np.flatnonzero(high > low).tolist():
+            lo, hi = int(low[i]), int(high[i])
+            at = bisect_left(range(lo, hi), keys[i], key=self.term_at) + lo
+            if at < hi and self.term_at(at) == keys[i]:
+                rows[i] = at
+        return rows
+
+    def fresh_copy(self) -> Segment:
+        """The same arrays (shared, read-only) without tombstones, its term sample shared: each
+        snapshot marks its own dead documents on a copy of the opened segment."""
+        if self._sample is None:
+            self._sample = [self.term_at(i) for i in range(0, self.terms, SAMPLE_STRIDE)]
+        copy = replace(self, dead=None, dead_changed=False)
+        copy._sample = self._sample
+        copy._blocks = self._blocks
+        copy._prefixes = self._prefixes
+        return copy
+
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(documents, term frequencies) of a term, live and dead; empty when the segment lacks it."""
         row = self.find(term)
@@ -127,6 +159,19 @@ class Segment:
     def arrays(self) -> dict[str, np.ndarray]:
         return dict(zip(PARTS, (self.indptr, self.doc, self.tf, self.lengths, self.vocab, self.voff, self.stats),
                         strict=True))
+
+
+def _prefix_keys(vocab: np.ndarray, voff: np.ndarray) -> np.ndarray:
+    """Each term's first 8 bytes, zero-padded, as a big-endian uint64: sorted as the terms are (no term
+    holds a zero byte, so a shorter term sorts before the longer ones it begins)."""
+    starts, lengths = voff[:-1], np.diff(voff)
+    padded = np.concatenate([vocab, np.zeros(8, dtype=np.uint8)])
+    keys = np.zeros(len(starts), dtype=np.uint64)
+    for j in range(8):
+        byte = padded[starts + j].astype(np.uint64)
+        byte[lengths <= j] = 0
+        keys |= byte << np.uint64(56 - 8 * j)
+    return keys
 
 
 def build_segment(docs: Sequence[Sequence[str]]) -> Segment:
@@ -171,7 +216,7 @@ def _assemble(vocabulary: list[bytes], rows: np.ndarray, doc: np.ndarray, tf: np
     return segment
 
 
-def _terms_of(seg: Segment) -> list[bytes]:
+def terms_of(seg: Segment) -> list[bytes]:
     """The segment's vocabulary, UTF-8, in row order."""
     blob = seg.vocab.tobytes()
     bounds = np.asarray(seg.voff).tolist()
@@ -197,7 +242,7 @@ def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None 
             raise ValueError("the merge order must name live documents, each once")
         number[wanted] = np.arange(wanted.size)
     n = int((number >= 0).sum())
-    vocabularies = [_terms_of(seg) for seg in segments]
+    vocabularies = [terms_of(seg) for seg in segments]
     # Each vocabulary is sorted: the first one plus the others' new terms is nearly sorted already.
     seen = set(vocabularies[0]) if vocabularies else set()
     terms = list(vocabularies[0]) if vocabularies else []
@@ -232,16 +277,16 @@ def merge(segments: Sequence[Segment], order: Sequence[int] | np.ndarray | None 
                      (packed & 0xFFFF).astype(np.uint16), lengths)
 
 
-def max_term_score(segments: Sequence[Segment], n: int, total: int) -> float:
-    """The best score any term reaches in any live document, with each segment's own df."""
+def max_term_score(segments: Sequence[Segment], n: int, total: int,
+                   dfs: Sequence[np.ndarray] | None = None) -> float:
+    """The best score any term reaches in any live document: with ``dfs`` (per segment, each row's
+    df over all segments) the exact figure, without it each segment's own df (an upper bound)."""
     if n == 0:
         return 0.0
     avglen = total / n
     best = 0.0
-    for seg in segments:
-        df = np.diff(np.asarray(seg.indptr))
-        if seg.dead is not None and seg.dead.any() and seg.terms:
-            df = df - np.add.reduceat(seg.dead[seg.doc].astype(np.int64), seg.indptr[:-1]) * (df > 0)
+    for k, seg in enumerate(segments):
+        df = dfs[k] if dfs is not None else live_df(seg)
         idf = np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
         for start in range(0, seg.terms, max(1, _BLOCK // 64)):
             stop = min(seg.terms, start + max(1, _BLOCK // 64))
@@ -255,6 +300,14 @@ def max_term_score(segments: Sequence[Segment], n: int, total: int) -> float:
             term = np.repeat(np.arange(start, stop), np.diff(np.asarray(seg.indptr[start : stop + 1])))
             best = max(best, float((part * idf[term]).max()))
     return best
+
+
+def live_df(seg: Segment) -> np.ndarray:
+    """Per term row, how many of the segment's live documents hold it."""
+    df = np.diff(np.asarray(seg.indptr)).astype(np.int64)
+    if seg.dead is not None and seg.dead.any() and seg.terms:
+        df = df - np.add.reduceat(seg.dead[seg.doc].astype(np.int64), seg.indptr[:-1]) * (df > 0)
+    return df
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

@@ -9,17 +9,21 @@ read-only mapping: nothing here parses every article at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from index.records import ArticleRecord, Calibration, Chunk, ChunkRow
+from index.records import ArticleRecord, Calibration, Chunk, ChunkRow, text_hash
 from index.stored_segments import ORDINAL, Segment
 
 if TYPE_CHECKING:
     from index.postings import Postings
+
+
+Change = tuple[set[str], list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]]
+"""What an update took out (article ids) and put in (each new article's id, people and statements)."""
 
 
 @dataclass
@@ -85,6 +89,10 @@ class IndexData:
     dead: dict[int, frozenset[str]] = field(default_factory=dict)
     pending: dict[str, Pending] = field(default_factory=dict)
     generation: int = 0
+    # Whether ``bm25``'s documents follow the segments (each segment's paragraphs in ordinal order,
+    # dead ones tombstoned, then the pending articles' by id: :func:`index.lexical.segment_postings`)
+    # rather than the passage order of the live articles (indexes of older layouts, until compacted).
+    bm25_by_segment: bool = True
     _where: dict[str, tuple[int, int]] | None = field(default=None, repr=False, compare=False)
 
     @staticmethod
@@ -94,7 +102,7 @@ class IndexData:
     def for_update(self) -> IndexData:
         """A copy to change: the same segments and tombstones, nothing pending."""
         copy = IndexData(self.embedder, self.dim, self.calibration, list(self.segments), self.bm25,
-                         list(self.user_words), dict(self.dead), {}, self.generation)
+                         list(self.user_words), dict(self.dead), {}, self.generation, self.bm25_by_segment)
         copy._where = dict(self.where())
         return copy
 
@@ -155,7 +163,11 @@ class IndexData:
         return dropped
 
     def put(self, record: ArticleRecord) -> None:
-        """Replace an article's record (its terms, say), keeping its chunks and vectors."""
+        """Replace an article's record (its terms, say), keeping its chunks' text and vectors.
+
+        A saved article moves to the pending ones under new chunk ids: its old rows stay in their
+        segment (dead), and a chunk id must name one row of the whole index (the ANN indexes and the
+        layout look chunks up by id)."""
         pending = self.pending.get(record.article_id)
         if pending is not None:
             pending.record = record
@@ -163,8 +175,19 @@ class IndexData:
         s, ordinal = self.where()[record.article_id]
         segment = self.segments[s]
         rows = segment.rows_of(ordinal)
-        chunk_rows = [ChunkRow(int(segment.columns[r, 0]), segment.chunk(int(r)), "") for r in rows]
-        self.add(record, chunk_rows, np.array(segment.vectors[rows], dtype=np.float32))
+        first = self.next_id
+        chunk_rows = [ChunkRow(first + i, segment.chunk(int(r)), "") for i, r in enumerate(rows)]
+        moved = replace(record, chunk_ids=[row.id for row in chunk_rows])
+        self.add(moved, chunk_rows, np.array(segment.vectors[rows], dtype=np.float32))
+
+    def change_from(self, live: IndexData) -> Change:
+        """What this update of ``live`` (a copy from its :meth:`for_update`) takes out and puts in: the
+        ids of the articles it removes or replaces, and each new article's id, people and statements."""
+        removed = set(self.pending)
+        for generation, dead in self.dead.items():
+            removed |= dead - live.dead.get(generation, frozenset())
+        added = [(aid, p.record.people, p.record.statements) for aid, p in self.pending.items()]
+        return removed, added
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -181,15 +204,51 @@ class IndexData:
             out[aid] = getattr(pending.record, name)
         return out
 
-    def containing(self, word: str) -> list[str]:
-        """Ids of the live articles whose paragraphs hold ``word``."""
-        found = [aid for aid, p in self.pending.items() if any(word in q.text for q in p.record.paragraphs)]
+    def containing(self, words: Sequence[str]) -> list[str]:
+        """Ids of the live articles whose paragraphs hold any of ``words``.
+
+        Saved articles are found through the BM25 postings of the words' character pairs (an indexed
+        look-up); words those cannot find (other characters) through one scan of each articles file."""
+        from index.lexical import first_slots, holders
+
+        def holds(record: ArticleRecord) -> bool:
+            return any(word in q.text for q in record.paragraphs for word in words)
+
+        found = [aid for aid, p in self.pending.items() if holds(p.record)]
+        if not words or not self.segments:
+            return found
+        postings = self.bm25 if self.bm25_by_segment else None
+        if postings is not None and len(postings.segments) != len(self.segments):
+            postings = None  # not the saved segments' postings: read the texts
+        slots = [holders(postings, w) for w in words] if postings is not None else [None] * len(words)
+        scanned = [w for w, found_slots in zip(words, slots, strict=True) if found_slots is None]
+        candidates: set[tuple[int, int]] = set()
+        if len(scanned) < len(words):
+            firsts = first_slots(self.segments)
+            starts = np.array([int(f[0]) for f in firsts] + [int(firsts[-1][-1])], dtype=np.int64)
+            every = np.unique(np.concatenate([f for f in slots if f is not None]))
+            for slot in every.tolist():
+                s = int(np.searchsorted(starts, slot, side="right")) - 1
+                candidates.add((s, int(np.searchsorted(firsts[s], slot, side="right")) - 1))
+        if scanned:
+            for s, segment in enumerate(self.segments):
+                candidates.update((s, ordinal) for ordinal in segment.articles.containing(scanned))
+        where = self.where()
+        for s, ordinal in sorted(candidates):
+            aid = self.segments[s].article_ids[ordinal]
+            if where.get(aid) == (s, ordinal) and holds(self.segments[s].record(ordinal)):
+                found.append(aid)
+        return found
+
+    def indexed_texts(self, hashes: Collection[str]) -> set[str]:
+        """Which of ``hashes`` (:func:`index.records.text_hash`) a live article has: an indexed look-up
+        in each segment's articles file, no article read."""
+        wanted = sorted(set(hashes))
+        found = {h for p in self.pending.values() if (h := text_hash(p.record.title, p.record.text)) in hashes}
         where = self.where()
         for s, segment in enumerate(self.segments):
-            for ordinal in segment.articles.containing(word):
-                aid = segment.article_ids[ordinal]
-                if where.get(aid) == (s, ordinal) and any(word in q.text for q in segment.record(ordinal).paragraphs):
-                    found.append(aid)
+            found.update(h for ordinal, h in segment.articles.with_text_hashes(wanted)
+                         if where.get(segment.article_ids[ordinal]) == (s, ordinal))
         return found
 
     def speakers(self) -> Iterator[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:

@@ -17,6 +17,7 @@ the same shape: :class:`MemoryArticles` stands in for the SQLite file.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,8 @@ import numpy as np
 
 from index.article_table import ArticleTable, write_articles
 from index.directory import replacing
-from index.records import ArticleRecord, Chunk
+from index.records import ArticleRecord, Chunk, text_hash
+from index.segments import Segment as PostingsSegment
 
 COLUMNS = ("id", "ordinal", "paragraph", "start", "end")
 ID, ORDINAL, PARAGRAPH, START, END = range(len(COLUMNS))
@@ -56,8 +58,13 @@ class MemoryArticles:
     def terms(self) -> dict[int, list[list[str]]]:
         return {i: r.terms for i, r in enumerate(self._records)}
 
-    def containing(self, word: str) -> list[int]:
-        return [i for i, r in enumerate(self._records) if any(word in p.text for p in r.paragraphs)]
+    def containing(self, words: Sequence[str]) -> list[int]:
+        return [i for i, r in enumerate(self._records) if any(w in p.text for p in r.paragraphs for w in words)]
+
+    def with_text_hashes(self, hashes: Sequence[str]) -> list[tuple[int, str]]:
+        wanted = set(hashes)
+        found = ((i, text_hash(r.title, r.text)) for i, r in enumerate(self._records))
+        return [(i, h) for i, h in found if h in wanted]
 
     def close(self) -> None:
         pass
@@ -71,10 +78,19 @@ class Segment:
     columns: np.ndarray  # (chunks, len(COLUMNS)) int64
     vectors: np.ndarray  # (chunks, dim) float32, memory-mapped for a segment on disk
     articles: ArticleTable | MemoryArticles
-    ann: Any = None  # a FAISS index over the vectors, or None: searched exhaustively
+    ann: Any = None  # a FAISS index over the vectors (read on first search), or None: searched exhaustively
     kind: str = "flat"
     # Each file's (SHA-256, size, probe digest or ""), as the manifest records them; empty in memory.
     files: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    # The segment's BM25 postings (index.segments), one document per paragraph in ordinal order, and
+    # the generation whose postings folder holds them; None / 0 when the index keeps them for the
+    # whole generation (index.lexical).
+    bm25: PostingsSegment | None = None
+    bm25_generation: int = 0
+    # Where the approximate index is read from when first searched: an update never searches, so a
+    # process that only adds articles never reads the graph (0.35 s at 100k chunks).
+    ann_file: Path | None = None
+    _ann_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         ids, counts = self.articles.index()
@@ -119,6 +135,10 @@ class Segment:
         n = len(self)
         if n == 0 or k <= 0:
             return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        if self.ann is None and self.ann_file is not None:
+            with self._ann_lock:
+                if self.ann is None:
+                    self.ann = _read_ann(self.ann_file, self.kind)
         if self.ann is not None:
             scores, ids = self.ann.search(vector[None, :].astype(np.float32), min(k, n))
             keep = ids[0] >= 0
@@ -126,6 +146,17 @@ class Segment:
         scores = np.asarray(self.vectors @ vector, dtype=np.float32)
         best = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
         return scores[best], self.columns[best, ID].astype(np.int64)
+
+
+def _read_ann(path: Path, kind: str) -> Any:
+    from index.errors import IndexCorruptError
+    from index.manifest import REBUILD_HINT
+    from index.vectors import read_ann
+
+    try:
+        return read_ann(path, kind)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise IndexCorruptError(f"The vector index {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
 
 
 def segment_files(generation: int, approximate: bool) -> list[str]:
@@ -166,11 +197,10 @@ def open_segment(index_dir: Path, generation: int, dim: int, kind: str, ann: Any
         raise ValueError(f"the chunk columns of segment {generation} have shape {columns.shape}")
     if vectors.ndim != 2 or vectors.shape != (columns.shape[0], dim) or vectors.dtype != np.float32:
         raise ValueError(f"segment {generation} holds {vectors.shape} vectors for {columns.shape[0]} chunks")
-    if kind != "flat" and ann is None:
-        from index.vectors import read_ann
-
-        ann = read_ann(index_dir / f"ann-{generation}.faiss", kind)
     table = ArticleTable(index_dir / f"articles-{generation}.sqlite")
     # Plain arrays over the same mapped pages: indexing a np.memmap wraps every result in a new memmap,
     # which cost more than the look-ups themselves on the question path.
-    return Segment(generation, np.asarray(columns), np.asarray(vectors), table, ann, kind)
+    segment = Segment(generation, np.asarray(columns), np.asarray(vectors), table, ann, kind)
+    if kind != "flat" and ann is None:
+        segment.ann_file = index_dir / f"ann-{generation}.faiss"
+    return segment

@@ -71,7 +71,8 @@ class FeedWatcher:
         with self._locked():
             ledger = self._read()
             taken = ledger.to_json()
-            known = self.engine.content_hashes()
+            # Hashes taken in this poll; the index is asked for the others one link at a time.
+            known: set[str] = set()
             results: list[FeedResult] = []
             links: list[LinkArticles] = []
             for feed in feeds:
@@ -88,6 +89,7 @@ class FeedWatcher:
                     if link is None:
                         continue
                     hashes = [content_hash(a) for a in link.articles]
+                    known.update(self.engine.indexed_contents([h for h in hashes if h not in known]))
                     if all(h in known for h in hashes) or not ledger.take(item, hashes):
                         ledger.take(item, hashes)
                         result.duplicates.append(item.link)

@@ -81,6 +81,10 @@ def extract_many(
     from index.attribution import extract
 
     if analyzer.workers <= 1 or sum(len(a) for a in articles) < POOL_MIN_TEXTS:
+        if articles:
+            # jieba's dictionary and the tagger from the cache folder: extract itself names none, and the
+            # first to load them would otherwise parse jieba's dictionary (about 1.5 s).
+            name_tags("", analyzer.cache_dir)
         return [extract(paragraphs) for paragraphs in articles]
     parts = [[list(a) for a in articles[i : i + ARTICLES_CHUNK]] for i in range(0, len(articles), ARTICLES_CHUNK)]
     out: list[Extracted] = []

@@ -26,10 +26,9 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-T = TypeVar("T")
+from bot.update_context import CURRENT_UPDATE
 
-# The update being handled, for the log lines written while handling it.
-CURRENT_UPDATE: contextvars.ContextVar[int | None] = contextvars.ContextVar("quotebot_update", default=None)
+T = TypeVar("T")
 
 
 class Busy(Exception):

@@ -8,6 +8,7 @@ and where they are mentioned: nobody else's words are ever attributed to them.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
@@ -18,7 +19,7 @@ from index.results import Mention, NotFound, Reason
 from index.speakers.matching import Mentioned, find_statements, speaks_for
 from index.speakers.names import aliases, tagged_names
 from index.speakers.people import extract_people
-from index.speakers.questions import SpeakerQuestion, parse_speaker_question, prepared_names
+from index.speakers.questions import SpeakerQuestion, parse_speaker_question, prepared_names_list
 from index.speakers.records import Person, Statement
 from index.speakers.roles import best_role
 from index.speakers.statements import extract_statements
@@ -106,6 +107,13 @@ class _ArticleSpeakers:
         return self._load(self.article_id)
 
 
+def _names_of(article: _ArticleSpeakers) -> set[str]:
+    """The names an article brings to the index's known names: its people's, and their aliases (a
+    dotted name is asked by its last part too, "卡斯特" for 简·卡斯特)."""
+    people = {p.name for p in article.people}
+    return people | {alias for name in people for alias in aliases(name)}
+
+
 Speakers = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 """An article's id, people and statements, as the index stores them."""
 
@@ -134,14 +142,52 @@ class Attribution:
         return attribution
 
     def _setup(self, entries: list[Speakers], load: Callable[[str], ArticleRecord]) -> None:
-        self._articles = [_parse(e, load) for e in sorted(entries, key=lambda e: e[0])]
-        self._by_id = {a.article_id: a for a in self._articles}
-        people = {p.name for a in self._articles for p in a.people}
-        # A dotted name is asked by its last part too ("卡斯特" for 简·卡斯特).
-        self.names = sorted(people | {alias for name in people for alias in aliases(name)})
-        # Converted once, in one OpenCC call, when the index loads: questions then look names up as
-        # they are (100k names: 77 ms once instead of about a second per question, benchmarks/speaker_names.py).
-        self._name_set = prepared_names(self.names)
+        articles = [_parse(e, load) for e in sorted(entries, key=lambda e: e[0])]
+        self._install(articles, Counter(), {})
+
+    def _install(self, articles: list[_ArticleSpeakers], counts: Counter[str], simplified: dict[str, str]) -> None:
+        """Take ``articles`` (sorted by id); ``counts`` and ``simplified`` hold the names of articles
+        already counted (an update's kept ones), to which those of the others are added."""
+        self._articles = articles
+        self._by_id = {a.article_id: a for a in articles}
+        if not counts:
+            for article in articles:
+                counts.update(_names_of(article))
+        # Converted once, in one OpenCC call, when the index loads, and for an update only the names
+        # it brings: questions then look names up as they are (100k names: 77 ms once instead of
+        # about a second per question, benchmarks/speaker_names.py).
+        new = [n for n in counts if n not in simplified]
+        simplified.update(zip(new, prepared_names_list(new), strict=True))
+        self._counts, self._simplified = counts, simplified
+        self._name_set = frozenset(simplified[n] for n in counts)
+
+    @property
+    def names(self) -> list[str]:
+        """Every name and alias the index knows, sorted."""
+        return sorted(self._counts)
+
+    def updated(self, removed: Iterable[str], added: Iterable[Speakers], load: Callable[[str], ArticleRecord]
+                ) -> Attribution:
+        """This attribution with the articles ``removed`` (replaced ones too) taken out and ``added`` put
+        in, without reading the others again; ``load`` reads the new snapshot's articles."""
+        fresh = [_parse(e, load) for e in added]
+        gone = set(removed) | {a.article_id for a in fresh}
+        counts = Counter(self._counts)
+        for aid in gone:
+            old = self._by_id.get(aid)
+            if old is not None:
+                counts.subtract(_names_of(old))
+        counts = Counter({n: c for n, c in counts.items() if c > 0})
+        # The kept articles are the same statements, read through the new snapshot from now on.
+        kept = [_ArticleSpeakers(a.article_id, a.people, a.statements, load) for a in self._articles
+                if a.article_id not in gone]
+        for article in fresh:
+            counts.update(_names_of(article))
+        # Timsort merges the sorted kept list with the few new ones in about one pass.
+        articles = sorted(kept + fresh, key=lambda a: a.article_id)
+        attribution = Attribution.__new__(Attribution)
+        attribution._install(articles, counts, dict(self._simplified))
+        return attribution
 
     def people(self) -> list[tuple[Person, ArticleRecord, int]]:
         """Everyone the index knows as a speaker or with a role, with the article and how many

@@ -27,6 +27,7 @@ from index.speakers.vocabulary import CJK, ORGANISATION_HEADS, PERSON_NOUNS, PRO
 
 __all__ = [
     "SpeakerQuestion", "normalise_question", "normalise_title", "parse_speaker_question", "prepared_names",
+    "prepared_names_list",
     "subject_key",
 ]
 
@@ -239,7 +240,12 @@ def _clean_claim(claim: str) -> str | None:
 def prepared_names(names: Iterable[str]) -> frozenset[str]:
     """Known names as :func:`parse_speaker_question` looks them up: simplified, in a frozenset (which it
     takes as prepared). Prepare them once per index, not per question."""
-    return frozenset(simplify_many(list(names)))
+    return frozenset(prepared_names_list(list(names)))
+
+
+def prepared_names_list(names: list[str]) -> list[str]:
+    """Each name simplified as :func:`prepared_names` does it, in order (one OpenCC call)."""
+    return simplify_many(names) if names else []
 
 
 def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> SpeakerQuestion | None:

@@ -172,7 +172,7 @@ class QuoteEngine:
             self.backend.for_snapshot(data),
         )
         articles = data.articles
-        attribution = Attribution.lazy(data.speakers(), articles.__getitem__)
+        attribution = Attribution.lazy(data.speakers(), articles.__getitem__, data.containing)
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
         self._searcher, self._attribution = searcher, attribution

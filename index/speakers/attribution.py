@@ -8,6 +8,7 @@ and where they are mentioned: nobody else's words are ever attributed to them.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
@@ -81,25 +82,70 @@ def _simplified(paragraph: Paragraph) -> Paragraph:
     return replace(paragraph, text=text, section=section)
 
 
-def _mentions_of(record: ArticleRecord) -> Mentioned:
-    """Whether an article's text holds a word, in simplified or traditional script."""
+def _mentions_of(article: _ArticleSpeakers) -> Mentioned:
+    """Whether an article's text holds a word, in simplified or traditional script.
+
+    The record is read at the first call: most speaker questions never ask, and reading every article
+    of a large index for each of them would cost seconds.
+    """
+
+    read: list[ArticleRecord] = []
 
     def mentioned(word: str) -> bool:
+        if not read:
+            read.append(article.record)
         forms = {word, to_traditional(word)}
-        return any(form in p.text for p in record.paragraphs for form in forms)
+        return any(form in p.text for p in read[0].paragraphs for form in forms)
 
     return mentioned
 
 
 class _ArticleSpeakers:
-    """One article's people and statements; its record (paragraphs, title) is read when first needed."""
+    """One article's people and statements, made from the stored dicts when first needed, and its record
+    (paragraphs, title), read when needed.
 
-    def __init__(self, article_id: str, people: list[Person], statements: list[Statement],
+    Making them for every article when an index opens was most of opening a large one (0.6 of 0.9 s at
+    100k chunks, benchmarks/README.md "Serving beside a busy job"); a question needs them only for the
+    articles it quotes, and a speaker question once for all. Two threads may make them at once: both
+    make equal lists, and either is kept.
+    """
+
+    def __init__(self, article_id: str, people: list[dict[str, Any]], statements: list[dict[str, Any]],
                  load: Callable[[str], ArticleRecord]) -> None:
         self.article_id = article_id
-        self.people = people
-        self.statements = statements
+        self._stored = (people, statements)
+        self._made: tuple[list[Person], list[Statement]] | None = None
         self._load = load
+
+    def _make(self) -> tuple[list[Person], list[Statement]]:
+        made = self._made
+        if made is None:
+            people, statements = self._stored
+            persons = [
+                Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())),
+                       p.get("kind", "person"))
+                for p in people
+            ]
+            made = self._made = (persons, [Statement(**s) for s in statements])
+        return made
+
+    @property
+    def people(self) -> list[Person]:
+        return self._make()[0]
+
+    @property
+    def statements(self) -> list[Statement]:
+        return self._make()[1]
+
+    @property
+    def names(self) -> list[str]:
+        """The names of its people, without making them."""
+        return [str(p["name"]) for p in self._stored[0]]
+
+    @property
+    def speaking(self) -> list[str]:
+        """The names its statements are by, without making them."""
+        return [str(s.get("name")) for s in self._stored[1]]
 
     @property
     def record(self) -> ArticleRecord:
@@ -110,15 +156,6 @@ Speakers = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
 """An article's id, people and statements, as the index stores them."""
 
 
-def _parse(entry: Speakers, load: Callable[[str], ArticleRecord]) -> _ArticleSpeakers:
-    aid, people, statements = entry
-    persons = [
-        Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())), p.get("kind", "person"))
-        for p in people
-    ]
-    return _ArticleSpeakers(aid, persons, [Statement(**s) for s in statements], load)
-
-
 class Attribution:
     """The people and statements of a whole index, ready for speaker questions."""
 
@@ -127,16 +164,25 @@ class Attribution:
         self._setup([(aid, r.people, r.statements) for aid, r in held.items()], held.__getitem__)
 
     @classmethod
-    def lazy(cls, entries: Iterable[Speakers], load: Callable[[str], ArticleRecord]) -> Attribution:
-        """From the stored people and statements alone; ``load`` reads an article when an answer needs it."""
+    def lazy(
+        cls, entries: Iterable[Speakers], load: Callable[[str], ArticleRecord],
+        containing: Callable[[str], Iterable[str]] | None = None,
+    ) -> Attribution:
+        """From the stored people and statements alone; ``load`` reads an article when an answer needs it,
+        ``containing`` gives the ids of the articles whose text holds a word (else every article is read)."""
         attribution = cls.__new__(cls)
-        attribution._setup(list(entries), load)
+        attribution._setup(list(entries), load, containing)
         return attribution
 
-    def _setup(self, entries: list[Speakers], load: Callable[[str], ArticleRecord]) -> None:
-        self._articles = [_parse(e, load) for e in sorted(entries, key=lambda e: e[0])]
+    def _setup(self, entries: list[Speakers], load: Callable[[str], ArticleRecord],
+               containing: Callable[[str], Iterable[str]] | None = None) -> None:
+        self._containing = containing
+        self._lock = threading.Lock()
+        self._by_name: dict[str, list[int]] | None = None
+        self._articles = [_ArticleSpeakers(aid, people, statements, load)
+                          for aid, people, statements in sorted(entries, key=lambda e: e[0])]
         self._by_id = {a.article_id: a for a in self._articles}
-        people = {p.name for a in self._articles for p in a.people}
+        people = {name for a in self._articles for name in a.names}
         # A dotted name is asked by its last part too ("卡斯特" for 简·卡斯特).
         self.names = sorted(people | {alias for name in people for alias in aliases(name)})
         # Converted once, in one OpenCC call, when the index loads: questions then look names up as
@@ -162,8 +208,9 @@ class Attribution:
         if parsed is None:
             return None
         found: list[tuple[Statement, _ArticleSpeakers]] = []
-        for article in self._articles:
-            mentioned = _mentions_of(article.record)
+        # "谁说…" is answered by what was said, by anyone: only a named speaker narrows the articles.
+        for article in self._articles if parsed.kind == "who_said" else self._about(parsed):
+            mentioned = _mentions_of(article)
             found.extend(
                 (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
             )
@@ -190,15 +237,49 @@ class Attribution:
     def _holders(self, parsed: SpeakerQuestion) -> list[tuple[Person, ArticleRecord]]:
         """Who the question asks about, as the index knows them (none of them quoted)."""
         holders: list[tuple[Person, ArticleRecord]] = []
-        for article in self._articles:
-            mentioned = _mentions_of(article.record)
+        for article in self._about(parsed):
+            mentioned = _mentions_of(article)
             holders.extend((p, article.record) for p in article.people if speaks_for(parsed, p, mentioned))
         if not holders and parsed.name is not None:
             # A name no extraction caught (in an enumeration, say) is still mentioned if the text has it.
-            for article in self._articles:
-                if _mentions_of(article.record)(parsed.name):
+            for article in self._mentioning(parsed.name):
+                if _mentions_of(article)(parsed.name):
                     holders.append((Person(parsed.name, (), None, (), "mention"), article.record))
         return holders
+
+    def _about(self, parsed: SpeakerQuestion) -> list[_ArticleSpeakers]:
+        """The articles whose people may be the one a question asks about: for a name, those with a
+        person or a statement of that name (or with it as an alias, "卡斯特" for 简·卡斯特); for a role or
+        a description, every article. At 100k chunks, trying every person of every article took 0.3 s
+        per question naming someone (benchmarks/README.md "Serving beside a busy job")."""
+        if parsed.name is None:
+            return self._articles
+        return [self._articles[i] for i in self._named().get(parsed.name, ())]
+
+    def _named(self) -> dict[str, list[int]]:
+        """Each name and alias of a person or speaker → the positions of the articles that have them."""
+        with self._lock:
+            if self._by_name is None:
+                by_name: dict[str, list[int]] = {}
+                known: dict[str, tuple[str, ...]] = {}
+                for i, article in enumerate(self._articles):
+                    keys = set(article.speaking)
+                    for name in article.names:
+                        if name not in known:
+                            known[name] = aliases(name)
+                        keys.add(name)
+                        keys.update(known[name])
+                    for key in keys:
+                        by_name.setdefault(key, []).append(i)
+                self._by_name = by_name
+            return self._by_name
+
+    def _mentioning(self, word: str) -> list[_ArticleSpeakers]:
+        """The articles that may mention ``word`` in either script (a superset), in article order."""
+        if self._containing is None:
+            return self._articles
+        ids = {aid for form in {word, to_traditional(word)} for aid in self._containing(form)}
+        return [a for a in self._articles if a.article_id in ids]
 
     @staticmethod
     def _quote(statement: Statement, article: _ArticleSpeakers, rank: int) -> Quote:

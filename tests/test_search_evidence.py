@@ -78,3 +78,20 @@ def test_refusing_unanchored_articles_is_a_setting(engine: QuoteEngine, monkeypa
     assert lenient.search(lenient.prepare(question), 1)[0].confidence > 0.0
     # A question whose places the article names is not refused by the setting.
     assert strict.search(strict.prepare("青岛作为牵头城市要做什么"), 1)[0].confidence > 0.8
+
+
+def test_a_question_without_anchors_never_folds_a_whole_article(
+    engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
+    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
+    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    searcher = Searcher(engine.searcher.data, engine.embedder, 0.5, 50, True, refuse_unanchored=True)
+    query = searcher.prepare("一体化的红利让谁优先分享")
+    assert query.anchors == ()
+    hits = searcher.search(query, 3)
+    assert hits and hits[0].confidence > 0.5
+    assert searcher.article_text.cache_info().misses == 0
+    # A question with anchors checks them against the article's text.
+    searcher.search(searcher.prepare("广州作为牵头城市要做什么"), 1)
+    assert searcher.article_text.cache_info().misses > 0

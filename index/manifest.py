@@ -65,13 +65,17 @@ class Band(BaseModel):
 
 
 class VectorIndex(BaseModel):
-    """Which FAISS index holds the vectors (:mod:`index.vectors`): flat, or an HNSW graph and its parameters."""
+    """Which FAISS index holds the vectors (:mod:`index.vectors`): flat, a graph or inverted lists, and parameters."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     kind: Literal["flat", "hnsw", "ivf"] = "flat"
     m: int = Field(default=0, ge=0)
     ef_search: int = Field(default=0, ge=0)
+    # Inverted lists: how many, how many a search visits, and how many candidates it rescores exactly.
+    lists: int = Field(default=0, ge=0)
+    nprobe: int = Field(default=0, ge=0)
+    rescore: int = Field(default=0, ge=0)
 
 
 class SegmentEntry(BaseModel):

@@ -57,8 +57,8 @@ class IndexAPI:
         return EngineSettings(index_dir, cache_dir, index_dir.parent)
 
     @staticmethod
-    def build(settings: Any, embedder: Any, articles: list[Any]) -> int:
-        """Index ``articles`` from scratch; returns the number of chunks."""
+    def build(settings: Any, embedder: Any, articles: Any) -> int:
+        """Index ``articles`` (an iterable, consumed as the build goes) from scratch; returns the number of chunks."""
         from index.engine import QuoteEngine
 
         engine = QuoteEngine(settings, embedder)
@@ -127,14 +127,22 @@ def child_build(args: argparse.Namespace) -> dict[str, Any]:
     from synthetic import source_articles, synthetic_articles
 
     embedder = make_embedder(args.vectors)
-    articles = list(synthetic_articles(source_articles(args.eval_dir), args.size))
+    count = 0
+
+    def articles() -> Any:
+        # Made as the build asks for them: the build streams, so the archive is never in memory whole.
+        nonlocal count
+        for article in synthetic_articles(source_articles(args.eval_dir), args.size):
+            count += 1
+            yield article
+
     t0, c0 = time.perf_counter(), time.process_time()
-    chunks = IndexAPI.build(IndexAPI.settings(args.index, args.cache), embedder, articles)
+    chunks = IndexAPI.build(IndexAPI.settings(args.index, args.cache), embedder, articles())
     # The terms of a large build are computed in worker processes (index.text_workers): their CPU too.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"build_s": time.perf_counter() - t0, "build_cpu_s": time.process_time() - c0, "chunks": chunks,
             "build_workers_cpu_s": workers.ru_utime + workers.ru_stime,
-            "articles": len(articles), "build_peak_mb": peak_mb()}
+            "articles": count, "build_peak_mb": peak_mb()}
 
 
 def child_serve(args: argparse.Namespace) -> dict[str, Any]:

@@ -32,11 +32,16 @@ def stack(blocks: Sequence[Segment], folder: Path, name: str) -> list[Path]:
         raise ValueError("stacked blocks must not have deleted documents")
     if len(blocks) == 1:
         return save_segment(folder, name, blocks[0])
-    vocabularies = [_terms_of(block) for block in blocks]
+    # Each block's vocabulary is decoded twice rather than all of them held at once.
+    union: set[bytes] = set()
+    for block in blocks:
+        union.update(_terms_of(block))
     # UTF-8 byte order is code point order: the vocabulary sorts as build_segment sorts its terms.
-    terms = sorted(set().union(*vocabularies))
+    terms = sorted(union)
+    del union
     row_of = {term: row for row, term in enumerate(terms)}
-    rows_of = [np.fromiter(map(row_of.__getitem__, v), dtype=np.int64, count=len(v)) for v in vocabularies]
+    rows_of = [np.fromiter(map(row_of.__getitem__, _terms_of(block)), dtype=np.int64, count=block.terms)
+               for block in blocks]
     del row_of
     counts = np.zeros(len(terms), dtype=np.int64)
     for rows, block in zip(rows_of, blocks, strict=True):

@@ -47,8 +47,9 @@ from index.vectors import build_ivf, build_vector_index, kind_for
 
 # Text per staged batch: about 20k chunks of the synthetic archive, ~0.45 GB of Python objects.
 BATCH_CHARS = 2_000_000
-# Articles whose terms are computed together (and one postings block) during the final pass.
-TERMS_ARTICLES = 4000
+# Articles whose terms are computed together (and one postings block) during the final pass: their
+# terms are the largest Python objects of a build (about 0.2 GB per 1,000 synthetic articles).
+TERMS_ARTICLES = 2000
 # A generation's files and folders, and their temporaries.
 _NUMBERED = re.compile(r"^(?:vectors|chunks|articles|postings|ann|words)-(\d+)(?:\..*)?$")
 # Rows of vectors copied (or added to inverted lists) at a time from the staged memory-mapped files.

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from index import directory, store
 from index.engine import EngineSettings, QuoteEngine
@@ -230,3 +231,33 @@ def test_stacked_postings_blocks_equal_one_build(tmp_path: Path) -> None:
     stacked = open_segment(tmp_path / "out", "bm25")
     for (part, expected), got in zip(build_segment(docs).arrays().items(), stacked.arrays().values(), strict=True):
         assert expected.dtype == got.dtype and np.array_equal(expected, got), part
+
+
+def test_the_command_line_builds_in_batches_and_the_result_verifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.runtime
+    import index.engine
+    from bot.cli import cli
+
+    _write(tmp_path / "articles")
+    config = tmp_path / "config.yaml"
+    config.write_text("search:\n  top_k: 3\n", encoding="utf-8")
+    embedder = FakeEmbedder()
+    monkeypatch.setattr(bot.runtime, "embedder_for", lambda settings: embedder)
+    monkeypatch.setattr(index.engine, "BATCH_CHARS", 1)
+    staged: list[int] = []
+    real = StreamingBuild._stage
+    monkeypatch.setattr(StreamingBuild, "_stage", lambda self, batch, report: (staged.append(1),
+                                                                               real(self, batch, report)))
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["--config", str(config), *args])
+        return result.exit_code, result.stdout
+
+    code, out = run("index", "build")
+    assert code == 0 and "added    e-market " in out and len(staged) == len(ARTICLES)
+    code, out = run("index", "verify")
+    assert code == 0 and out.startswith("All ") and "match their checksums" in out
+    code, out = run("ask", "新桥有多长")
+    assert code == 0 and "一千二百米" in out

@@ -6,6 +6,10 @@ whose search time hardly grows with the index (flat costs about 26 ms a question
 efSearch 128, recall@10 against flat was 0.976 on vectors of the model's distribution at 100k and 0.996
 on the real dev-set vectors (benchmarks/faiss_choice.py, benchmarks/README.md). Both kinds keep every
 vector whole, so the search can rescore candidates exactly (:func:`stored_vectors`).
+
+Above :data:`IVF_LIMIT` vectors, inverted lists of 8-bit codes (IVF, SQ8): a quarter of the graph's
+memory, built from a memory-mapped matrix a block at a time. Their ids are rows, not chunk ids, and the
+segment rescores their candidates exactly from its memory-mapped vectors (:mod:`index.stored_segments`).
 """
 
 from __future__ import annotations

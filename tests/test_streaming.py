@@ -261,3 +261,13 @@ def test_the_command_line_builds_in_batches_and_the_result_verifies(
     assert code == 0 and out.startswith("All ") and "match their checksums" in out
     code, out = run("ask", "新桥有多长")
     assert code == 0 and "一千二百米" in out
+
+
+def test_the_vector_index_kind_and_list_count_follow_the_size() -> None:
+    from index.vectors import FLAT_LIMIT, IVF_LIMIT, ivf_lists, kind_for
+
+    assert [kind_for(n) for n in (FLAT_LIMIT, FLAT_LIMIT + 1, IVF_LIMIT, IVF_LIMIT + 1)] == [
+        "flat", "hnsw", "hnsw", "ivf"]
+    assert kind_for(11, 10, 10) == "ivf" and kind_for(10, 10, 10) == "flat"
+    # About 4·sqrt(n) lists, a power of two; never so many that a list trains on fewer than 39 vectors.
+    assert ivf_lists(1_000_000) == 2048 and ivf_lists(100_000) == 1024 and ivf_lists(20) == 1

@@ -2,8 +2,8 @@
 
 Articles come in batches of about :data:`BATCH_CHARS` characters. Each batch is chunked, its people
 found and its chunks embedded, then written at once as a *staged* segment (chunk columns, vectors,
-SQLite articles without terms) under a generation number of its own, and dropped from memory. The
-words jieba must keep whole (people's names, quoted terms) are collected on the way.
+SQLite articles without terms) in the folder ``build-G`` of the generation G being built, and dropped
+from memory. The words jieba must keep whole (people's names, quoted terms) are collected on the way.
 
 :meth:`StreamingBuild.finish` then writes the final generation in one streaming pass: articles by id
 (the order a one-batch build gives them), chunk columns and vectors copied a block at a time from the
@@ -12,10 +12,11 @@ computes, since that build learns every word before tokenising), BM25 postings b
 paragraphs and stacked on disk (:mod:`index.posting_blocks`), and the vector index built from the
 memory-mapped vectors. Chunk ids are given in input order across batches, as one batch gives them.
 
-Nothing is live until :func:`index.store.publish` replaces the manifest. Every staged and final file
-is noted in the ledger before it is written (:func:`index.directory.record`): a build that fails
-deletes its files (:meth:`StreamingBuild.abort`); one killed midway leaves them to the ledger, which
-deletes them once a later generation has been live for the grace period.
+Nothing is live until :func:`index.store.publish` replaces the manifest. The staging folder and every
+final file are noted in the ledger as generation G's before they are written
+(:func:`index.directory.record`): a build that fails deletes them (:meth:`StreamingBuild.abort`); one
+killed midway leaves them to the ledger, which deletes them once a later generation has been live for
+the grace period. The staging folder goes as soon as G is live (no reader ever opens it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import heapq
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ VECTOR_ROWS = 65536
 
 @dataclass
 class _Staged:
-    generation: int
+    number: int  # its files in the staging folder: chunks-N.npy, vectors-N.npy, articles-N.sqlite
     columns: np.ndarray  # memory-mapped chunk columns
     article_ids: list[str]
     table: ArticleTable
@@ -79,8 +80,8 @@ class StreamingBuild:
         self.next_id = 0
         # Article id -> position in staged of its live version (a later copy of an id replaces it).
         self.where: dict[str, int] = {}
-        self._generations: list[int] = []
-        self._live: int | None = None
+        self._generation: int | None = None
+        self._live = False
 
     @property
     def count(self) -> int:
@@ -115,22 +116,30 @@ class StreamingBuild:
                    for ordinal, i in enumerate(keep) for r in built[i][1]]
         picked = [np.arange(offsets[i], offsets[i + 1]) for i in keep]
         matrix = vectors[np.concatenate(picked)] if picked else np.zeros((0, self.dim), dtype=np.float32)
-        gen = self._new_generation(lambda g: segment_files(g, False))
-        write_segment(self.index_dir, gen, records, np.array(columns, dtype=np.int64).reshape(-1, len(COLUMNS)),
+        folder, number = self.staging, len(self.staged) + 1
+        write_segment(folder, number, records, np.array(columns, dtype=np.int64).reshape(-1, len(COLUMNS)),
                       matrix, None)
-        table = ArticleTable(self.index_dir / f"articles-{gen}.sqlite")
-        cols = np.load(self.index_dir / f"chunks-{gen}.npy", mmap_mode="r", allow_pickle=False)
-        self.staged.append(_Staged(gen, cols, [r.article_id for r in records], table))
+        table = ArticleTable(folder / f"articles-{number}.sqlite")
+        cols = np.load(folder / f"chunks-{number}.npy", mmap_mode="r", allow_pickle=False)
+        self.staged.append(_Staged(number, cols, [r.article_id for r in records], table))
         for aid in last:
             self.where[aid] = len(self.staged) - 1
         report.added.extend(record.info() for record, _ in built)
 
-    def _new_generation(self, names: Callable[[int], list[str]]) -> int:
-        """A generation number for files about to be written, noted with their ``names`` in the ledger first."""
-        gen = directory.next_generation(self.index_dir)
-        directory.record(self.index_dir, gen, names(gen))
-        self._generations.append(gen)
-        return gen
+    @property
+    def generation(self) -> int:
+        """The generation being built, taken (and its staging folder noted in the ledger) at first use."""
+        if self._generation is None:
+            gen = directory.next_generation(self.index_dir)
+            directory.record(self.index_dir, gen, [f"build-{gen}"])
+            self._generation = gen
+        return self._generation
+
+    @property
+    def staging(self) -> Path:
+        folder = self.index_dir / f"build-{self.generation}"
+        folder.mkdir(exist_ok=True)
+        return folder
 
     # -- the final generation ------------------------------------------------------------------------
 
@@ -138,18 +147,19 @@ class StreamingBuild:
         """Write the final generation from the staged batches and make it live; returns its snapshot."""
         user_words = sorted(self.words)
         self.indexer.analyzer.add_words(user_words)
-        blocks_gen = self._new_generation(lambda g: [f"postings-{g}"])
         order = sorted(self.where.items())
         count = len(order)
         columns, source = self._columns(order)
         kind = kind_for(len(columns), self.flat_limit, self.ivf_limit)
-        gen = self._new_generation(lambda g: [*segment_files(g, kind != "flat"), f"words-{g}.json", f"postings-{g}"])
+        gen = self.generation
+        directory.record(self.index_dir, gen, [*segment_files(gen, kind != "flat"), f"words-{gen}.json",
+                                               f"postings-{gen}"])
         written = [self.index_dir / f"chunks-{gen}.npy"]
         with replacing(written[0]) as tmp, tmp.open("wb") as fh:
             np.save(fh, columns, allow_pickle=False)
         written.append(self._copy_vectors(source, self.index_dir / f"vectors-{gen}.npy"))
         del source
-        blocks_dir = self.index_dir / f"postings-{blocks_gen}"
+        blocks_dir = self.staging / "postings"
         block_names = self._write_articles(self.index_dir / f"articles-{gen}.sqlite", blocks_dir, count)
         written.append(self.index_dir / f"articles-{gen}.sqlite")
         from index.posting_blocks import stack
@@ -171,7 +181,7 @@ class StreamingBuild:
         saved = IndexData(self.embedder, self.dim, self.calibration, [segment], bm25, user_words, {}, {}, gen)
         directory.fsync_dir(self.index_dir)
         store.publish(self.index_dir, saved, fresh)
-        self._live = gen
+        self._live = True
         self._delete_staged()
         directory.retire(self.index_dir, gen, keep=fresh)
         return saved
@@ -219,8 +229,8 @@ class StreamingBuild:
         return path
 
     def _staged_vectors(self, position: int) -> np.ndarray:
-        gen = self.staged[position].generation
-        return np.load(self.index_dir / f"vectors-{gen}.npy", mmap_mode="r", allow_pickle=False)
+        number = self.staged[position].number
+        return np.load(self.staging / f"vectors-{number}.npy", mmap_mode="r", allow_pickle=False)
 
     def _records(self) -> Iterator[ArticleRecord]:
         """Every live staged record, articles by id, merged from the staged tables as they stream."""
@@ -289,23 +299,26 @@ class StreamingBuild:
     # -- cleaning up ----------------------------------------------------------------------------------
 
     def _delete_staged(self) -> None:
-        """Delete the files of every generation this build wrote but the one it made live (the others
-        never were: no reader can have them open)."""
+        """Delete the staging folder: no reader ever opens it."""
         for staged in self.staged:
             staged.table.close()
         self.staged = []
-        doomed = set(self._generations) - {self._live}
+        if self._generation is not None:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(self.index_dir / f"build-{self._generation}")
+
+    def abort(self) -> None:
+        """Delete everything this build wrote, unless it is live already."""
+        self._delete_staged()
+        if self._generation is None or self._live:
+            return
         for path in list(self.index_dir.iterdir()):
             found = _NUMBERED.match(path.name)
-            if found is None or int(found.group(1)) not in doomed:
+            if found is None or int(found.group(1)) != self._generation:
                 continue
             with contextlib.suppress(OSError):
                 if path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path)
                 else:
                     path.unlink()
-
-    def abort(self) -> None:
-        """Delete everything this build wrote (nothing of it is live)."""
-        self._delete_staged()
 

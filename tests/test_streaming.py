@@ -162,16 +162,19 @@ def test_a_build_killed_midway_leaves_the_old_index_and_its_files_are_retired_la
     with pytest.raises(KeyboardInterrupt):
         engine.rebuild()
     monkeypatch.undo()
-    staged = {g for p in index_dir.iterdir() if (g := directory.generation_of(p.name)) is not None}
-    assert len(staged - {before.generation}) == len(ARTICLES) + before.counts.articles  # one batch per article
+    # The batches staged so far are left in the folder of the generation that never went live.
+    staging = index_dir / f"build-{before.generation + 1}"
+    batches = len(ARTICLES) + before.counts.articles  # one batch per article
+    assert sorted(p.name for p in staging.glob("vectors-*.npy")) == sorted(
+        f"vectors-{n}.npy" for n in range(1, batches + 1))
     assert read_manifest(index_dir) == before
     assert store.load(index_dir, "fake:hash-256", 256).generation == before.generation
     monkeypatch.setattr(directory, "GRACE_SECONDS", 0.0)
     engine.rebuild()
     manifest = read_manifest(index_dir)
     left = {g for p in index_dir.iterdir() if (g := directory.generation_of(p.name)) is not None}
-    assert left == {manifest.generation}
-    assert engine.ask("新桥有多长").found
+    assert left == {manifest.generation} and manifest.generation == before.generation + 2
+    assert not staging.exists() and engine.ask("新桥有多长").found
 
 
 def test_inverted_lists_on_a_forced_threshold_find_what_flat_finds(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from index import directory, store
+from index import directory, store, streaming
 from index.engine import EngineSettings, QuoteEngine
 from index.indexing import IndexReport
 from index.manifest import read_manifest
@@ -79,6 +79,8 @@ def test_a_build_in_several_batches_equals_one_in_memory(tmp_path: Path, monkeyp
         real(self, batch, report)
 
     monkeypatch.setattr(StreamingBuild, "_stage", counting)
+    # Terms and BM25 postings a few articles at a time too: the postings blocks are stacked on disk.
+    monkeypatch.setattr(streaming, "TERMS_ARTICLES", 2)
     streamed = _engine(tmp_path, "streamed", articles, batch_chars=1)
     report = streamed.rebuild()
     assert staged == [1] * len(ARTICLES) and len(report.added) == len(ARTICLES)

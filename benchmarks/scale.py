@@ -4,6 +4,7 @@ Run by hand from the project root (issue 13):
 
     python benchmarks/scale.py --eval-dir EVAL_DIR [--sizes 10000,100000] [--vectors VECTORS_DIR]
                                [--work WORK_DIR] [--queries 300] [--threads N]
+                               [--batch-chars N] [--ivf-limit N]
 
 For each size it builds an index through the project's own pipeline from varied copies of the dev
 sets' text (``synthetic.py``), with a stand-in embedder (the real model would take days at 1M
@@ -57,11 +58,16 @@ class IndexAPI:
         return EngineSettings(index_dir, cache_dir, index_dir.parent)
 
     @staticmethod
-    def build(settings: Any, embedder: Any, articles: list[Any]) -> int:
-        """Index ``articles`` from scratch; returns the number of chunks."""
+    def build(settings: Any, embedder: Any, articles: Any, progress: Any = None, batch_chars: int = 0,
+              ivf_limit: int = 0) -> int:
+        """Index ``articles`` (an iterable, consumed as the build goes) from scratch; returns the number of
+        chunks. ``batch_chars`` and ``ivf_limit`` (0: the engine's own) let a small run take the large
+        one's path: several staged batches, inverted lists."""
         from index.engine import QuoteEngine
 
-        engine = QuoteEngine(settings, embedder)
+        engine = QuoteEngine(settings, embedder, progress)
+        engine.batch_chars = batch_chars or engine.batch_chars
+        engine.ivf_limit = ivf_limit or engine.ivf_limit
         engine.build_from_articles(articles)
         return int(engine.stats()["chunks"])
 
@@ -127,14 +133,35 @@ def child_build(args: argparse.Namespace) -> dict[str, Any]:
     from synthetic import source_articles, synthetic_articles
 
     embedder = make_embedder(args.vectors)
-    articles = list(synthetic_articles(source_articles(args.eval_dir), args.size))
+    count = 0
     t0, c0 = time.perf_counter(), time.process_time()
-    chunks = IndexAPI.build(IndexAPI.settings(args.index, args.cache), embedder, articles)
+    logged = [t0]
+
+    def log(what: str) -> None:
+        # On stderr, once a minute: a build that cannot finish in time still gives its rate.
+        now = time.perf_counter()
+        if now - logged[0] >= 60:
+            logged[0] = now
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            print(f"{time.strftime('%H:%M:%S')} {what}: {now - t0:.0f} s, CPU {time.process_time() - c0:.0f} s "
+                  f"+ workers {children.ru_utime + children.ru_stime:.0f} s, RSS {rss_mb() / 1024:.2f} GB, "
+                  f"peak {peak_mb() / 1024:.2f} GB, load {os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+
+    def articles() -> Any:
+        # Made as the build asks for them: the build streams, so the archive is never in memory whole.
+        nonlocal count
+        for article in synthetic_articles(source_articles(args.eval_dir), args.size):
+            count += 1
+            log(f"{count} articles read")
+            yield article
+
+    chunks = IndexAPI.build(IndexAPI.settings(args.index, args.cache), embedder, articles(),
+                            lambda stage, done, total: log(f"{stage} {done}/{total}"), args.batch_chars, args.ivf_limit)
     # The terms of a large build are computed in worker processes (index.text_workers): their CPU too.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"build_s": time.perf_counter() - t0, "build_cpu_s": time.process_time() - c0, "chunks": chunks,
             "build_workers_cpu_s": workers.ru_utime + workers.ru_stime,
-            "articles": len(articles), "build_peak_mb": peak_mb()}
+            "articles": count, "build_peak_mb": peak_mb()}
 
 
 def child_serve(args: argparse.Namespace) -> dict[str, Any]:
@@ -210,11 +237,13 @@ def recall_at_10(matrix: Any, ids: Any, queries: Any, found: Any) -> float:
     """
     import numpy as np
 
-    scores = matrix @ queries.T  # one column per question
-    tenth = -np.sort(-scores, axis=0)[9]
     score_of = {int(i): row for row, i in enumerate(ids)}
-    hits = [sum(1 for f in row[:10] if f >= 0 and scores[score_of[int(f)], q] >= tenth[q] - 1e-5) / 10
-            for q, row in enumerate(found)]
+    hits = []
+    for start in range(0, len(queries), 32):  # a block of questions at a time: 1M scores per question
+        scores = matrix @ queries[start : start + 32].T  # one column per question
+        tenth = -np.partition(-scores, 9, axis=0)[9]
+        hits += [sum(1 for f in row[:10] if f >= 0 and scores[score_of[int(f)], q] >= tenth[q] - 1e-5) / 10
+                 for q, row in enumerate(found[start : start + 32])]
     return float(np.mean(hits))
 
 
@@ -232,7 +261,9 @@ def run_child(mode: str, args: argparse.Namespace, size: int, index: Path, cache
            "--cache", str(cache), "--eval-dir", str(args.eval_dir), "--queries", str(args.queries)]
     if args.vectors:
         cmd += ["--vectors", args.vectors]
-    out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+    cmd += ["--batch-chars", str(args.batch_chars), "--ivf-limit", str(args.ivf_limit)]
+    # The child's stderr (a build's progress) goes to ours as it comes.
+    out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
@@ -251,6 +282,8 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="OMP/OpenBLAS threads of the children (0: default)")
     parser.add_argument("--no-add", action="store_true", help="skip the one-article add")
+    parser.add_argument("--batch-chars", type=int, default=0, help="text per staged build batch (0: the engine's)")
+    parser.add_argument("--ivf-limit", type=int, default=0, help="chunks above which IVF is used (0: the engine's)")
     parser.add_argument("--child", choices=("build", "serve", "add"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)

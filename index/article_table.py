@@ -122,6 +122,12 @@ class ArticleTable:
         for ordinal, raw in self._query("SELECT ordinal, record FROM articles ORDER BY ordinal"):
             yield int(ordinal), ArticleRecord.from_json(json.loads(raw))
 
+    def stream(self) -> Iterator[tuple[int, ArticleRecord]]:
+        """Every record with its ordinal, in ordinal order, one row at a time: a build's compaction reads
+        tables larger than it may hold (only the build reads them meanwhile)."""
+        for ordinal, raw in self._con.execute("SELECT ordinal, record FROM articles ORDER BY ordinal"):
+            yield int(ordinal), ArticleRecord.from_json(json.loads(raw))
+
     def speakers(self) -> Iterator[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
         """Every article's people and statements (who-said-what), without the rest of its record."""
         for ordinal, raw in self._query("SELECT ordinal, speakers FROM articles ORDER BY ordinal"):

@@ -14,14 +14,14 @@ import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from index import directory, store
 from index.answering import QuoteRanker
 from index.articles import article_hash, collect_files
 from index.attribution import Attribution
-from index.backends import Backend, open_backend
+from index.backends import Backend, LocalBackend, open_backend
 from index.calibration import calibration_for
 from index.embedders import Embedder, usable_cores
 from index.embedding_cache import EmbeddingCache
@@ -45,7 +45,8 @@ from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
 from index.snapshot import Change, IndexData
-from index.vectors import FLAT_LIMIT
+from index.streaming import BATCH_CHARS, StreamingBuild
+from index.vectors import FLAT_LIMIT, IVF_LIMIT
 
 
 class CursorError(QuoteBotError):
@@ -65,6 +66,10 @@ class QuoteEngine:
         self.flat_limit = FLAT_LIMIT
         # How many segments an index may have before a save compacts them into one (tests lower it).
         self.max_segments = store.MAX_SEGMENTS
+        # Above this many chunks the vectors go into inverted lists instead (index.vectors); tests lower it.
+        self.ivf_limit = IVF_LIMIT
+        # Text per staged batch of a build from scratch (index.streaming); tests lower it.
+        self.batch_chars = BATCH_CHARS
         self.progress = progress
         # Large batches of terms go to worker processes, one per usable core (index.text_workers).
         self.analyzer = Analyzer(cache_dir=settings.cache_dir, workers=usable_cores())
@@ -387,25 +392,49 @@ class QuoteEngine:
                 report.damaged_manifest = directory.set_aside(idx)
             except IndexStoreError:
                 previous = None  # no index yet, or one of another format or model: nothing to compare
-            data = self._empty()
-            prepared = self.indexer.prepare(data, collect_files(folders, self.settings.limits.max_files), report)
+            files = collect_files(folders, self.settings.limits.max_files)
             if previous and not force:
-                refuse_shrinking(previous, len(prepared), folders)
-            self.indexer.apply(data, prepared, True, report)
-            self._commit(data)
+                # Counted before anything is embedded: a refused rebuild costs a reading of the files.
+                refuse_shrinking(previous, self.indexer.count(files), folders)
+            self._build(self.indexer.read(files, report), report)
         report.seconds = time.time() - started
         return report
 
-    def build_from_articles(self, articles: Sequence[CleanArticle]) -> IndexReport:
+    def build_from_articles(self, articles: Iterable[CleanArticle]) -> IndexReport:
         """Index already-clean articles from scratch (evaluation sets come this way)."""
         started = time.time()
         with self._writing():
-            data = self._empty()
             report = IndexReport()
-            self.indexer.apply(data, [(a, article_hash(a)) for a in articles], True, report)
-            self._commit(data)
+            self._build(((a, article_hash(a)) for a in articles), report)
         report.seconds = time.time() - started
         return report
+
+    def _build(self, articles: Iterator[tuple[CleanArticle, str]], report: IndexReport) -> None:
+        """Index ``articles`` from scratch and make them the live index. On the local backend they
+        stream through staged segments (index.streaming): memory stays flat however many there are."""
+        if not isinstance(self.backend, LocalBackend):
+            data = self._empty()
+            self.indexer.apply(data, list(articles), True, report)
+            self._commit(data)
+            return
+        build = StreamingBuild(self.settings.index_dir, self.indexer, self.embedder.name, self.embedder.dim,
+                               self.calibration, self.flat_limit, self.ivf_limit, self.batch_chars)
+        try:
+            build.add(articles, report)
+            if not build.count:
+                build.abort()
+                self._commit(self._empty())
+                return
+            self._report("saving", 0, 1)
+            data = build.finish()
+        except OSError as exc:
+            build.abort()
+            raise IndexStoreError(f"Cannot write the index at {build.index_dir}: {exc.strerror or exc}.") from exc
+        except BaseException:
+            build.abort()
+            raise
+        self._install(data)
+        self._report("saving", 1, 1)
 
     def remove(self, article_id: str) -> ArticleInfo:
         """Drop one article from the index (its file is left alone)."""
@@ -440,7 +469,8 @@ class QuoteEngine:
             fresh = {aid: p.record.terms for aid, p in data.pending.items()}
             data.bm25 = update_bm25(before, data.bm25, data.where(), data.passage_keys(), fresh, data.terms)
         index_dir = self.settings.index_dir
-        self.backend.commit(index_dir, data, lambda: store.save(index_dir, data, self.flat_limit, self.max_segments))
+        self.backend.commit(index_dir, data, lambda: store.save(index_dir, data, self.flat_limit, self.max_segments,
+                                                                        self.ivf_limit))
         self._install(data, change)
         self._report("saving", 1, 1)
 

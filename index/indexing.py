@@ -5,13 +5,13 @@ An :class:`Indexer` works on a private :class:`IndexData` copy; the engine saves
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from index.articles import article_hash, load_articles, unique_base_id
+from index.articles import article_hash, base_id, load_articles, unique_base_id
 from index.chunking import chunk_article
 from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache, content_hash, embed_passages
@@ -28,6 +28,9 @@ Progress = Callable[[str, int, int], None]
 
 Prepared = list[tuple[CleanArticle, str]]
 """Clean articles with their content hashes, ready to be indexed."""
+
+Built = list[tuple[ArticleRecord, list[ChunkRow]]]
+"""New articles' records with their chunk rows."""
 
 
 @dataclass
@@ -137,15 +140,31 @@ class Indexer:
 
     def _insert(self, data: IndexData, todo: Prepared) -> int:
         """Chunk, tokenise and embed new articles into ``data``; returns how many chunks were embedded."""
+        start = data.next_id
+        built, words = self.chunk(todo, start)
+        # Names learned from the new articles stay whole for jieba before any of them is tokenised.
+        self._learn_words(data, words)
+        if data.next_id != start:
+            # Saved articles tokenised again for a learned word moved under the ids from ``start`` on.
+            built = renumbered(built, data.next_id - start)
+        # All paragraphs at once: OpenCC per batch, and jieba in worker processes for a large one.
+        terms = iter(self.analyzer.terms_many([p.text for record, _ in built for p in record.paragraphs]))
+        built = [(replace(record, terms=[next(terms) for _ in record.paragraphs]), rows) for record, rows in built]
+        vectors, embedded = self.embed(built)
+        at = 0
+        for record, rows in built:
+            data.add(record, rows, np.asarray(vectors[at : at + len(rows)], dtype=np.float32).reshape(-1, data.dim))
+            at += len(rows)
+        return embedded
+
+    def chunk(self, todo: Prepared, next_id: int) -> tuple[Built, list[str]]:
+        """New articles as records without terms, with their chunk rows (ids from ``next_id`` on, in
+        order), and the words jieba must keep whole from now on (people's names, quoted terms)."""
         # Speakers of all new articles at once: in worker processes when there are many (index.text_workers).
         extracted = extract_many([article.paragraphs for article, _ in todo], self.analyzer)
-        # Names learned from the new articles stay whole for jieba before any of them is tokenised.
         names = [str(p["name"]) for people, _ in extracted for p in people]
-        self._learn_words(data, names + [w for article, _ in todo for w in quoted_terms(article.text)])
-        next_id = data.next_id
-        built: list[tuple[ArticleRecord, list[ChunkRow]]] = []
-        # All paragraphs at once: OpenCC per batch, and jieba in worker processes for a large one.
-        terms = iter(self.analyzer.terms_many([p.text for article, _ in todo for p in article.paragraphs]))
+        words = names + [w for article, _ in todo for w in quoted_terms(article.text)]
+        built: Built = []
         for (article, digest), (people, statements) in zip(todo, extracted, strict=True):
             chunks = chunk_article(article, self.chunk_target, self.chunk_max)
             ids = list(range(next_id, next_id + len(chunks)))
@@ -158,7 +177,7 @@ class Indexer:
                 content_hash=digest,
                 paragraphs=article.paragraphs,
                 chunk_ids=ids,
-                terms=[next(terms) for _ in article.paragraphs],
+                terms=[],
                 people=people,
                 statements=statements,
                 date=article.date,
@@ -167,6 +186,10 @@ class Indexer:
                 url=article.url,
             )
             built.append((record, rows))
+        return built, words
+
+    def embed(self, built: Built) -> tuple[np.ndarray, int]:
+        """The vectors of every chunk of ``built``, in order, and how many were embedded (not cached)."""
         simplify = to_simplified if self.simplify_for_embedding else str
         texts = [simplify(row.chunk.text) for _, rows in built for row in rows]
         done = 0
@@ -178,11 +201,34 @@ class Indexer:
 
         self._report("embedding", 0, len(texts))
         vectors, embedded = embed_passages(self.embedder, texts, self._cache(), step)
-        at = 0
-        for record, rows in built:
-            data.add(record, rows, np.asarray(vectors[at : at + len(rows)], dtype=np.float32).reshape(-1, data.dim))
-            at += len(rows)
-        return embedded
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.embedder.dim), embedded
+
+    def count(self, files: list[Path]) -> int:
+        """How many articles ``files`` hold (files that fail count none)."""
+        count = 0
+        for path in files:
+            try:
+                count += len(load_articles(path.resolve(), base_id(path), self.limits))
+            except ArticleError:
+                continue
+        return count
+
+    def read(self, files: list[Path], report: IndexReport) -> Iterator[tuple[CleanArticle, str]]:
+        """Read and clean ``files`` one at a time for a build from scratch (nothing is dropped: the
+        index being built is empty); a file that fails goes to ``report.failed``."""
+        taken: dict[str, str] = {}
+        for i, path in enumerate(files):
+            self._report("reading", i, len(files))
+            try:
+                base = unique_base_id(path, taken)
+                articles = load_articles(path.resolve(), base, self.limits)
+            except ArticleError as exc:
+                report.failed.append((str(path), str(exc)))
+                continue
+            for article in articles:
+                taken[article.article_id] = str(path.resolve())
+            yield from ((article, article_hash(article)) for article in articles)
+        self._report("reading", len(files), len(files))
 
     def _learn_words(self, data: IndexData, words: list[str]) -> None:
         """Keep new names whole in jieba; re-tokenise the stored paragraphs that contain them."""
@@ -218,3 +264,12 @@ def refuse_shrinking(previous: int, new: int, folders: Sequence[Path]) -> None:
             previous,
             new,
         )
+
+
+def renumbered(built: Built, offset: int) -> Built:
+    """``built`` with every chunk id moved up by ``offset``."""
+    out: Built = []
+    for record, rows in built:
+        moved = [replace(row, id=row.id + offset) for row in rows]
+        out.append((replace(record, chunk_ids=[row.id for row in moved]), moved))
+    return out

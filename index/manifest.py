@@ -24,11 +24,11 @@ MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"
 # Every file an index generation may hold. Formats 1-2: vectors-3.faiss, chunks-3.jsonl, articles-3.json,
 # terms-3.jsonl, bm25-3/... or postings-3/...; format 4 adds segments (chunks-3.npy, vectors-3.npy, articles-3.sqlite,
-# ann-3.faiss) and words-3.json.
+# ann-3.faiss) and words-3.json; build-3/ holds the batches a streaming build stages (index.streaming).
 GENERATION_FILE = re.compile(
     r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|terms-(\d+)\.jsonl|bm25-(\d+)"
     r"|postings-(\d+)|chunks-(\d+)\.npy|vectors-(\d+)\.npy|articles-(\d+)\.sqlite|ann-(\d+)\.faiss"
-    r"|words-(\d+)\.json)$"
+    r"|words-(\d+)\.json|build-(\d+))$"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -65,13 +65,17 @@ class Band(BaseModel):
 
 
 class VectorIndex(BaseModel):
-    """Which FAISS index holds the vectors (:mod:`index.vectors`): flat, or an HNSW graph and its parameters."""
+    """Which FAISS index holds the vectors (:mod:`index.vectors`): flat, a graph or inverted lists, and parameters."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     kind: Literal["flat", "hnsw", "ivf"] = "flat"
     m: int = Field(default=0, ge=0)
     ef_search: int = Field(default=0, ge=0)
+    # Inverted lists: how many, how many a search visits, and how many candidates it rescores exactly.
+    lists: int = Field(default=0, ge=0)
+    nprobe: int = Field(default=0, ge=0)
+    rescore: int = Field(default=0, ge=0)
 
 
 class SegmentEntry(BaseModel):

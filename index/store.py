@@ -38,7 +38,16 @@ from index.segments import build_segment, save_segment
 from index.segments import open_segment as open_postings
 from index.snapshot import IndexData
 from index.stored_segments import COLUMNS, ORDINAL, MemoryArticles, Segment, open_segment, write_segment
-from index.vectors import FLAT_LIMIT, HNSW_EF_SEARCH, HNSW_M, build_vector_index, kind_for
+from index.vectors import (
+    FLAT_LIMIT,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    IVF_LIMIT,
+    IVF_NPROBE,
+    IVF_RESCORE,
+    build_vector_index,
+    kind_for,
+)
 
 # Delta segments are searched exhaustively: past this many segments, or when deltas or dead chunks grow
 # past the limits in should_compact, the next save writes one segment again.
@@ -240,7 +249,8 @@ def should_compact(data: IndexData, flat_limit: int = FLAT_LIMIT, max_segments: 
     return total > 0 and 1 - data.chunk_count / total > DEAD_SHARE
 
 
-def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_segments: int = MAX_SEGMENTS) -> int:
+def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_segments: int = MAX_SEGMENTS,
+         ivf_limit: int = IVF_LIMIT) -> int:
     """Write ``data``'s pending articles (or all of it, compacted) and make it live; returns the generation.
 
     The caller holds the directory's write lock and has claimed it (:func:`index.directory.claim`).
@@ -252,7 +262,7 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
         data.bm25 = segment_postings(data) if data.segments or data.pending else None
     compact = should_compact(data, flat_limit, max_segments)
     part = _everything(data) if compact else _pending(data)
-    kind = kind_for(len(part[1]), flat_limit) if compact else "flat"
+    kind = kind_for(len(part[1]), flat_limit, ivf_limit) if compact else "flat"
     names = [f"chunks-{gen}.npy", f"vectors-{gen}.npy", f"articles-{gen}.sqlite"] if part[0] else []
     names += [f"ann-{gen}.faiss"] if part[0] and kind != "flat" else []
     names += [f"words-{gen}.json"] + ([f"postings-{gen}"] if part[0] else [])
@@ -285,11 +295,7 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
         saved = IndexData(data.embedder, data.dim, data.calibration, segments, None, data.user_words, dead,
                           {}, gen)
         saved.bm25 = segment_postings(saved) if segments else None
-        manifest = _manifest(saved, gen, files)
-        directory.fsync_dir(index_dir)
-        directory.write_atomic(index_dir / MANIFEST, manifest.to_bytes())
-        directory.fsync_dir(index_dir)
-        directory.mark_live(index_dir, gen)
+        publish(index_dir, saved, files)
     except OSError as exc:
         raise IndexStoreError(f"Cannot write the index at {index_dir}: {exc.strerror or exc}.") from exc
     data.segments, data.dead, data.pending, data.generation, data._where = segments, dead, {}, gen, None
@@ -303,6 +309,21 @@ def _postings_in_step(data: IndexData) -> bool:
     if data.bm25 is None:
         return not data.segments and not data.pending
     return len(data.bm25.segments) == len(data.segments) + (1 if data.pending else 0)
+
+
+def publish(index_dir: Path, saved: IndexData, files: dict[str, tuple[str, int, str]]) -> None:
+    """Make ``saved`` (every file of it written and synced) the live generation: its manifest replaces
+    the old one, the one step a reader can see."""
+    manifest = _manifest(saved, saved.generation, files)
+    directory.fsync_dir(index_dir)
+    directory.write_atomic(index_dir / MANIFEST, manifest.to_bytes())
+    directory.fsync_dir(index_dir)
+    directory.mark_live(index_dir, saved.generation)
+
+
+def file_checks(path: Path) -> tuple[str, int, str]:
+    """What the manifest records of a written file: SHA-256, size, and the probe digest of a large one."""
+    return _checks(path)
 
 
 def _checks(path: Path) -> tuple[str, int, str]:
@@ -321,6 +342,7 @@ def _manifest(data: IndexData, gen: int, files: dict[str, tuple[str, int, str]])
         for s in data.segments
     ]
     base = data.segments[0].kind if data.segments else "flat"
+    lists = int(data.segments[0].ann.nlist) if base == "ivf" else 0
     return Manifest(
         format=FORMAT_VERSION,
         generation=gen,
@@ -331,7 +353,8 @@ def _manifest(data: IndexData, gen: int, files: dict[str, tuple[str, int, str]])
         calibration=Band(floor=data.calibration.floor, ceiling=data.calibration.ceiling),
         updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         vector_index=VectorIndex(kind=base, m=HNSW_M if base == "hnsw" else 0,  # type: ignore[arg-type]
-                                 ef_search=HNSW_EF_SEARCH if base == "hnsw" else 0),
+                                 ef_search=HNSW_EF_SEARCH if base == "hnsw" else 0, lists=lists,
+                                 nprobe=min(IVF_NPROBE, lists), rescore=IVF_RESCORE if lists else 0),
         segments=entries,
         sizes={n: c[1] for n, c in files.items()},
         probes={n: c[2] for n, c in files.items() if c[2]},

@@ -139,6 +139,8 @@ class Segment:
             with self._ann_lock:
                 if self.ann is None:
                     self.ann = _read_ann(self.ann_file, self.kind)
+        if self.kind == "ivf":
+            return self._rescored(vector, k)
         if self.ann is not None:
             scores, ids = self.ann.search(vector[None, :].astype(np.float32), min(k, n))
             keep = ids[0] >= 0
@@ -146,6 +148,18 @@ class Segment:
         scores = np.asarray(self.vectors @ vector, dtype=np.float32)
         best = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
         return scores[best], self.columns[best, ID].astype(np.int64)
+
+    def _rescored(self, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Inverted lists of 8-bit codes propose candidates (their ids are rows); the stored vectors
+        score them exactly, so only a candidate the lists miss is lost, never one misranked by the codes."""
+        from index.vectors import IVF_RESCORE
+
+        wanted = min(max(2 * k, IVF_RESCORE), len(self))
+        _, found = self.ann.search(vector[None, :].astype(np.float32), wanted)
+        rows = np.sort(found[0][found[0] >= 0]).astype(np.int64)
+        scores = np.asarray(self.vectors[rows] @ vector, dtype=np.float32)
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
+        return scores[best], self.columns[rows[best], ID].astype(np.int64)
 
 
 def _read_ann(path: Path, kind: str) -> Any:

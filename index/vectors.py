@@ -6,27 +6,83 @@ whose search time hardly grows with the index (flat costs about 26 ms a question
 efSearch 128, recall@10 against flat was 0.976 on vectors of the model's distribution at 100k and 0.996
 on the real dev-set vectors (benchmarks/faiss_choice.py, benchmarks/README.md). Both kinds keep every
 vector whole, so the search can rescore candidates exactly (:func:`stored_vectors`).
+
+Above :data:`IVF_LIMIT` vectors, inverted lists of 8-bit codes (IVF, SQ8): a quarter of the graph's
+memory, built from a memory-mapped matrix a block at a time. Their ids are rows, not chunk ids, and the
+segment rescores their candidates exactly from its memory-mapped vectors (:mod:`index.stored_segments`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-VectorKind = Literal["flat", "hnsw"]
+VectorKind = Literal["flat", "hnsw", "ivf"]
 
 # Flat search at 50k vectors takes about 13 ms; past that the graph pays for its build and memory.
 FLAT_LIMIT = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
+# Past this many vectors a graph would hold every vector in memory (1.5 GB at 1M, 1.8 GB with its
+# links) while building and serving; inverted lists of 8-bit codes hold a quarter of that, and the
+# candidates they propose are rescored exactly from the memory-mapped vectors. At 1M vectors of the
+# model's distribution IVF2048,SQ8 with nprobe 256 and 50 candidates rescored gave recall@10 0.955 at
+# 26 ms (benchmarks/README.md, "Scale").
+IVF_LIMIT = 400_000
+IVF_NPROBE = 256
+# At least this many candidates are rescored, and twice as many as the search asks for.
+IVF_RESCORE = 100
+# Vectors sampled to train the coarse quantizer and the scalar quantizer (about 64 per list at 2048).
+IVF_TRAIN = 131_072
 
 
-def kind_for(count: int, flat_limit: int = FLAT_LIMIT) -> VectorKind:
+def kind_for(count: int, flat_limit: int = FLAT_LIMIT, ivf_limit: int = IVF_LIMIT) -> VectorKind:
     """The index kind for ``count`` vectors."""
-    return "flat" if count <= flat_limit else "hnsw"
+    if count <= flat_limit:
+        return "flat"
+    return "hnsw" if count <= ivf_limit else "ivf"
+
+
+def ivf_lists(count: int) -> int:
+    """Inverted lists for ``count`` vectors: about 4·sqrt(n), a power of two, 2048 at 1M."""
+    lists = 1
+    while lists * 2 <= 4 * max(count, 1) ** 0.5:
+        lists *= 2
+    return max(1, min(lists, 65536, count // 39 or 1))
+
+
+def build_ivf(dim: int, count: int, rows: Callable[[int, int], np.ndarray], block: int = 65536) -> Any:
+    """Inverted lists over ``count`` vectors read through ``rows(start, stop)`` a block at a time (a
+    memory-mapped matrix need not be resident whole); FAISS ids are the row numbers."""
+    import faiss
+
+    from index.embedders import usable_cores
+
+    lists = ivf_lists(count)
+    ivf: Any = faiss.index_factory(dim, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(usable_cores())
+    try:
+        picks = np.unique(np.linspace(0, count - 1, min(count, IVF_TRAIN)).astype(np.int64))
+        parts = []
+        for start in range(0, count, block):
+            mine = picks[(picks >= start) & (picks < start + block)] - start
+            if mine.size:
+                parts.append(np.array(rows(start, min(start + block, count))[mine], dtype=np.float32))
+        sample = np.concatenate(parts)
+        del parts
+        ivf.train(sample)
+        del sample
+        for start in range(0, count, block):
+            ivf.add(np.ascontiguousarray(rows(start, min(start + block, count)), dtype=np.float32))
+    finally:
+        faiss.omp_set_num_threads(before)
+    ivf.nprobe = min(IVF_NPROBE, lists)
+    return ivf
 
 
 def new_vector_index(dim: int, kind: VectorKind = "flat") -> Any:
@@ -35,6 +91,8 @@ def new_vector_index(dim: int, kind: VectorKind = "flat") -> Any:
 
     if kind == "flat":
         return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if kind == "ivf":
+        raise ValueError("inverted lists are trained on their vectors: build them with build_ivf")
     graph = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
     graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     graph.hnsw.efSearch = HNSW_EF_SEARCH
@@ -45,6 +103,8 @@ def kind_of(vectors: Any) -> VectorKind:
     """Which kind a loaded index is; anything else is not an index QuoteBot wrote."""
     import faiss
 
+    if isinstance(vectors, faiss.IndexIVFScalarQuantizer):
+        return "ivf"
     if not isinstance(vectors, faiss.IndexIDMap2):
         raise ValueError(f"the vector index is a {type(vectors).__name__}, not an id map")
     inner = faiss.downcast_index(vectors.index)
@@ -91,11 +151,16 @@ def stored_vectors(vectors: Any, dim: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_vector_index(dim: int, kind: VectorKind, matrix: np.ndarray, ids: np.ndarray) -> Any:
-    """A new index of ``kind`` holding ``matrix`` under ``ids``; a graph is built on every usable core."""
+    """A new index of ``kind`` holding ``matrix`` under ``ids``; a graph is built on every usable core.
+
+    Inverted lists ("ivf") know rows, not ids: row i of ``matrix`` is FAISS id i (a segment maps rows
+    to chunk ids through its columns)."""
     import faiss
 
     from index.embedders import usable_cores
 
+    if kind == "ivf":
+        return build_ivf(dim, len(ids), lambda start, stop: matrix[start:stop])
     vectors = new_vector_index(dim, kind)
     if len(ids) == 0:
         return vectors
@@ -141,6 +206,7 @@ def read_ann(path: Path, kind: str) -> Any:
     """A segment's approximate index from disk, memory-mapped where FAISS can (its flat codes)."""
     import faiss
 
+    ann: Any
     try:
         ann = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError:
@@ -148,5 +214,8 @@ def read_ann(path: Path, kind: str) -> Any:
     found = kind_of(ann)
     if found != kind:
         raise ValueError(f"the manifest says a {kind} vector index, {path.name} holds {found}")
-    set_search_depth(ann, HNSW_EF_SEARCH)
+    if found == "ivf":
+        ann.nprobe = min(IVF_NPROBE, ann.nlist)
+    else:
+        set_search_depth(ann, HNSW_EF_SEARCH)
     return ann

@@ -175,7 +175,8 @@ class StreamingBuild:
         written.append(self.index_dir / f"words-{gen}.json")
         fresh = {path.relative_to(self.index_dir).as_posix(): store.file_checks(path) for path in written}
         segment = open_stored(self.index_dir, gen, self.dim, kind, ann)
-        segment.files = {n: c for n, c in fresh.items() if not n.startswith(("words-", "postings-"))}
+        # Its postings are its files too: a later save that keeps this segment keeps them in the manifest.
+        segment.files = {n: c for n, c in fresh.items() if not n.startswith("words-")}
         saved = IndexData(self.embedder, self.dim, self.calibration, [segment], None, user_words, {}, {}, gen)
         if block_names:
             # The segment's own postings (index.lexical): what an add's delta segments are scored beside.

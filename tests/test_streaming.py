@@ -105,6 +105,27 @@ def test_a_build_in_several_batches_equals_one_in_memory(tmp_path: Path, monkeyp
     assert store.verify(streamed.settings.index_dir) == len(manifest.files)
 
 
+def test_a_streamed_segment_keeps_its_postings_through_later_adds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(directory, "GRACE_SECONDS", 0.0)  # whatever a save leaves out is deleted at once
+    articles = _write(tmp_path / "articles")
+    engine = _engine(tmp_path, "index", articles, batch_chars=1)
+    engine.rebuild()
+    built = read_manifest(engine.settings.index_dir).generation
+    extra = tmp_path / "extra.txt"
+    extra.write_text("渡口新闻\n\n船长东方远航说，渡口明年再添两条航线。\n", encoding="utf-8")
+    engine.add_files([extra])
+    manifest = read_manifest(engine.settings.index_dir)
+    # The add wrote a delta segment beside the streamed one, whose postings are still the manifest's.
+    assert [s.generation for s in manifest.segments] == [built, manifest.generation]
+    assert any(name.startswith(f"postings-{built}/") for name in manifest.files)
+    assert store.verify(engine.settings.index_dir) == len(manifest.files)
+    reopened = QuoteEngine.open(engine.settings, FakeEmbedder())
+    for question in [*QUESTIONS, "渡口明年添几条航线"]:
+        assert reopened.ask(question) == engine.ask(question)
+
+
 def test_a_later_copy_of_an_article_replaces_the_earlier_one_as_in_one_batch(tmp_path: Path) -> None:
     from index.articles import load_articles
 

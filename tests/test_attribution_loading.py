@@ -7,6 +7,8 @@ them. The answers must stay those of an attribution made from the records themse
 
 from __future__ import annotations
 
+import random
+import re
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -15,6 +17,7 @@ from index.records import ArticleRecord, Paragraph, Quote
 from index.results import NotFound
 from index.speakers import Person, Statement
 from index.speakers.attribution import Attribution, Speakers
+from index.speakers.matching import _overlap
 
 SAID = "市长王海峰说，港口明年要完成扩建。"
 OTHER = "今年的粮食产量比去年增加了一成。"
@@ -133,3 +136,23 @@ def test_role_and_who_said_questions_skip_articles_that_cannot_answer():
     # The role is held by 李0明 and the others, who say nothing: each is named, none is quoted.
     holders = attribution.answer("局长说了什么")
     assert isinstance(holders, NotFound) and len(holders.mentions) == 20
+
+
+def _overlap_by_sets(needle: str, haystack: str) -> float:
+    """The share of the needle's bigrams among the haystack's, as sets (the definition)."""
+    def bigrams(text: str) -> set[str]:
+        text = re.sub("[^\u4e00-\u9fffA-Za-z0-9]", "", text)
+        return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+
+    wanted = bigrams(needle)
+    return len(wanted & bigrams(haystack)) / len(wanted) if wanted else 0.0
+
+
+def test_statement_overlap_is_the_share_of_bigrams_the_statement_holds():
+    rng = random.Random(7)
+    alphabet = "港口扩建明年市长说，。！ a1"
+    for _ in range(2000):
+        needle = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        haystack = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        assert _overlap(needle, haystack) == _overlap_by_sets(needle, haystack), (needle, haystack)
+    assert _overlap("港口扩建", "港，口扩建。") == 1.0  # punctuation between two characters does not part them

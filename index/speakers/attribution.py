@@ -105,8 +105,8 @@ class _ArticleSpeakers:
     """One article's people and statements, made from the stored dicts when first needed, and its record
     (paragraphs, title), read when needed.
 
-    Making them for every article when an index opens was most of opening a large one (0.6 of 0.9 s at
-    100k chunks, benchmarks/README.md "Serving beside a busy job"); a question needs them only for the
+    Making them for every article when an index opens was about half of opening a large one (0.5 of
+    1.1 s of CPU at 100k chunks, benchmarks/README.md "Serving beside a busy job"); a question needs them only for the
     articles it quotes, and a speaker question once for all. Two threads may make them at once: both
     make equal lists, and either is kept.
     """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from index.speakers.names import aliases
 from index.speakers.questions import SpeakerQuestion, normalise_title, subject_key
@@ -125,11 +126,24 @@ def _overlap(needle: str, haystack: str) -> float:
 
     1.0 for a verbatim match; a paraphrase ("威海要积极接轨青岛") still scores high, because Chinese
     words are mostly two characters and word order survives paraphrase better than particles do.
+
+    A bigram is in the haystack's bigrams exactly when it occurs in the haystack without punctuation:
+    "谁说…" weighs every statement of the index, and making each one's bigrams took 90 ms per question
+    at 100k chunks (benchmarks/README.md "Serving beside a busy job").
     """
     wanted = _bigrams(needle)
     if not wanted:
         return 0.0
-    return len(wanted & _bigrams(haystack)) / len(wanted)
+    if any(len(b) < 2 for b in wanted):  # a one-character needle is one "bigram", matched whole
+        return len(wanted & _bigrams(haystack)) / len(wanted)
+    text = _unpunctuated(haystack)
+    return sum(1 for b in wanted if b in text) / len(wanted)
+
+
+@lru_cache(maxsize=1 << 15)
+def _unpunctuated(text: str) -> str:
+    """``text`` without punctuation (statements are weighed again for every question)."""
+    return _PUNCT_RE.sub("", text)
 
 
 def find_statements(

@@ -1,10 +1,11 @@
 """Answer quality of the dev sets with each kind of vector index (issue 13: unchanged within 0.002).
 
-    python benchmarks/ann_quality.py EVAL_DIR [--sets cmrc2018_dev,drcd_dev] [--kinds flat,hnsw]
+    python benchmarks/ann_quality.py EVAL_DIR [--sets cmrc2018_dev,drcd_dev] [--kinds flat,hnsw,ivf]
 
 The dev sets are small (about 8k chunks each), so the index keeps them flat (exact). This builds each
 set once per kind with the size limits lowered so that the kind is used (``hnsw``: the graph above
-``QuoteEngine.flat_limit`` chunks, lowered to 0), asks every question as ``quotebot eval`` does, and
+``QuoteEngine.flat_limit`` chunks, lowered to 0; ``ivf``: inverted lists of 8-bit codes with exact
+rescoring, above ``ivf_limit``, lowered to 0 as well), asks every question as ``quotebot eval`` does, and
 prints passage_hit@1, quote_hit@1 and not_found_rate beside the flat row with the differences.
 Latency is not comparable here (the embedding cache holds the questions' vectors after the first
 kind); run it with ``nice``, it is a quality measurement.
@@ -34,8 +35,10 @@ def engine_for(kind: str, index_dir: Path, config: Path) -> QuoteEngine:
     engine = QuoteEngine(dataclasses.replace(engine_settings(settings), index_dir=index_dir), embedder_for(settings))
     if kind == "hnsw":
         engine.flat_limit = 0
+    elif kind == "ivf":
+        engine.flat_limit = engine.ivf_limit = 0
     elif kind != "flat":
-        raise SystemExit(f"Unknown kind '{kind}': use flat or hnsw.")
+        raise SystemExit(f"Unknown kind '{kind}': use flat, hnsw or ivf.")
     return engine
 
 
@@ -48,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("eval_dir", type=Path)
     parser.add_argument("--sets", default="cmrc2018_dev,drcd_dev")
-    parser.add_argument("--kinds", default="flat,hnsw")
+    parser.add_argument("--kinds", default="flat,hnsw,ivf")
     parser.add_argument("--config", type=Path, default=Path("config.yaml"))
     args = parser.parse_args()
     for name in args.sets.split(","):

@@ -148,13 +148,15 @@ def select_run(
         if len(folded) != len(text):
             folded = text.lower()
     # A question term is present in a sentence when it occurs in it: no tokenising at question time.
-    present = [{t for t in query.terms if t in folded[a:b]} for a, b in spans]
+    # Only terms of the whole paragraph can be in one of its sentences.
+    inside = [t for t in query.terms if t in folded]
+    present = [{t for t in inside if t in folded[a:b]} for a, b in spans]
     wanted = answer_type(query.text)
     typed = [False] * len(spans)
     if wanted is not None:
         # The question's own words are blanked, so a date the question names is not an answer.
         blanked = folded
-        for term in sorted((t for t in query.terms if len(t) >= 2), key=len, reverse=True):
+        for term in sorted((t for t in inside if len(t) >= 2), key=len, reverse=True):
             blanked = blanked.replace(term, " " * len(term))
         typed = [bool(wanted[1].search(blanked[a:b])) for a, b in spans]
     dense = []
@@ -166,7 +168,8 @@ def select_run(
     term_weights = {
         t: w * (weights.topic_discount if t in folded_topic else 1.0) for t, w in query.weights.items()
     }
-    weighted = list(term_weights.items())
+    kept = set(inside)
+    weighted = [(t, w) for t, w in term_weights.items() if t in kept]
     total = sum(term_weights.values())
     usable = total > 0 and not math.isnan(total)
     best = (float("-inf"), 0, 0)

@@ -55,6 +55,10 @@ from index.segments import (
 __all__ = ["BM25_B", "BM25_K1", "Postings", "idf_of", "merge", "open_segment", "write_segment"]
 
 
+# Terms with more postings than this are scored afresh for each question (see Postings._scored).
+_KEPT_POSTINGS = 4096
+
+
 def idf_of(n: int, df: float) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
@@ -92,6 +96,8 @@ class Postings:
         self._norms: list[np.ndarray | None] = [None] * len(self.segments)
         # Questions look up the same terms again and again (membership, idf, score).
         self._locate = lru_cache(maxsize=1 << 16)(self._spans)
+        # At most 2,048 terms of at most _KEPT_POSTINGS postings (12 bytes each): under 100 MB.
+        self._kept_scores = lru_cache(maxsize=2048)(self._term_scores)
 
     def _spans(self, term: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
         """(live df, (segment, first posting, end) of each segment holding the term)."""
@@ -234,19 +240,36 @@ class Postings:
         out = np.zeros(len(self), dtype=np.float32)
         best: list[float] = []
         for term in terms:
-            df, spans = self._locate(term)
-            top = 0.0
-            if df > 0:
-                idf = np.float32(idf_of(self.live, df))
-                for k, lo, hi in spans:
-                    seg = self.segments[k]
-                    doc = np.asarray(seg.doc[lo:hi])
-                    tf = np.asarray(seg.tf[lo:hi]).astype(np.float32)
-                    part = idf * tf / (tf + self._norm(k)[doc])
-                    if seg.dead is not None:
-                        part[seg.dead[doc]] = 0.0
-                    # A term's postings name each document once: no repeated index in this sum.
-                    out[doc + int(self.bases[k])] += part
-                    top = max(top, float(part.max()))
+            parts, top = self._scored(term)
+            for slots, part in parts:
+                # A term's postings name each document once: no repeated index in this sum.
+                out[slots] += part
             best.append(top)
         return out, best
+
+    def _term_scores(self, term: str) -> tuple[tuple[tuple[np.ndarray, np.ndarray], ...], float]:
+        """A term's BM25 in each document holding it: (slots, scores) per segment, and the best score."""
+        df, spans = self._locate(term)
+        if df <= 0:
+            return (), 0.0
+        idf = np.float32(idf_of(self.live, df))
+        parts = []
+        top = 0.0
+        for k, lo, hi in spans:
+            seg = self.segments[k]
+            doc = np.asarray(seg.doc[lo:hi])
+            tf = np.asarray(seg.tf[lo:hi]).astype(np.float32)
+            part = idf * tf / (tf + self._norm(k)[doc])
+            if seg.dead is not None:
+                part[seg.dead[doc]] = 0.0
+            parts.append((doc + int(self.bases[k]), part))
+            top = max(top, float(part.max()))
+        return tuple(parts), top
+
+    def _scored(self, term: str) -> tuple[tuple[tuple[np.ndarray, np.ndarray], ...], float]:
+        """:meth:`_term_scores`, kept for terms with few postings: questions repeat their characters and
+        pairs, and a common term's arrays would cost more memory than recomputing them costs time."""
+        _, spans = self._locate(term)
+        if sum(hi - lo for _, lo, hi in spans) > _KEPT_POSTINGS:
+            return self._term_scores(term)
+        return self._kept_scores(term)

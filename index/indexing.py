@@ -77,15 +77,21 @@ class Indexer:
         prepared: Prepared = []
         for i, path in enumerate(files):
             self._report("reading", i, len(files))
-            try:
-                base = unique_base_id(path, taken)
-                articles = load_articles(path.resolve(), base, self.limits)
-            except ArticleError as exc:
-                report.failed.append((str(path), str(exc)))
+            articles = self._load(path, taken, report)
+            if articles is None:
                 continue
             prepared.extend(self._take(data, str(path.resolve()), articles, taken, sources, report))
         self._report("reading", len(files), len(files))
         return prepared
+
+    def _load(self, path: Path, taken: dict[str, str], report: IndexReport) -> list[CleanArticle] | None:
+        """The clean articles of one file (ids unique among ``taken``); None, noted in ``report``, when
+        the file cannot be read as articles."""
+        try:
+            return load_articles(path.resolve(), unique_base_id(path, taken), self.limits)
+        except ArticleError as exc:
+            report.failed.append((str(path), str(exc)))
+            return None
 
     def prepare_links(self, data: IndexData, links: Sequence[LinkArticles], report: IndexReport) -> Prepared:
         """Articles already fetched and cleaned from links, with the URL as their source."""
@@ -219,11 +225,8 @@ class Indexer:
         taken: dict[str, str] = {}
         for i, path in enumerate(files):
             self._report("reading", i, len(files))
-            try:
-                base = unique_base_id(path, taken)
-                articles = load_articles(path.resolve(), base, self.limits)
-            except ArticleError as exc:
-                report.failed.append((str(path), str(exc)))
+            articles = self._load(path, taken, report)
+            if articles is None:
                 continue
             for article in articles:
                 taken[article.article_id] = str(path.resolve())

@@ -121,10 +121,13 @@ def name_at(text: str, at: int, article: str, candidates: Collection[str] = ()) 
     return read_name(text, at, article)
 
 
+_DOTS_RE = re.compile("[·•・‧]")  # compiled once: an index's every name goes through aliases() when it loads
+
+
 def aliases(name: str) -> tuple[str, ...]:
     """Other ways an article refers to a speaker once named: a dotted name by its last part ("卡斯特"),
     a company without 公司 or 集团 ("苹果")."""
-    parts = re.split("[·•・‧]", name)
+    parts = _DOTS_RE.split(name)
     if len(parts) > 1 and len(parts[-1]) >= 2:
         return (parts[-1],)
     for tail in ("公司", "集团"):

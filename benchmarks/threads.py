@@ -92,9 +92,8 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
 
     embedder.encode_queries = encode_queries  # type: ignore[method-assign]
     engine = QuoteEngine.open(EngineSettings(args.index, args.cache, args.index.parent), embedder)
-    # Every question is embedded by the model: vectors kept on disk or in memory would skip it.
-    engine.questions.store = None
-    engine.questions.size = 0
+    # Every question is embedded: a vector kept on disk or in memory would skip the model.
+    engine.embed_every_question()
     if args.not_found:
         from index.not_found import model_for
 

@@ -8,8 +8,6 @@ and where they are mentioned: nobody else's words are ever attributed to them.
 from __future__ import annotations
 
 import re
-import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, replace
 from typing import Any
@@ -17,10 +15,11 @@ from typing import Any
 from index.normalization import name_tags, to_simplified, to_traditional
 from index.records import ArticleRecord, Paragraph, Quote, Speaker
 from index.results import Mention, NotFound, Reason
+from index.speakers.held import ArticlePool, ArticleSpeakers, ListPool, Speakers
 from index.speakers.matching import Mentioned, find_statements, speaks_for
-from index.speakers.names import aliases, tagged_names
+from index.speakers.names import tagged_names
 from index.speakers.people import extract_people
-from index.speakers.questions import SpeakerQuestion, parse_speaker_question, prepared_names_list
+from index.speakers.questions import SpeakerQuestion, parse_speaker_question
 from index.speakers.records import Person, Statement
 from index.speakers.roles import best_role
 from index.speakers.statements import extract_statements
@@ -83,7 +82,7 @@ def _simplified(paragraph: Paragraph) -> Paragraph:
     return replace(paragraph, text=text, section=section)
 
 
-def _mentions_of(article: _ArticleSpeakers) -> Mentioned:
+def _mentions_of(article: ArticleSpeakers) -> Mentioned:
     """Whether an article's text holds a word, in simplified or traditional script.
 
     The record is read at the first call: most speaker questions never ask, and reading every article
@@ -101,97 +100,12 @@ def _mentions_of(article: _ArticleSpeakers) -> Mentioned:
     return mentioned
 
 
-class _ArticleSpeakers:
-    """One article's people and statements, made from the stored dicts when first needed, and its record
-    (paragraphs, title), read when needed.
-
-    Making them for every article when an index opens was about half of opening a large one (0.5 of
-    1.1 s of CPU at 100k chunks, benchmarks/README.md "Serving beside a busy job"); a question needs them only for the
-    articles it quotes, and a speaker question once for all. Two threads may make them at once: both
-    make equal lists, and either is kept.
-    """
-
-    def __init__(self, article_id: str, people: list[dict[str, Any]], statements: list[dict[str, Any]],
-                 load: Callable[[str], ArticleRecord]) -> None:
-        self.article_id = article_id
-        self._stored = (people, statements)
-        self._made: tuple[list[Person], list[Statement]] | None = None
-        self._load = load
-
-    def _make(self) -> tuple[list[Person], list[Statement]]:
-        made = self._made
-        if made is None:
-            people, statements = self._stored
-            persons = [
-                Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())),
-                       p.get("kind", "person"))
-                for p in people
-            ]
-            made = self._made = (persons, [Statement(**s) for s in statements])
-        return made
-
-    @property
-    def people(self) -> list[Person]:
-        return self._make()[0]
-
-    @property
-    def statements(self) -> list[Statement]:
-        return self._make()[1]
-
-    @property
-    def names(self) -> list[str]:
-        """The names of its people, without making them."""
-        return [str(p["name"]) for p in self._stored[0]]
-
-    @property
-    def speaking(self) -> list[str]:
-        """The names its statements are by, without making them."""
-        return [str(s.get("name")) for s in self._stored[1]]
-
-    @property
-    def quotes_anyone(self) -> bool:
-        """Whether it holds a statement: only then can it answer a speaker question."""
-        return bool(self._stored[1])
-
-    @property
-    def titles_anyone(self) -> bool:
-        """Whether a person in it has a role or is an organisation or an unnamed speaker: only such a
-        person can hold what a question asks for by role or description (matching.speaks_for)."""
-        return any(p.get("roles") or p.get("kind") in ("organisation", "unnamed") for p in self._stored[0])
-
-    @property
-    def record(self) -> ArticleRecord:
-        return self._load(self.article_id)
-
-    def reading_from(self, load: Callable[[str], ArticleRecord]) -> _ArticleSpeakers:
-        """The same people and statements (made or not), their record read through ``load``."""
-        twin = _ArticleSpeakers(self.article_id, *self._stored, load)
-        twin._made = self._made
-        return twin
-
-
-def _names_of(article: _ArticleSpeakers) -> set[str]:
-    """The names an article brings to the index's known names: its people's, and their aliases (a
-    dotted name is asked by its last part too, "卡斯特" for 简·卡斯特)."""
-    people = set(article.names)
-    return people | {alias for name in people for alias in aliases(name)}
-
-
-def _parse(entry: Speakers, load: Callable[[str], ArticleRecord]) -> _ArticleSpeakers:
-    aid, people, statements = entry
-    return _ArticleSpeakers(aid, people, statements, load)
-
-
-Speakers = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
-"""An article's id, people and statements, as the index stores them."""
-
-
 class Attribution:
     """The people and statements of a whole index, ready for speaker questions."""
 
     def __init__(self, records: Iterable[ArticleRecord]) -> None:
         held = {r.article_id: r for r in records}
-        self._setup([(aid, r.people, r.statements) for aid, r in held.items()], held.__getitem__)
+        self._start(ListPool.of([(aid, r.people, r.statements) for aid, r in held.items()], held.__getitem__))
 
     @classmethod
     def lazy(
@@ -200,69 +114,45 @@ class Attribution:
     ) -> Attribution:
         """From the stored people and statements alone; ``load`` reads an article when an answer needs it,
         ``containing`` gives the ids of the articles whose text holds a word (else every article is read)."""
+        return cls.over(ListPool.of(list(entries), load), containing)
+
+    @classmethod
+    def over(cls, pool: ArticlePool, containing: Callable[[Sequence[str]], Iterable[str]] | None = None) -> Attribution:
+        """Over the articles of ``pool`` (``index.speaker_pool.TablePool``: the segments' name tables)."""
         attribution = cls.__new__(cls)
-        attribution._setup(list(entries), load, containing)
+        attribution._start(pool, containing)
         return attribution
 
-    def _setup(self, entries: list[Speakers], load: Callable[[str], ArticleRecord],
-               containing: Callable[[Sequence[str]], Iterable[str]] | None = None) -> None:
-        articles = [_parse(e, load) for e in sorted(entries, key=lambda e: e[0])]
-        self._install(articles, Counter(), {}, containing)
-
-    def _install(self, articles: list[_ArticleSpeakers], counts: Counter[str], simplified: dict[str, str],
-                 containing: Callable[[Sequence[str]], Iterable[str]] | None) -> None:
-        """Take ``articles`` (sorted by id); ``counts`` and ``simplified`` hold the names of articles
-        already counted (an update's kept ones), to which those of the others are added; ``containing``
-        gives the ids of the articles whose text holds a word (else every article is read)."""
+    def _start(self, pool: ArticlePool, containing: Callable[[Sequence[str]], Iterable[str]] | None = None) -> None:
+        """``containing`` gives the ids of the articles whose text holds a word (else every article is read)."""
+        self._pool = pool
         self._containing = containing
-        self._lock = threading.Lock()
-        self._by_name: dict[str, list[int]] | None = None
-        self._kept: dict[str, list[_ArticleSpeakers]] = {}
-        self._articles = articles
-        self._by_id = {a.article_id: a for a in articles}
-        if not counts:
-            for article in articles:
-                counts.update(_names_of(article))
-        # Converted once, in one OpenCC call, when the index loads, and for an update only the names
-        # it brings: questions then look names up as they are (100k names: 77 ms once instead of
-        # about a second per question, benchmarks/speaker_names.py).
-        new = [n for n in counts if n not in simplified]
-        simplified.update(zip(new, prepared_names_list(new), strict=True))
-        self._counts, self._simplified = counts, simplified
-        self._name_set = frozenset(simplified[n] for n in counts)
 
     @property
     def names(self) -> list[str]:
         """Every name and alias the index knows, sorted."""
-        return sorted(self._counts)
+        return self._pool.names()
+
+    @property
+    def _name_set(self) -> frozenset[str]:
+        return self._pool.name_set()
+
+    @property
+    def _articles(self) -> list[ArticleSpeakers]:
+        return self._pool.every()
 
     def updated(self, removed: Iterable[str], added: Iterable[Speakers], load: Callable[[str], ArticleRecord],
                 containing: Callable[[Sequence[str]], Iterable[str]] | None = None) -> Attribution:
         """This attribution with the articles ``removed`` (replaced ones too) taken out and ``added`` put
         in, without reading the others again; ``load`` and ``containing`` read the new snapshot."""
-        fresh = [_parse(e, load) for e in added]
-        gone = set(removed) | {a.article_id for a in fresh}
-        counts = Counter(self._counts)
-        for aid in gone:
-            old = self._by_id.get(aid)
-            if old is not None:
-                counts.subtract(_names_of(old))
-        counts = Counter({n: c for n, c in counts.items() if c > 0})
-        # The kept articles are the same statements, read through the new snapshot from now on.
-        kept = [a.reading_from(load) for a in self._articles if a.article_id not in gone]
-        for article in fresh:
-            counts.update(_names_of(article))
-        # Timsort merges the sorted kept list with the few new ones in about one pass.
-        articles = sorted(kept + fresh, key=lambda a: a.article_id)
-        attribution = Attribution.__new__(Attribution)
-        attribution._install(articles, counts, dict(self._simplified), containing)
-        return attribution
+        fresh = [ArticleSpeakers(aid, (people, statements), load) for aid, people, statements in added]
+        return Attribution.over(self._pool.updated(set(removed), fresh, load), containing)
 
     def people(self) -> list[tuple[Person, ArticleRecord, int]]:
         """Everyone the index knows as a speaker or with a role, with the article and how many
         statements they make there (names only mentioned are left out)."""
         out = []
-        for article in self._articles:
+        for article in self._pool.every():
             for person in article.people:
                 if person.kind == "mention":
                     continue
@@ -273,13 +163,13 @@ class Attribution:
     def answer(self, question: str) -> list[Quote] | NotFound | None:
         """Every statement that answers a speaker question, best first; why none does; or None when
         the question is not about a speaker."""
-        parsed = parse_speaker_question(question, self._name_set)
+        parsed = parse_speaker_question(question, self._pool.name_set())
         if parsed is None:
             return None
-        found: list[tuple[Statement, _ArticleSpeakers]] = []
+        found: list[tuple[Statement, ArticleSpeakers]] = []
         # "谁说…" is answered by what was said, by anyone: only a named speaker narrows the articles.
         named = parsed.name is not None and parsed.kind != "who_said"
-        for article in self._about(parsed) if named else self._kept_if("quotes_anyone"):
+        for article in self._about(parsed) if named else self._pool.flagged("quotes_anyone"):
             mentioned = _mentions_of(article)
             found.extend(
                 (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
@@ -317,51 +207,24 @@ class Attribution:
                     holders.append((Person(parsed.name, (), None, (), "mention"), article.record))
         return holders
 
-    def _about(self, parsed: SpeakerQuestion) -> list[_ArticleSpeakers]:
+    def _about(self, parsed: SpeakerQuestion) -> list[ArticleSpeakers]:
         """The articles whose people may be the one a question asks about: for a name, those with a
         person or a statement of that name (or with it as an alias, "卡斯特" for 简·卡斯特); for a role or
         a description, those with a person who has a role or is an organisation or unnamed. At 100k
         chunks, trying every person of every article took 70-300 ms per speaker question
         (benchmarks/README.md "Serving beside a busy job")."""
         if parsed.name is None:
-            return self._kept_if("titles_anyone")
-        return [self._articles[i] for i in self._named().get(parsed.name, ())]
+            return self._pool.flagged("titles_anyone")
+        return self._pool.named(parsed.name)
 
-    def _kept_if(self, test: str) -> list[_ArticleSpeakers]:
-        """The articles whose property ``test`` is true, in article order (found once)."""
-        with self._lock:
-            kept = self._kept.get(test)
-            if kept is None:
-                kept = self._kept[test] = [a for a in self._articles if getattr(a, test)]
-            return kept
-
-    def _named(self) -> dict[str, list[int]]:
-        """Each name and alias of a person or speaker → the positions of the articles that have them."""
-        with self._lock:
-            if self._by_name is None:
-                by_name: dict[str, list[int]] = {}
-                known: dict[str, tuple[str, ...]] = {}
-                for i, article in enumerate(self._articles):
-                    keys = set(article.speaking)
-                    for name in article.names:
-                        if name not in known:
-                            known[name] = aliases(name)
-                        keys.add(name)
-                        keys.update(known[name])
-                    for key in keys:
-                        by_name.setdefault(key, []).append(i)
-                self._by_name = by_name
-            return self._by_name
-
-    def _mentioning(self, word: str) -> list[_ArticleSpeakers]:
+    def _mentioning(self, word: str) -> list[ArticleSpeakers]:
         """The articles that may mention ``word`` in either script (a superset), in article order."""
         if self._containing is None:
-            return self._articles
-        ids = set(self._containing(sorted({word, to_traditional(word)})))
-        return [a for a in self._articles if a.article_id in ids]
+            return self._pool.every()
+        return self._pool.among(self._containing(sorted({word, to_traditional(word)})))
 
     @staticmethod
-    def _quote(statement: Statement, article: _ArticleSpeakers, rank: int) -> Quote:
+    def _quote(statement: Statement, article: ArticleSpeakers, rank: int) -> Quote:
         record = article.record
         person = next((p for p in article.people if p.name == statement.name), None)
         role = statement.role or (best_role(person.roles) if person else "")
@@ -382,7 +245,7 @@ class Attribution:
 
     def speaker_of(self, quote: Quote) -> Speaker | None:
         """The speaker of a quote that lies inside one of their statements."""
-        article = self._by_id.get(quote.article_id)
+        article = self._pool.get(quote.article_id)
         for s in article.statements if article is not None else ():
             if s.start <= quote.start and quote.end <= s.end:
                 return Speaker(s.name, s.role)

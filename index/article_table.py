@@ -134,6 +134,14 @@ class ArticleTable:
             people, statements = json.loads(raw)
             yield int(ordinal), people, statements
 
+    def speakers_of(self, ordinal: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """One article's people and statements (a speaker question about it reads them)."""
+        rows = self._query("SELECT speakers FROM articles WHERE ordinal = ?", (ordinal,))
+        if not rows:
+            raise KeyError(ordinal)
+        people, statements = json.loads(rows[0][0])
+        return people, statements
+
     def terms(self) -> dict[int, list[list[str]]]:
         """Every article's BM25 terms by ordinal (an update's business, never a question's)."""
         out: dict[int, list[list[str]]] = {}

@@ -30,7 +30,7 @@ LOCK = ".lock"
 LEDGER = "generations.jsonl"
 BOOKKEEPING = frozenset({MARKER, LOCK, LEDGER, LEDGER + ".tmp", MANIFEST + ".tmp"})
 # Generation files and their temporaries, as every QuoteBot version has named them (bm25-3.x1y2.tmp too).
-_NUMBERED = re.compile(r"^(?:vectors|chunks|articles|terms|bm25|postings|ann|words|build)-(\d+)(?:\..*)?$")
+_NUMBERED = re.compile(r"^(?:vectors|chunks|articles|terms|bm25|postings|ann|words|build|speakers)-(\d+)(?:\..*)?$")
 # How long a replaced generation stays on disk for readers that loaded its manifest just before.
 GRACE_SECONDS = 300.0
 

@@ -45,6 +45,7 @@ from index.results import Answer, NotFound, Page, Reason
 from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
 from index.snapshot import Change, IndexData
+from index.speaker_pool import TablePool
 from index.streaming import BATCH_CHARS, StreamingBuild
 from index.vectors import FLAT_LIMIT, IVF_LIMIT
 
@@ -200,7 +201,7 @@ class QuoteEngine:
         if previous is not None and change is not None:
             attribution = Lazy(ready=previous.updated(change[0], change[1], articles.__getitem__, data.containing))
         else:
-            attribution = Lazy(lambda: Attribution.lazy(data.speakers(), articles.__getitem__, data.containing))
+            attribution = Lazy(lambda: _attribution_of(data))
         # Readers take both references; they may briefly pair an old searcher with a new attribution,
         # which is harmless: each answers from its own complete snapshot.
         self._live, self._searcher, self._attribution = data, searcher, attribution
@@ -484,6 +485,17 @@ class QuoteEngine:
         if live is None or live.generation != data.generation or not data.generation:
             return None
         return data.change_from(live)
+
+
+def _attribution_of(data: IndexData) -> Attribution:
+    """Who-said-what over ``data``: through the segments' name tables when every segment has one (no
+    article is read until a question is about it), else from every article's stored people and statements."""
+    articles = data.articles
+    layers = data.speaker_layers()
+    if layers is None:
+        return Attribution.lazy(data.speakers(), articles.__getitem__, data.containing)
+    pending = [(aid, (p.record.people, p.record.statements)) for aid, p in data.pending.items()]
+    return Attribution.over(TablePool.of(layers, pending, articles.__getitem__), data.containing)
 
 
 def _offset(cursor: str | None) -> int:

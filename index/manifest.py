@@ -24,11 +24,12 @@ MANIFEST = "manifest.json"
 REBUILD_HINT = "rebuild it with 'quotebot index build'"
 # Every file an index generation may hold. Formats 1-2: vectors-3.faiss, chunks-3.jsonl, articles-3.json,
 # terms-3.jsonl, bm25-3/... or postings-3/...; format 4 adds segments (chunks-3.npy, vectors-3.npy, articles-3.sqlite,
-# ann-3.faiss) and words-3.json; build-3/ holds the batches a streaming build stages (index.streaming).
+# ann-3.faiss, and speakers-3.npz since the name tables) and words-3.json; build-3/ holds the batches a
+# streaming build stages (index.streaming).
 GENERATION_FILE = re.compile(
     r"^(?:vectors-(\d+)\.faiss|chunks-(\d+)\.jsonl|articles-(\d+)\.json|terms-(\d+)\.jsonl|bm25-(\d+)"
     r"|postings-(\d+)|chunks-(\d+)\.npy|vectors-(\d+)\.npy|articles-(\d+)\.sqlite|ann-(\d+)\.faiss"
-    r"|words-(\d+)\.json|build-(\d+))$"
+    r"|words-(\d+)\.json|build-(\d+)|speakers-(\d+)\.npz)$"
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.records import ArticleRecord, Calibration, Chunk, ChunkRow, text_hash
+from index.speaker_pool import SpeakerLayer
 from index.stored_segments import ORDINAL, Segment
 
 if TYPE_CHECKING:
@@ -261,6 +262,22 @@ class IndexData:
                     yield aid, people, statements
         for aid, pending in self.pending.items():
             yield aid, pending.record.people, pending.record.statements
+
+    def speaker_layers(self) -> list[SpeakerLayer] | None:
+        """The saved segments as who-said-what reads them through their name tables (their dead articles
+        include those a later segment or a pending article holds again); None when a segment has none."""
+        if any(segment.speaker_table is None for segment in self.segments):
+            return None
+        layers = []
+        for s, segment in enumerate(self.segments):
+            table = segment.speaker_table
+            assert table is not None
+            later = [aid for t in self.segments[s + 1 :] for aid in t.article_ids]
+            shadowed = {aid for aid in (*later, *self.pending) if segment.ordinal(aid) is not None}
+            dead = self.dead.get(segment.generation, frozenset()) | shadowed
+            layers.append(SpeakerLayer(segment.article_ids, segment.ordinal, table, segment.articles.speakers_of,
+                                       frozenset(dead)))
+        return layers
 
     def terms(self) -> dict[str, list[list[str]]]:
         """Every live article's BM25 terms (an update reads them; answering never does)."""

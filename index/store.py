@@ -37,6 +37,7 @@ from index.segments import Segment as PostingsSegment
 from index.segments import build_segment, save_segment
 from index.segments import open_segment as open_postings
 from index.snapshot import IndexData
+from index.speaker_table import table_name
 from index.stored_segments import COLUMNS, ORDINAL, MemoryArticles, Segment, open_segment, write_segment
 from index.vectors import (
     FLAT_LIMIT,
@@ -113,7 +114,8 @@ def _load_generation(
             if (f"ann-{entry.generation}.faiss" in manifest.files) != (entry.kind != "flat"):
                 raise ValueError(f"the manifest says a {entry.kind} vector index for segment {entry.generation}, "
                                  "its files disagree")
-            segment = open_segment(index_dir, entry.generation, dim, entry.kind)
+            segment = open_segment(index_dir, entry.generation, dim, entry.kind,
+                                   speakers=table_name(entry.generation) in manifest.files)
             segment.files = {n: c for n, c in checks.items() if n in _segment_names(entry.generation)}
             if entry.postings:
                 _attach_postings(segment, index_dir, entry.postings, checks)
@@ -151,7 +153,8 @@ def _attach_postings(segment: Segment, index_dir: Path, generation: int,
 
 def _segment_names(generation: int) -> set[str]:
     return {f"{stem}-{generation}.{ext}" for stem, ext in (("chunks", "npy"), ("vectors", "npy"),
-                                                          ("articles", "sqlite"), ("ann", "faiss"))}
+                                                          ("articles", "sqlite"), ("ann", "faiss"),
+                                                          ("speakers", "npz"))}
 
 
 def _check_files(index_dir: Path, manifest: Manifest, checked: set[str]) -> dict[str, tuple[str, int, str]]:
@@ -263,7 +266,7 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
     compact = should_compact(data, flat_limit, max_segments)
     part = _everything(data) if compact else _pending(data)
     kind = kind_for(len(part[1]), flat_limit, ivf_limit) if compact else "flat"
-    names = [f"chunks-{gen}.npy", f"vectors-{gen}.npy", f"articles-{gen}.sqlite"] if part[0] else []
+    names = [f"chunks-{gen}.npy", f"vectors-{gen}.npy", f"articles-{gen}.sqlite", table_name(gen)] if part[0] else []
     names += [f"ann-{gen}.faiss"] if part[0] and kind != "flat" else []
     names += [f"words-{gen}.json"] + ([f"postings-{gen}"] if part[0] else [])
     try:
@@ -283,7 +286,7 @@ def save(index_dir: Path, data: IndexData, flat_limit: int = FLAT_LIMIT, max_seg
         kept = [] if compact else [s for s in data.segments if _has_live(data, s)]
         segments = list(kept)
         if part[0]:
-            segment = open_segment(index_dir, gen, data.dim, kind, ann)
+            segment = open_segment(index_dir, gen, data.dim, kind, ann, speakers=table_name(gen) in fresh)
             segment.files = {n: c for n, c in fresh.items() if not n.startswith("words-")}
             # Served from the mapped files from now on, not from the arrays the update built in memory.
             segment.bm25 = open_postings(index_dir / f"postings-{gen}", SEGMENT)

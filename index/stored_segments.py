@@ -8,6 +8,8 @@ later updates removed or replaced (tombstones, kept in the manifest). On disk a 
 - ``vectors-G.npy``: the chunks' float32 vectors in the same order, memory-mapped, so the search
   rescores candidates from the page cache without loading the matrix;
 - ``articles-G.sqlite``: the articles by ordinal (:mod:`index.article_table`);
+- ``speakers-G.npz``: its name table for who-said-what (:mod:`index.speaker_table`), absent in segments
+  written before it existed;
 - ``ann-G.faiss``, only for a segment too large to search exhaustively: an approximate index over the
   same vectors (ids are chunk ids) that proposes candidates; their scores come from the vectors above.
 
@@ -29,6 +31,7 @@ from index.article_table import ArticleTable, write_articles
 from index.directory import replacing
 from index.records import ArticleRecord, Chunk, text_hash
 from index.segments import Segment as PostingsSegment
+from index.speaker_table import SpeakerTable, TableBuilder, table_name
 
 COLUMNS = ("id", "ordinal", "paragraph", "start", "end")
 ID, ORDINAL, PARAGRAPH, START, END = range(len(COLUMNS))
@@ -54,6 +57,10 @@ class MemoryArticles:
 
     def speakers(self) -> Iterator[tuple[int, list[dict[str, Any]], list[dict[str, Any]]]]:
         return ((i, r.people, r.statements) for i, r in enumerate(self._records))
+
+    def speakers_of(self, ordinal: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        record = self._records[ordinal]
+        return record.people, record.statements
 
     def terms(self) -> dict[int, list[list[str]]]:
         return {i: r.terms for i, r in enumerate(self._records)}
@@ -90,6 +97,8 @@ class Segment:
     # Where the approximate index is read from when first searched: an update never searches, so a
     # process that only adds articles never reads the graph (0.35 s at 100k chunks).
     ann_file: Path | None = None
+    # Its name table (index.speaker_table), when it has one: who-said-what then reads no article at open.
+    speaker_table: SpeakerTable | None = None
     _ann_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -174,7 +183,8 @@ def _read_ann(path: Path, kind: str) -> Any:
 
 
 def segment_files(generation: int, approximate: bool) -> list[str]:
-    names = [f"chunks-{generation}.npy", f"vectors-{generation}.npy", f"articles-{generation}.sqlite"]
+    names = [f"chunks-{generation}.npy", f"vectors-{generation}.npy", f"articles-{generation}.sqlite",
+             table_name(generation)]
     return names + ([f"ann-{generation}.faiss"] if approximate else [])
 
 
@@ -186,9 +196,12 @@ def write_npy(path: Path, array: np.ndarray) -> None:
 
 def write_segment(
     index_dir: Path, generation: int, records: Sequence[ArticleRecord], columns: np.ndarray, vectors: np.ndarray,
-    ann: Any,
+    ann: Any, speakers: bool = True,
 ) -> list[Path]:
-    """Write a segment's files (records with their terms, ordinals as given); returns their paths."""
+    """Write a segment's files (records with their terms, ordinals as given); returns their paths.
+
+    ``speakers``: with its name table (a build's staged batches need none); a table that cannot be
+    stored (index.speaker_table) is left out, and the segment is read without it."""
     import faiss
 
     from index.directory import write_atomic
@@ -199,12 +212,19 @@ def write_segment(
     write_npy(paths[1], np.asarray(vectors, dtype=np.float32))
     write_articles(paths[2], records)
     if ann is not None:
-        write_atomic(paths[3], faiss.serialize_index(ann).tobytes())
-    return paths
+        write_atomic(paths[4], faiss.serialize_index(ann).tobytes())
+    if speakers:
+        builder = TableBuilder()
+        for record in records:
+            builder.add(record.people, record.statements)
+        speakers = builder.write(paths[3])
+    return [p for i, p in enumerate(paths) if i != 3 or speakers]
 
 
-def open_segment(index_dir: Path, generation: int, dim: int, kind: str, ann: Any = None) -> Segment:
-    """A segment written by :func:`write_segment`; ``ann`` is its approximate index when already in memory."""
+def open_segment(index_dir: Path, generation: int, dim: int, kind: str, ann: Any = None,
+                 speakers: bool = False) -> Segment:
+    """A segment written by :func:`write_segment`; ``ann`` is its approximate index when already in memory,
+    ``speakers`` whether it has a name table (the manifest lists it)."""
     columns = np.load(index_dir / f"chunks-{generation}.npy", mmap_mode="r", allow_pickle=False)
     vectors = np.load(index_dir / f"vectors-{generation}.npy", mmap_mode="r", allow_pickle=False)
     if columns.ndim != 2 or columns.shape[1] != len(COLUMNS) or columns.dtype != np.int64:
@@ -217,4 +237,6 @@ def open_segment(index_dir: Path, generation: int, dim: int, kind: str, ann: Any
     segment = Segment(generation, np.asarray(columns), np.asarray(vectors), table, ann, kind)
     if kind != "flat" and ann is None:
         segment.ann_file = index_dir / f"ann-{generation}.faiss"
+    if speakers:
+        segment.speaker_table = SpeakerTable.read(index_dir / table_name(generation), len(segment.article_ids))
     return segment

@@ -41,6 +41,7 @@ from index.lexical import SEGMENT, segment_postings
 from index.records import ArticleRecord, Calibration, CleanArticle
 from index.segments import build_segment, open_segment, save_segment
 from index.snapshot import IndexData
+from index.speaker_table import TableBuilder, table_name
 from index.stored_segments import COLUMNS, ORDINAL, segment_files, write_segment
 from index.stored_segments import open_segment as open_stored
 from index.vectors import build_ivf, build_vector_index, kind_for
@@ -51,7 +52,7 @@ BATCH_CHARS = 2_000_000
 # terms are the largest Python objects of a build (about 0.2 GB per 1,000 synthetic articles).
 TERMS_ARTICLES = 2000
 # A generation's files and folders, and their temporaries.
-_NUMBERED = re.compile(r"^(?:vectors|chunks|articles|postings|ann|words)-(\d+)(?:\..*)?$")
+_NUMBERED = re.compile(r"^(?:vectors|chunks|articles|postings|ann|words|speakers)-(\d+)(?:\..*)?$")
 # Rows of vectors copied (or added to inverted lists) at a time from the staged memory-mapped files.
 VECTOR_ROWS = 65536
 
@@ -117,7 +118,7 @@ class StreamingBuild:
         matrix = vectors[np.concatenate(picked)] if picked else np.zeros((0, self.dim), dtype=np.float32)
         folder, number = self.staging, len(self.staged) + 1
         write_segment(folder, number, records, np.array(columns, dtype=np.int64).reshape(-1, len(COLUMNS)),
-                      matrix, None)
+                      matrix, None, speakers=False)
         table = ArticleTable(folder / f"articles-{number}.sqlite")
         cols = np.load(folder / f"chunks-{number}.npy", mmap_mode="r", allow_pickle=False)
         self.staged.append(_Staged(number, cols, [r.article_id for r in records], table))
@@ -159,8 +160,12 @@ class StreamingBuild:
         written.append(self._copy_vectors(source, self.index_dir / f"vectors-{gen}.npy"))
         del source
         blocks_dir = self.staging / "postings"
-        block_names = self._write_articles(self.index_dir / f"articles-{gen}.sqlite", blocks_dir, count)
+        names = TableBuilder()
+        block_names = self._write_articles(self.index_dir / f"articles-{gen}.sqlite", blocks_dir, count, names)
         written.append(self.index_dir / f"articles-{gen}.sqlite")
+        if names.write(self.index_dir / table_name(gen)):
+            written.append(self.index_dir / table_name(gen))
+        del names
         from index.posting_blocks import stack
 
         blocks = [open_segment(blocks_dir, name) for name in block_names]
@@ -174,7 +179,8 @@ class StreamingBuild:
         directory.write_atomic(self.index_dir / f"words-{gen}.json", words)
         written.append(self.index_dir / f"words-{gen}.json")
         fresh = {path.relative_to(self.index_dir).as_posix(): store.file_checks(path) for path in written}
-        segment = open_stored(self.index_dir, gen, self.dim, kind, ann)
+        segment = open_stored(self.index_dir, gen, self.dim, kind, ann,
+                              speakers=self.index_dir / table_name(gen) in written)
         # Its postings are its files too: a later save that keeps this segment keeps them in the manifest.
         segment.files = {n: c for n, c in fresh.items() if not n.startswith("words-")}
         saved = IndexData(self.embedder, self.dim, self.calibration, [segment], None, user_words, {}, {}, gen)
@@ -246,9 +252,10 @@ class StreamingBuild:
         for _, _, record in heapq.merge(*(live(s) for s in range(len(self.staged)))):
             yield record
 
-    def _write_articles(self, path: Path, blocks_dir: Path, count: int) -> list[str]:
+    def _write_articles(self, path: Path, blocks_dir: Path, count: int, table: TableBuilder) -> list[str]:
         """The final articles file, terms computed a block of articles at a time with every learned
-        word; each block's paragraphs become one postings block. Returns the blocks' names."""
+        word; each block's paragraphs become one postings block, each article goes into ``table`` (the
+        segment's name table). Returns the blocks' names."""
         names: list[str] = []
         analyzer = self.indexer.analyzer
 
@@ -269,6 +276,8 @@ class StreamingBuild:
         def finish_block(block: list[ArticleRecord]) -> list[ArticleRecord]:
             terms = iter(analyzer.terms_many([p.text for record in block for p in record.paragraphs]))
             out = [replace(record, terms=[next(terms) for _ in record.paragraphs]) for record in block]
+            for record in out:
+                table.add(record.people, record.statements)
             docs = [paragraph for record in out for paragraph in record.terms]
             if docs:
                 name = f"{SEGMENT}-{len(names)}"

@@ -226,7 +226,15 @@ def test_who_said_what_is_updated_for_the_changed_articles_only(
         reads.append(self.generation)
         return original(self)
 
+    layers = IndexData.speaker_layers
+
+    def counted_layers(self: IndexData) -> Any:
+        reads.append(self.generation)
+        return layers(self)
+
+    # Setting who-said-what up reads either every article's people or the segments' name tables.
     monkeypatch.setattr(IndexData, "speakers", counted)
+    monkeypatch.setattr(IndexData, "speaker_layers", counted_layers)
     adder = QuoteEngine.open(engine_settings, FakeEmbedder())
     adder.add_files([_write(articles_dir, "port", PORT)])
     assert reads == []  # an engine that only adds never sets who-said-what up

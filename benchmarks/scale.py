@@ -313,6 +313,9 @@ def main() -> None:
                 built = run_child("build", args, size, index, cache)
             runs = [run_child("serve", args, size, index, cache) for _ in range(max(1, args.cold_runs))]
             served = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+            # Each fresh process's start-up figures too: on a shared machine their spread says more than a median.
+            served.update({f"{k}_runs": [round(r[k], 3) for r in runs] for k in (
+                "ready_s", "ready_cpu_s", "open_s", "first_answer_s", "first_answer_cpu_s")})
             added = {"add_s": float("nan")} if args.no_add else run_child("add", args, size, index, cache)
             print(f"{size:>8} {built['build_s']:>8.1f} {built['build_peak_mb'] / 1024:>8.2f} {disk_mb(index):>8.0f} "
                   f"{served['ready_s']:>8.2f} {served['open_s']:>7.2f} {served['rss_loaded_mb'] / 1024:>7.2f} "

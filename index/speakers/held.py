@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from index.records import ArticleRecord
@@ -228,7 +228,3 @@ class ListPool:
         # Timsort merges the sorted kept list with the few new ones in about one pass.
         articles = sorted(kept + added, key=lambda a: a.article_id)
         return ListPool(articles, counts, dict(self._simplified))
-
-
-def sorted_by_id(articles: Sequence[ArticleSpeakers]) -> list[ArticleSpeakers]:
-    return sorted(articles, key=lambda a: a.article_id)

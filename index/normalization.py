@@ -11,6 +11,7 @@ import logging
 import marshal
 import os
 import re
+import sys
 import threading
 from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
@@ -100,12 +101,33 @@ _BASE: list[Any] = []
 DICTIONARY_CACHE = "jieba-dictionary.marshal"
 
 
+def import_jieba() -> Any:
+    """The jieba module, imported without ``pkg_resources``.
+
+    jieba imports ``pkg_resources`` (0.1 s of a fresh process, and deprecated) only to open its own
+    dictionary file, and opens it directly when that import fails: the same file, the same bytes.
+    """
+    with _IMPORT_LOCK:
+        if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes its import fail
+            try:
+                import jieba
+            finally:
+                del sys.modules["pkg_resources"]
+    import jieba
+
+    return jieba
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
 def _base_dictionary(cache_dir: str | None) -> Any:
     """jieba's dictionary, loaded once per process (about a second; less with the prefix cache).
 
     The dictionary is the same whatever the cache folder, which only speeds up the first load.
     """
-    import jieba
+    jieba = import_jieba()
 
     with _BASE_LOCK:
         if not _BASE:
@@ -192,8 +214,7 @@ class Analyzer:
     def _tokenizer(self) -> object:
         with self._lock:
             if self._jieba is None:
-                import jieba
-
+                jieba = import_jieba()
                 base = _base_dictionary(str(self._cache_dir) if self._cache_dir is not None else None)
                 tokenizer = jieba.Tokenizer()
                 # A private copy of the loaded dictionary: user words must not leak between analyzers.

@@ -189,8 +189,6 @@ def write_segment(
     ann: Any,
 ) -> list[Path]:
     """Write a segment's files (records with their terms, ordinals as given); returns their paths."""
-    import faiss
-
     from index.directory import write_atomic
 
     names = segment_files(generation, ann is not None)
@@ -199,6 +197,9 @@ def write_segment(
     write_npy(paths[1], np.asarray(vectors, dtype=np.float32))
     write_articles(paths[2], records)
     if ann is not None:
+        # Imported only here: an add's small segment has no graph, and FAISS costs a fresh process 0.05 s.
+        import faiss
+
         write_atomic(paths[3], faiss.serialize_index(ann).tobytes())
     return paths
 

@@ -132,11 +132,30 @@ def _base_dictionary(cache_dir: str | None) -> Any:
     with _BASE_LOCK:
         if not _BASE:
             jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            tokenizer.FREQ, tokenizer.total = prefix_dictionary(tokenizer, Path(cache_dir) if cache_dir else None)
-            tokenizer.initialized = True
+            tokenizer: Any = None
+            if cache_dir:
+                # Entries read from a file of the cache folder as texts need them (index.word_store).
+                from index.word_store import LazyTokenizer, open_store
+
+                folder = Path(cache_dir)
+                store = open_store(folder, lambda: prefix_dictionary(jieba.Tokenizer(), folder))
+                tokenizer = LazyTokenizer(store) if store is not None else None
+            if tokenizer is None:
+                tokenizer = jieba.Tokenizer()
+                tokenizer.FREQ, tokenizer.total = prefix_dictionary(tokenizer, Path(cache_dir) if cache_dir else None)
+                tokenizer.initialized = True
             _BASE.append(tokenizer)
         return _BASE[0]
+
+
+def load_whole_dictionary(cache_dir: Path | None) -> None:
+    """Read jieba's whole dictionary now rather than entries as texts need them: for a process that
+    cuts thousands of texts (an index build's worker), where looking entries up would cost more."""
+    base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    store = getattr(base, "store", None)
+    if store is not None:
+        store.whole()
+        base.resolve("")  # it takes the whole dictionary; tokenizers made from now on start with it
 
 
 _TAGGER: list[Any] = []
@@ -148,12 +167,27 @@ def name_tags(text: str, cache_dir: Path | None = None) -> list[tuple[str, str]]
     from index.tagger import load_tagger
 
     base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    prepare(base, [text])
     with _BASE_LOCK:
         if not _TAGGER:
             # Its tables from our cache file under cache_dir (index.tagger): a second less per process.
             _TAGGER.append(load_tagger(base, cache_dir))
         tagger = _TAGGER[0]
     return [(pair.word, pair.flag) for pair in tagger.cut(text)]
+
+
+def prepare(tokenizer: Any, texts: Sequence[str]) -> None:
+    """Read the dictionary entries that cutting ``texts`` needs in one go, when ``tokenizer`` reads them
+    as texts need them (index.word_store): a few queries for a batch instead of a few per text."""
+    resolve = getattr(tokenizer, "resolve", None)
+    if resolve is not None and texts:
+        resolve(_JOINER.join(texts))
+
+
+def prepare_tags(texts: Sequence[str], cache_dir: Path | None) -> None:
+    """:func:`prepare` the tagger's dictionary (:func:`name_tags`) for ``texts``, as written and simplified."""
+    base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    prepare(base, [*texts, *simplify_many(texts)])
 
 
 def prefix_dictionary(tokenizer: Any, cache_dir: Path | None) -> tuple[dict[str, int], int]:
@@ -216,11 +250,17 @@ class Analyzer:
             if self._jieba is None:
                 jieba = import_jieba()
                 base = _base_dictionary(str(self._cache_dir) if self._cache_dir is not None else None)
-                tokenizer = jieba.Tokenizer()
-                # A private copy of the loaded dictionary: user words must not leak between analyzers.
-                tokenizer.FREQ = dict(base.FREQ)
-                tokenizer.total = base.total
-                tokenizer.initialized = True
+                store = getattr(base, "store", None)
+                # A dictionary of its own: user words must not leak between analyzers.
+                if store is not None:
+                    from index.word_store import LazyTokenizer
+
+                    tokenizer = LazyTokenizer(store)
+                else:
+                    tokenizer = jieba.Tokenizer()
+                    tokenizer.FREQ = dict(base.FREQ)
+                    tokenizer.total = base.total
+                    tokenizer.initialized = True
                 for word, freq in zip(self._user_words, self._freqs(base, self._user_words), strict=True):
                     tokenizer.add_word(word, freq=freq)
                 self._jieba = tokenizer
@@ -271,6 +311,7 @@ class Analyzer:
             from index.text_workers import terms_in_workers
 
             return terms_in_workers(self._cache_dir, self._user_words, folded, self.workers)
+        prepare(self._tokenizer(), folded)
         return [self.folded_terms(t) for t in folded]
 
     def folded_terms(self, folded: str) -> list[str]:

@@ -76,7 +76,8 @@ class WordStore:
     What was looked up is remembered, found or not, for every tokenizer of the process."""
 
     def __init__(self, path: Path, whole_freq: Callable[[], dict[str, int]]) -> None:
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        # Read-only; the file is replaced whole (os.replace), never written in place.
+        self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
         self._found: dict[str, tuple[int, str | None]] = {}
         self._missing: set[str] = set()
@@ -88,6 +89,9 @@ class WordStore:
             row = None
         self.key = str(row[0]) if row else ""
         self.total = int(row[1]) if row else 0
+
+    def close(self) -> None:
+        self._db.close()
 
     @property
     def looked_up(self) -> int:
@@ -261,6 +265,7 @@ def open_store(cache_dir: Path, whole_freq: Callable[[], tuple[dict[str, int], i
         store = WordStore(path, freq)
         if store.key == key:
             return store
+        store.close()
     try:
         words, total = whole_freq()
         write_store(path, key, words, total, word_tags(jieba.Tokenizer().get_dict_file()))

@@ -4,13 +4,15 @@ Run by hand from the project root on a COPY of an index built by ``scale.py`` (e
 it, and the embedding cache it is given is written to):
 
     python benchmarks/add_parts.py --eval-dir EVAL_DIR --index INDEX_COPY --cache CACHE_COPY [--runs 3]
+                                   [--vectors VECTORS]
 
 Each run is a fresh process that times, wall and CPU: the interpreter's start and the imports of
 ``quotebot``'s command line (``bot.cli``); loading jieba and its tagger (from the cache folder); opening
 the index (``QuoteEngine.open``); adding one article of 2,400–3,200 characters from a file
 (``QuoteEngine.add_files``), of which the save (``index.store.save``); then a second article in the same
 process, as the bot adds a document an admin sends (jieba loaded, index open). Embedding is the
-stand-in of ``synthetic.py`` (hashed character pairs, as the ``scale.py`` indexes without ``--vectors``).
+stand-in of ``synthetic.py`` (hashed character pairs, as the ``scale.py`` indexes without ``--vectors``;
+with ``--vectors``, vectors of the model's distribution, as the indexes built with it).
 The parent prints each run's parts and the whole child process (wall, and CPU from ``getrusage``).
 ``--profile FILE`` writes a cProfile of the first add of the first run.
 """
@@ -65,6 +67,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     from synthetic import StandInEmbedder, source_articles
 
     candidates = [a for a in source_articles(args.eval_dir) if 2400 <= len(a.text) <= 3200]
+    embedder = StandInEmbedder(Path(args.vectors) if args.vectors else None)
     clock.lap("benchmark_setup")
     settings = EngineSettings(args.index, args.cache, args.index.parent)
     from index.normalization import Analyzer, name_tags
@@ -72,7 +75,7 @@ def child(args: argparse.Namespace) -> dict[str, Any]:
     name_tags("", args.cache)
     Analyzer(args.cache).folded_terms("")
     clock.lap("jieba")
-    engine = QuoteEngine.open(settings, StandInEmbedder(None))
+    engine = QuoteEngine.open(settings, embedder)
     clock.lap("open")
     saves: list[tuple[float, float]] = []
     real_save = store.save
@@ -117,6 +120,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--first-run", type=int, default=0, help="which articles to add (runs add others)")
     parser.add_argument("--profile", help="cProfile of the first add of the first run")
+    parser.add_argument("--vectors", help="real_vectors.py output, for an index of the model's distribution")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--run", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -128,6 +132,8 @@ def main() -> None:
                "--index", str(args.index), "--cache", str(args.cache)]
         if args.profile and run == args.first_run:
             cmd += ["--profile", args.profile]
+        if args.vectors:
+            cmd += ["--vectors", args.vectors]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         env = {**os.environ, "ADD_PARTS_SPAWNED": repr(time.perf_counter())}
         t0 = time.perf_counter()

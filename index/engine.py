@@ -16,11 +16,10 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index import directory, store
-from index.answering import QuoteRanker
 from index.articles import article_hash, collect_files
-from index.attribution import Attribution
 from index.backends import Backend, LocalBackend, open_backend
 from index.calibration import calibration_for
 from index.embedders import Embedder, usable_cores
@@ -42,12 +41,16 @@ from index.normalization import Analyzer
 from index.question_cache import CachedQuestions
 from index.records import ArticleInfo, Calibration, CleanArticle, Paragraph
 from index.results import Answer, NotFound, Page, Reason
-from index.search import PassageHit, Searcher
 from index.settings import TOP_K, EngineSettings
 from index.snapshot import Change, IndexData
-from index.speaker_pool import TablePool
 from index.streaming import BATCH_CHARS, StreamingBuild
 from index.vectors import FLAT_LIMIT, IVF_LIMIT
+
+if TYPE_CHECKING:
+    # Answering's modules (the searcher, quoting, who-said-what) are imported when a question first
+    # needs them: a fresh `quotebot index add` never does, and they cost it about 0.1 s.
+    from index.attribution import Attribution
+    from index.search import PassageHit, Searcher
 
 
 class CursorError(QuoteBotError):
@@ -194,8 +197,14 @@ class QuoteEngine:
             self.analyzer.add_words(data.user_words)
         s = self.settings
         retrieval = self.backend.for_snapshot(data)
-        searcher = Lazy(lambda: Searcher(data, self.questions, s.dense_weight, s.candidates,
-                                         s.simplify_for_embedding, s.refuse_unanchored, retrieval))
+
+        def make_searcher() -> Searcher:
+            from index.search import Searcher
+
+            return Searcher(data, self.questions, s.dense_weight, s.candidates, s.simplify_for_embedding,
+                            s.refuse_unanchored, retrieval)
+
+        searcher = Lazy(make_searcher)
         articles = data.articles
         previous = self._attribution.made() if self._attribution is not None and change is not None else None
         if previous is not None and change is not None:
@@ -219,6 +228,8 @@ class QuoteEngine:
         self, question: str, top_k: int = TOP_K, cursor: str | None = None, depth: int = 0
     ) -> tuple[Answer, list[PassageHit]]:
         """:meth:`ask`, plus at least ``depth`` ranked passages behind it (for evaluation)."""
+        from index.answering import QuoteRanker
+
         start = _offset(cursor)
         question = question.strip()
         if not question:

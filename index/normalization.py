@@ -11,6 +11,7 @@ import logging
 import marshal
 import os
 import re
+import sys
 import threading
 from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
@@ -100,21 +101,64 @@ _BASE: list[Any] = []
 DICTIONARY_CACHE = "jieba-dictionary.marshal"
 
 
-def _base_dictionary(cache_dir: str | None) -> Any:
-    """jieba's dictionary, loaded once per process (about a second; less with the prefix cache).
+def import_jieba() -> Any:
+    """The jieba module, imported without ``pkg_resources``.
 
-    The dictionary is the same whatever the cache folder, which only speeds up the first load.
+    jieba imports ``pkg_resources`` (0.1 s of a fresh process, and deprecated) only to open its own
+    dictionary file, and opens it directly when that import fails: the same file, the same bytes.
     """
+    with _IMPORT_LOCK:
+        if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes its import fail
+            try:
+                import jieba
+            finally:
+                del sys.modules["pkg_resources"]
     import jieba
+
+    return jieba
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def _base_dictionary(cache_dir: str | None) -> Any:
+    """jieba's tokenizer without user words, made once per process.
+
+    With a cache folder its entries are read from the folder's store as texts need them
+    (:mod:`index.word_store`: a few thousand for an article, instead of 0.45 s loading all of them);
+    without one, or when the store cannot be written, the whole dictionary is loaded (about a second,
+    less from the prefix cache). Either way jieba cuts and tags the same.
+    """
+    jieba = import_jieba()
 
     with _BASE_LOCK:
         if not _BASE:
             jieba.setLogLevel(logging.WARNING)
-            tokenizer = jieba.Tokenizer()
-            tokenizer.FREQ, tokenizer.total = prefix_dictionary(tokenizer, Path(cache_dir) if cache_dir else None)
-            tokenizer.initialized = True
+            tokenizer: Any = None
+            if cache_dir:
+                # Entries read from a file of the cache folder as texts need them (index.word_store).
+                from index.word_store import LazyTokenizer, open_store
+
+                folder = Path(cache_dir)
+                store = open_store(folder, lambda: prefix_dictionary(jieba.Tokenizer(), folder))
+                tokenizer = LazyTokenizer(store) if store is not None else None
+            if tokenizer is None:
+                tokenizer = jieba.Tokenizer()
+                tokenizer.FREQ, tokenizer.total = prefix_dictionary(tokenizer, Path(cache_dir) if cache_dir else None)
+                tokenizer.initialized = True
             _BASE.append(tokenizer)
         return _BASE[0]
+
+
+def load_whole_dictionary(cache_dir: Path | None) -> None:
+    """Read jieba's whole dictionary now rather than entries as texts need them: for a process that
+    cuts thousands of texts (an index build's worker), where looking entries up would cost more."""
+    base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    store = getattr(base, "store", None)
+    if store is not None:
+        store.whole()
+        base.resolve("")  # it takes the whole dictionary; tokenizers made from now on start with it
 
 
 _TAGGER: list[Any] = []
@@ -126,12 +170,27 @@ def name_tags(text: str, cache_dir: Path | None = None) -> list[tuple[str, str]]
     from index.tagger import load_tagger
 
     base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    prepare(base, [text])
     with _BASE_LOCK:
         if not _TAGGER:
             # Its tables from our cache file under cache_dir (index.tagger): a second less per process.
             _TAGGER.append(load_tagger(base, cache_dir))
         tagger = _TAGGER[0]
     return [(pair.word, pair.flag) for pair in tagger.cut(text)]
+
+
+def prepare(tokenizer: Any, texts: Sequence[str]) -> None:
+    """Read the dictionary entries that cutting ``texts`` needs in one go, when ``tokenizer`` reads them
+    as texts need them (index.word_store): a few queries for a batch instead of a few per text."""
+    resolve = getattr(tokenizer, "resolve", None)
+    if resolve is not None and texts:
+        resolve(_JOINER.join(texts))
+
+
+def prepare_tags(texts: Sequence[str], cache_dir: Path | None) -> None:
+    """:func:`prepare` the tagger's dictionary (:func:`name_tags`) for ``texts``, as written and simplified."""
+    base = _base_dictionary(str(cache_dir) if cache_dir is not None else None)
+    prepare(base, [*texts, *simplify_many(texts)])
 
 
 def prefix_dictionary(tokenizer: Any, cache_dir: Path | None) -> tuple[dict[str, int], int]:
@@ -192,14 +251,19 @@ class Analyzer:
     def _tokenizer(self) -> object:
         with self._lock:
             if self._jieba is None:
-                import jieba
-
+                jieba = import_jieba()
                 base = _base_dictionary(str(self._cache_dir) if self._cache_dir is not None else None)
-                tokenizer = jieba.Tokenizer()
-                # A private copy of the loaded dictionary: user words must not leak between analyzers.
-                tokenizer.FREQ = dict(base.FREQ)
-                tokenizer.total = base.total
-                tokenizer.initialized = True
+                store = getattr(base, "store", None)
+                # A dictionary of its own: user words must not leak between analyzers.
+                if store is not None:
+                    from index.word_store import LazyTokenizer
+
+                    tokenizer = LazyTokenizer(store)
+                else:
+                    tokenizer = jieba.Tokenizer()
+                    tokenizer.FREQ = dict(base.FREQ)
+                    tokenizer.total = base.total
+                    tokenizer.initialized = True
                 for word, freq in zip(self._user_words, self._freqs(base, self._user_words), strict=True):
                     tokenizer.add_word(word, freq=freq)
                 self._jieba = tokenizer
@@ -250,6 +314,7 @@ class Analyzer:
             from index.text_workers import terms_in_workers
 
             return terms_in_workers(self._cache_dir, self._user_words, folded, self.workers)
+        prepare(self._tokenizer(), folded)
         return [self.folded_terms(t) for t in folded]
 
     def folded_terms(self, folded: str) -> list[str]:

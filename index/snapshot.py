@@ -227,8 +227,9 @@ class IndexData:
         if len(scanned) < len(words):
             firsts = first_slots(self.segments)
             starts = np.array([int(f[0]) for f in firsts] + [int(firsts[-1][-1])], dtype=np.int64)
-            every = np.unique(np.concatenate([f for f in slots if f is not None]))
-            for slot in every.tolist():
+            # A set, not np.unique: that imports numpy.ma (0.04 s of a fresh `quotebot index add`).
+            every = sorted(set(np.concatenate([f for f in slots if f is not None]).tolist()))
+            for slot in every:
                 s = int(np.searchsorted(starts, slot, side="right")) - 1
                 candidates.add((s, int(np.searchsorted(firsts[s], slot, side="right")) - 1))
         if scanned:

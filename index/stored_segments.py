@@ -202,8 +202,6 @@ def write_segment(
 
     ``speakers``: with its name table (a build's staged batches need none); a table that cannot be
     stored (index.speaker_table) is left out, and the segment is read without it."""
-    import faiss
-
     from index.directory import write_atomic
 
     names = segment_files(generation, ann is not None)
@@ -212,6 +210,9 @@ def write_segment(
     write_npy(paths[1], np.asarray(vectors, dtype=np.float32))
     write_articles(paths[2], records)
     if ann is not None:
+        # Imported only here: an add's small segment has no graph, and FAISS costs a fresh process 0.05 s.
+        import faiss
+
         write_atomic(paths[4], faiss.serialize_index(ann).tobytes())
     if speakers:
         builder = TableBuilder()

@@ -1,12 +1,12 @@
-"""jieba's part-of-speech tagger (people extraction at index time), loaded from a cache file of ours.
+"""jieba's part-of-speech tagger (people extraction at index time), its HMM tables from a cache file of ours.
 
 ``import jieba.posseg`` builds its word → tag table by parsing jieba's dictionary (350k lines, about
 0.5 s) for a module-level tagger, imports its HMM tables from large Python modules, and every
-``POSTokenizer`` parses the dictionary again: about 1.7 s of a fresh ``quotebot index add``. The
-table and the HMM tables depend only on jieba's version and dictionary, so they are kept in one
-marshal file under the cache folder, keyed by both, written through a temporary file and
-``os.replace`` (never half-written; a missing, damaged or stale file is built again). With it, the
-tables come from the file and jieba's own parse runs on an empty dictionary.
+``POSTokenizer`` parses the dictionary again. The HMM tables depend only on jieba's version and
+dictionary, so they are kept in one marshal file under the cache folder, keyed by both, written
+through a temporary file and ``os.replace`` (never half-written; a missing, damaged or stale file is
+built again); the word → tag table is the tokenizer's own, read with its entries as texts need them
+(:mod:`index.word_store`). With both, jieba's own parse runs on an empty dictionary.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import types
 from pathlib import Path
 from typing import Any
 
-TAGGER_CACHE = "jieba-tagger.marshal"
+TAGGER_CACHE = "jieba-tagger-hmm.marshal"
 # jieba.posseg's HMM tables: the modules it imports them from, each holding one dict ``P``.
 TABLES = ("char_state_tab", "prob_start", "prob_trans", "prob_emit")
 
-Tables = tuple[dict[str, str], tuple[Any, ...]]
-"""The word → tag table and the HMM tables, in the order of :data:`TABLES`."""
+Tables = tuple[Any, ...]
+"""The HMM tables, in the order of :data:`TABLES`."""
 
 _LOCK = threading.Lock()
 
@@ -39,8 +39,13 @@ _KEYS: dict[int, str] = {}
 def cache_key(base: Any) -> str:
     """jieba's version and the SHA-256 of the dictionary ``base`` (a jieba Tokenizer) reads (once per
     tokenizer object)."""
-    import jieba
+    from index.normalization import import_jieba
 
+    if getattr(base, "store", None) is not None:
+        from index.word_store import dictionary_key
+
+        return dictionary_key()  # jieba's default dictionary, hashed once per process
+    jieba = import_jieba()
     key = _KEYS.get(id(base))
     if key is None:
         digest = hashlib.sha256()
@@ -57,16 +62,15 @@ def read_tables(path: Path, key: str) -> Tables | None:
         found = marshal.loads(path.read_bytes())  # not marshal.load: it reads a file a few bytes at a time
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if not (isinstance(found, tuple) and len(found) == 3 and found[0] == key and isinstance(found[1], dict)
-            and isinstance(found[2], tuple) and len(found[2]) == len(TABLES)
-            and all(isinstance(t, dict) for t in found[2])):
+    if not (isinstance(found, tuple) and len(found) == 2 and found[0] == key and isinstance(found[1], tuple)
+            and len(found[1]) == len(TABLES) and all(isinstance(t, dict) for t in found[1])):
         return None
-    return found[1], found[2]
+    return tuple(found[1])
 
 
 def write_tables(path: Path, key: str, tables: Tables) -> None:
     """Write the cache file (see :func:`write_cache`)."""
-    write_cache(path, (key, tables[0], tables[1]))
+    write_cache(path, (key, tuple(tables)))
 
 
 def write_cache(path: Path, value: Any) -> None:
@@ -113,16 +117,18 @@ def word_freqs(base: Any, words: list[str], cache_dir: Path | None) -> list[int]
     return [known[w] for w in words]
 
 
-def _import_posseg(tables: Tables | None) -> types.ModuleType:
-    """``jieba.posseg``, imported with the cached tables when given (its own parse and imports skipped)."""
+def _import_posseg(tables: Tables | None, store: Any = None) -> types.ModuleType:
+    """``jieba.posseg``, imported with the cached tables when given (its own parse and imports skipped);
+    its module-level tagger then reads its tags from ``store`` (:mod:`index.word_store`) when first used."""
     if "jieba.posseg" in sys.modules or tables is None:
         import jieba.posseg
 
         return jieba.posseg
-    import jieba
+    from index.normalization import import_jieba
 
+    jieba = import_jieba()
     stubs = {}
-    for name, table in zip(TABLES, tables[1], strict=True):
+    for name, table in zip(TABLES, tables, strict=True):
         stub = types.ModuleType(f"jieba.posseg.{name}")
         stub.P = table  # type: ignore[attr-defined]
         stubs[stub.__name__] = stub
@@ -133,25 +139,70 @@ def _import_posseg(tables: Tables | None) -> types.ModuleType:
         import jieba.posseg
     finally:
         del jieba.dt.get_dict_file
-    jieba.posseg.dt.word_tag_tab = tables[0]
+    if store is not None:
+        jieba.posseg.dt.word_tag_tab = TagsOnFirstUse(store.all_tags)
     return jieba.posseg
 
 
+class TagsOnFirstUse(dict):  # type: ignore[type-arg]
+    """jieba.posseg's module-level tagger's table, read whole when something first uses it (QuoteBot's
+    own tagger never does: it reads the tags its texts need)."""
+
+    def __init__(self, load: Any) -> None:
+        super().__init__()
+        self._load = load
+        self._filled = False
+
+    def _fill(self) -> None:
+        if not self._filled:
+            self._filled = True
+            own = dict(self)
+            super().update(self._load())
+            super().update(own)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        self._fill()
+        return super().get(key, default)
+
+    def __getitem__(self, key: Any) -> Any:
+        self._fill()
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._fill()
+        return super().__contains__(key)
+
+    def __len__(self) -> int:
+        self._fill()
+        return super().__len__()
+
+    def __iter__(self) -> Any:
+        self._fill()
+        return super().__iter__()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._fill()
+        super().update(*args, **kwargs)
+
+
 def load_tagger(base: Any, cache_dir: Path | None) -> Any:
-    """A ``jieba.posseg.POSTokenizer`` over ``base`` (a loaded jieba Tokenizer without user words),
-    its tables from ``cache_dir``'s cache file when there is a good one (written when not)."""
+    """A ``jieba.posseg.POSTokenizer`` over ``base`` (a loaded jieba Tokenizer without user words).
+
+    Over an :class:`index.word_store.LazyTokenizer` it shares the tokenizer's tags, and its HMM tables
+    come from ``cache_dir``'s cache file when there is a good one (written when not); any other
+    tokenizer, or no cache folder, gets jieba's own tagger, which parses the dictionary's tags."""
     with _LOCK:
-        path = cache_dir / TAGGER_CACHE if cache_dir is not None else None
-        key = cache_key(base) if path is not None else ""
-        tables = read_tables(path, key) if path is not None else None
-        posseg = _import_posseg(tables)
-        if tables is not None:
-            tagger = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
-            tagger.tokenizer = base
-            tagger.word_tag_tab = tables[0]
-            return tagger
-        tagger = posseg.POSTokenizer(base)
-        if path is not None:
+        tags = getattr(base, "tags", None)
+        if cache_dir is None or tags is None:
+            return _import_posseg(None).POSTokenizer(base)
+        path = cache_dir / TAGGER_CACHE
+        key = cache_key(base)
+        tables = read_tables(path, key)
+        posseg = _import_posseg(tables, base.store)
+        if tables is None:
             hmm = tuple(getattr(posseg, f"{name}_P") for name in ("char_state_tab", "start", "trans", "emit"))
-            write_tables(path, key, (tagger.word_tag_tab, hmm))
+            write_tables(path, key, hmm)
+        tagger = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
+        tagger.tokenizer = base
+        tagger.word_tag_tab = tags
         return tagger

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from index.normalization import POOL_MIN_TEXTS, Analyzer, name_tags
+from index.normalization import POOL_MIN_TEXTS, Analyzer, load_whole_dictionary, name_tags, prepare_tags
 from index.records import Paragraph
 
 # Items sent to a worker at once: enough to make the round trip cheap, few enough to share the work out.
@@ -37,6 +37,8 @@ def _start(cache_dir: Path | None, user_words: list[str], nice: int) -> None:
         # A priority that cannot be lowered further only costs the serving side some latency.
         with contextlib.suppress(OSError):
             os.nice(nice)
+    # A worker cuts thousands of texts: jieba's whole dictionary, not entries looked up as texts need them.
+    load_whole_dictionary(cache_dir)
     analyzer = Analyzer(cache_dir, user_words)
     analyzer.folded_terms("")  # load jieba (from the dictionary cache) before the first batch arrives
     _ANALYZER.append(analyzer)
@@ -85,6 +87,7 @@ def extract_many(
             # jieba's dictionary and the tagger from the cache folder: extract itself names none, and the
             # first to load them would otherwise parse jieba's dictionary (about 1.5 s).
             name_tags("", analyzer.cache_dir)
+            prepare_tags([p.text for a in articles for p in a], analyzer.cache_dir)
         return [extract(paragraphs) for paragraphs in articles]
     parts = [[list(a) for a in articles[i : i + ARTICLES_CHUNK]] for i in range(0, len(articles), ARTICLES_CHUNK)]
     out: list[Extracted] = []

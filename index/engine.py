@@ -501,6 +501,10 @@ class QuoteEngine:
 def _attribution_of(data: IndexData) -> Attribution:
     """Who-said-what over ``data``: through the segments' name tables when every segment has one (no
     article is read until a question is about it), else from every article's stored people and statements."""
+    # Imported here: a fresh process that only adds articles never answers.
+    from index.attribution import Attribution
+    from index.speaker_pool import TablePool
+
     articles = data.articles
     layers = data.speaker_layers()
     if layers is None:

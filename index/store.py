@@ -117,6 +117,8 @@ def _load_generation(
             segment = open_segment(index_dir, entry.generation, dim, entry.kind,
                                    speakers=table_name(entry.generation) in manifest.files)
             segment.files = {n: c for n, c in checks.items() if n in _segment_names(entry.generation)}
+            if entry.kind == "ivf":
+                segment.lists = manifest.vector_index.lists
             if entry.postings:
                 _attach_postings(segment, index_dir, entry.postings, checks)
             segments.append(segment)
@@ -346,7 +348,7 @@ def _manifest(data: IndexData, gen: int, files: dict[str, tuple[str, int, str]])
         for s in data.segments
     ]
     base = data.segments[0].kind if data.segments else "flat"
-    lists = int(data.segments[0].ann.nlist) if base == "ivf" else 0
+    lists = data.segments[0].lists if base == "ivf" else 0
     return Manifest(
         format=FORMAT_VERSION,
         generation=gen,

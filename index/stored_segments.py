@@ -97,6 +97,9 @@ class Segment:
     # Where the approximate index is read from when first searched: an update never searches, so a
     # process that only adds articles never reads the graph (0.35 s at 100k chunks).
     ann_file: Path | None = None
+    # How many inverted lists its IVF index has: the manifest records it, and an update that never
+    # searches must be able to write it again without reading the lists.
+    lists: int = 0
     # Its name table (index.speaker_table), when it has one: who-said-what then reads no article at open.
     speaker_table: SpeakerTable | None = None
     _ann_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -238,6 +241,8 @@ def open_segment(index_dir: Path, generation: int, dim: int, kind: str, ann: Any
     segment = Segment(generation, np.asarray(columns), np.asarray(vectors), table, ann, kind)
     if kind != "flat" and ann is None:
         segment.ann_file = index_dir / f"ann-{generation}.faiss"
+    if kind == "ivf" and ann is not None:
+        segment.lists = int(ann.nlist)
     if speakers:
         segment.speaker_table = SpeakerTable.read(index_dir / table_name(generation), len(segment.article_ids))
     return segment

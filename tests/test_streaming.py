@@ -222,6 +222,14 @@ def test_inverted_lists_on_a_forced_threshold_find_what_flat_finds(
         assert list(top[0]) == list(top[1])
         assert reopened.ask(question) == flat.ask(question)
     assert store.verify(ivf_settings.index_dir) == len(read_manifest(ivf_settings.index_dir).files)
+    # A fresh process that only adds never reads the lists, and must still record them.
+    adder = QuoteEngine.open(ivf_settings, FakeEmbedder())
+    extra = tmp_path / "extra.txt"
+    extra.write_text("烟台港新航线\n\n烟台港昨天开通了通往釜山的集装箱新航线，每周两班。\n", encoding="utf-8")
+    adder.add_files([extra])
+    after = read_manifest(ivf_settings.index_dir)
+    assert after.generation > reopened.searcher.data.generation and after.vector_index == recorded
+    assert QuoteEngine.open(ivf_settings, FakeEmbedder()).ask("烟台港开通了去哪里的航线").found
 
 
 def test_inverted_lists_rescore_their_candidates_exactly() -> None:

@@ -215,29 +215,62 @@ def matched_spans(text: str, terms: list[str]) -> tuple[str, ...]:
 
 def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
     """The quote for one passage hit."""
-    data = searcher.data
-    article = data.articles[hit.article_id]
-    paragraph = article.paragraphs[hit.paragraph]
-    chunk_cosine = {}
-    for chunk_id, cosine in hit.chunk_cosines.items():
-        chunk = searcher.chunk(chunk_id)
-        chunk_cosine[(chunk.start - paragraph.start, chunk.end - paragraph.start)] = cosine
-    position = searcher.position(hit.article_id, hit.paragraph)
-    lo, hi = select_run(paragraph, query, chunk_cosine, data.calibration, folded=searcher.folded(position),
-                        folded_topic=searcher.topic(position))
-    text = paragraph.text[lo:hi]
-    return Quote(
-        text=text,
-        article_id=article.article_id,
-        title=article.title,
-        section=paragraph.section,
-        paragraph=paragraph.number,
-        start=paragraph.start + lo,
-        end=paragraph.start + hi,
-        score=hit.score,
-        context=paragraph.text,
-        matched=matched_spans(text, query.terms),
-    )
+    return Quoter(query, searcher).quote(hit)
+
+
+class Quoter:
+    """Quotes the passage hits of one question; a passage that repeats one already quoted (a reprint:
+    the same text and scored chunks, and the same question terms in its title and section) gets the
+    same run without choosing it again.
+
+    The synthetic 1M-chunk archive, like a wire-fed one, carries each story about 60 times: the 15
+    slowest questions there quoted 551 passages (``select_run`` about 1 ms each), most of them reprints
+    of a few (benchmarks/README.md). What a run depends on is all in the key, so the quote is the same.
+    """
+
+    def __init__(self, query: Query, searcher: Searcher) -> None:
+        self.query = query
+        self.searcher = searcher
+        self._runs: dict[tuple[object, ...], tuple[int, int, tuple[str, ...]]] = {}
+        self._matched: dict[str, tuple[str, ...]] = {}
+
+    def quote(self, hit: PassageHit) -> Quote:
+        searcher = self.searcher
+        article = searcher.data.articles[hit.article_id]
+        paragraph = article.paragraphs[hit.paragraph]
+        chunk_cosine = {}
+        for chunk_id, cosine in hit.chunk_cosines.items():
+            start, end = searcher.layout.span(chunk_id)
+            chunk_cosine[(start - paragraph.start, end - paragraph.start)] = cosine
+        position = searcher.position(hit.article_id, hit.paragraph)
+        folded_topic = searcher.topic(position)
+        # The folded paragraph is a function of its text, the calibration and question are this quoter's,
+        # and the topic (a reprint's own headline) counts only by which question terms it holds.
+        in_topic = tuple(t for t in self.query.weights if t in folded_topic)
+        key = (paragraph.text, paragraph.lead, in_topic, tuple(sorted(chunk_cosine.items())))
+        run = self._runs.get(key)
+        if run is None:
+            lo, hi = select_run(paragraph, self.query, chunk_cosine, searcher.data.calibration,
+                                folded=searcher.folded(position), folded_topic=folded_topic)
+            text = paragraph.text[lo:hi]
+            matched = self._matched.get(text)
+            if matched is None:
+                # Reprints that differ elsewhere (a rotated paragraph) often yield the same sentence.
+                matched = self._matched[text] = matched_spans(text, self.query.terms)
+            run = self._runs[key] = (lo, hi, matched)
+        lo, hi, matched = run
+        return Quote(
+            text=paragraph.text[lo:hi],
+            article_id=article.article_id,
+            title=article.title,
+            section=paragraph.section,
+            paragraph=paragraph.number,
+            start=paragraph.start + lo,
+            end=paragraph.start + hi,
+            score=hit.score,
+            context=paragraph.text,
+            matched=matched,
+        )
 
 
 def bound_quote(quote: Quote, limit: int, focus: Collection[str] = ()) -> Quote:

@@ -124,6 +124,20 @@ class TablePool:
                 return self._article(article_id, layer, ordinal)
         return None
 
+    def quoting(self, article_id: str) -> ArticleSpeakers | None:
+        """Without reading an article that its table's flags say quotes nobody: the speaker of every
+        quoted passage is looked up, and a reprinted story puts dozens of articles in one answer."""
+        extra = self._extra.get(article_id)
+        if extra is not None:
+            return extra
+        for layer in reversed(self._layers):
+            ordinal = layer.ordinal(article_id)
+            if ordinal is not None and article_id not in layer.dead:
+                if not layer.table.flags[ordinal] & FLAG_OF["quotes_anyone"]:
+                    return None
+                return self._article(article_id, layer, ordinal)
+        return None
+
     def _ordered(self, found: list[_Found]) -> list[ArticleSpeakers]:
         """The articles of (id, layer or None for an added one, ordinal), sorted by id."""
         found.sort(key=lambda f: f[0])

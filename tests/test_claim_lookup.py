@@ -9,14 +9,14 @@ import pytest
 
 from index.attribution import Attribution
 from index.engine import QuoteEngine
-from index.records import ArticleRecord
+from index.records import ArticleRecord, Quote
 from index.results import Page
 from index.speaker_pool import TablePool
 from index.speaker_table import SpeakerTable, TableBuilder
 from index.speakers.matching import claim_pairs
 from index.speakers.questions import parse_speaker_question
 from tests.conftest import FakeEmbedder
-from tests.test_speaker_table import ARTICLES, Reads, _built, _layer, _record, _said
+from tests.test_speaker_table import Reads, _built, _layer, _record, _said
 
 
 def _quoting() -> list[ArticleRecord]:
@@ -115,3 +115,14 @@ def test_an_index_on_disk_reads_only_the_claims_article(
     assert isinstance(answer, Page) and answer.quotes[0].speaker is not None
     assert answer.quotes[0].speaker.name == "赵晓东" and reads.scans == 0
     assert {segment.article_ids[o] for o in reads.rows} == {"ferry"}
+
+
+def test_the_speaker_of_a_quote_is_not_read_from_an_article_that_quotes_nobody() -> None:
+    records = _quoting()
+    ours, theirs, read = _pools(records)
+    plain, said = records[6], records[0]
+    for record in (plain, said):
+        text = record.paragraphs[0].text
+        quote = Quote(text, record.article_id, record.title, None, 0, 0, len(text), 1.0, text)
+        assert ours.speaker_of(quote) == theirs.speaker_of(quote)
+    assert read == [0]  # "g" quotes nobody: its flags say so, and its statements were never read

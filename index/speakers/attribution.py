@@ -252,7 +252,7 @@ class Attribution:
 
     def speaker_of(self, quote: Quote) -> Speaker | None:
         """The speaker of a quote that lies inside one of their statements."""
-        article = self._pool.get(quote.article_id)
+        article = self._pool.quoting(quote.article_id)
         for s in article.statements if article is not None else ():
             if s.start <= quote.start and quote.end <= s.end:
                 return Speaker(s.name, s.role)

@@ -136,6 +136,10 @@ class ArticlePool(Protocol):
 
     def get(self, article_id: str) -> ArticleSpeakers | None: ...
 
+    def quoting(self, article_id: str) -> ArticleSpeakers | None:
+        """The article when it may hold a statement; None when it quotes nobody (or is not live)."""
+        ...
+
     def among(self, article_ids: Iterable[str]) -> list[ArticleSpeakers]:
         """The live ones of ``article_ids``, in article order."""
         ...
@@ -201,6 +205,9 @@ class ListPool:
         return self.flagged("quotes_anyone")
 
     def get(self, article_id: str) -> ArticleSpeakers | None:
+        return self._by_id.get(article_id)
+
+    def quoting(self, article_id: str) -> ArticleSpeakers | None:
         return self._by_id.get(article_id)
 
     def among(self, article_ids: Iterable[str]) -> list[ArticleSpeakers]:

@@ -60,7 +60,7 @@ class QuoteRanker:
                 spoken = sorted((q for q in spoken if q.article_id in tiers), key=lambda q: tiers[q.article_id])
             return self._collate(spoken, wanted, asked), ranked
         assert ranking is not None
-        return self._passages(ranking, ranked, max(wanted, depth), wanted, passage_tiers), ranked
+        return self._passages(ranking, max(wanted, depth), wanted, passage_tiers), ranked
 
     def _quotes(self, focus: Collection[str] = ()) -> QuoteList:
         return QuoteList(self.searcher.data.articles, self.max_quote_chars, focus)
@@ -79,16 +79,14 @@ class QuoteRanker:
                 break
         return collated.quotes
 
-    def _passages(
-        self, ranking: Ranking, ranked: list[PassageHit], asked: int, wanted: int, tiers: np.ndarray | None
-    ) -> list[Quote]:
+    def _passages(self, ranking: Ranking, asked: int, wanted: int, tiers: np.ndarray | None) -> list[Quote]:
         """At least ``wanted`` distinct quotes from the passages above the threshold, if there are so many.
 
         Several passages may yield the same quote ("会议由市长主持。" closes many paragraphs, a wire
         story is reprinted), so the search goes deeper until enough distinct quotes are found or the
-        confident passages run out. ``ranked`` holds the best ``asked`` passages (fewer when the index
-        has fewer). A deeper pass takes the next passages of the same ``ranking``; a reprint's quote is
-        the run already chosen in the passage it repeats (:class:`index.quoting.Quoter`).
+        confident passages run out: first the best ``asked`` passages, then twice as many, and so on. A
+        deeper pass takes the next passages of the same ``ranking``; a reprint's quote is the run already
+        chosen in the passage it repeats (:class:`index.quoting.Quoter`).
         """
         searcher = self.searcher
         quoter = Quoter(ranking.query, searcher)
@@ -97,9 +95,11 @@ class QuoteRanker:
         # The threshold was calibrated on the best passage alone: when it does not answer, nothing below
         # it does. With tiers, that holds within each tier.
         closed: set[int] = set()
-        used = 0
+        used, ranked_count = 0, len(ranking)
         while True:
-            for hit in ranked[used:]:
+            # The hits of top(asked) one by one: those after the last one read are never made.
+            for i in range(used, min(asked, ranked_count)):
+                hit = ranking.at(i)
                 tier = int(tiers[searcher.position(hit.article_id, hit.paragraph)]) if tiers is not None else 0
                 if tier in closed:
                     continue
@@ -110,7 +110,6 @@ class QuoteRanker:
                     continue
                 quote = quoter.quote(hit)
                 quotes.add(replace(quote, speaker=self.attribution.speaker_of(quote)))
-            if len(quotes) >= wanted or len(ranked) < asked:
+            if len(quotes) >= wanted or ranked_count < asked:
                 return quotes.quotes
-            used, asked = len(ranked), asked * 2
-            ranked = ranking.top(asked)
+            used, asked = asked, asked * 2

@@ -361,6 +361,20 @@ class Ranking:
         same_tier = int(np.sum(rank[order] == rank[order[0]]))
         return accepted_first(hits, min(EVIDENCE_WINDOW, same_tier))[:k]
 
+    def __len__(self) -> int:
+        """How many passages are ranked: ``top(k)`` holds ``min(k, len(self))``."""
+        return int(self._scored.order.size) if self._scored is not None else 0
+
+    def at(self, i: int) -> PassageHit:
+        """``top(k)[i]`` for any ``k > i``, without making the hits after it (their confidence costs)."""
+        if i < EVIDENCE_WINDOW:
+            return self.top(EVIDENCE_WINDOW)[i]
+        scored = self._scored
+        assert scored is not None and i < scored.order.size
+        while len(self._hits) <= i:
+            self._hits.append(self._hit(int(scored.order[len(self._hits)])))
+        return self._hits[i]
+
     def _hit(self, i: int) -> PassageHit:
         searcher, scored = self.searcher, self._scored
         assert scored is not None

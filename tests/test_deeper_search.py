@@ -70,8 +70,10 @@ def test_a_deeper_search_gathers_the_candidates_once(reprinted: QuoteEngine, mon
 def test_a_deeper_ranking_starts_with_every_shallower_search(reprinted: QuoteEngine) -> None:
     searcher = reprinted.searcher
     query = searcher.prepare(QUESTION)
+    one_by_one = searcher.ranking(query)
     ranking = searcher.ranking(query)
     deepest = ranking.top(4 * OUTLETS)
+    assert [one_by_one.at(i) for i in range(len(one_by_one))] == ranking.top(len(ranking))
     assert len(deepest) == len({(h.article_id, h.paragraph) for h in deepest}) > 2 * OUTLETS
     for k in (1, 2, 3, 4, 8, 16, 4 * OUTLETS, 100):
         # A search run afresh at each depth gives the same hits, confidence and order.

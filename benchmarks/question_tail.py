@@ -70,6 +70,7 @@ def stand_in(index: Path, vectors: Path | None) -> Any:
 
 def instrument(stages: Stages, model: Any) -> None:
     import index.answering as answering
+    import index.quoting as quoting
     import index.search as search
     from index.speakers.attribution import Attribution
 
@@ -80,9 +81,10 @@ def instrument(stages: Stages, model: Any) -> None:
     stages.wrap(search.Searcher, "_lexical", "bm25")
     stages.wrap(search.Searcher, "_candidate_slots", "dense")
     stages.wrap(search.Searcher, "confidence", "confidence")
-    stages.wrap(answering, "quote_passage", "quoting")
+    stages.wrap(quoting.Quoter, "quote", "quoting")
     stages.wrap(Attribution, "speaker_of", "speaker of quote")
-    stages.wrap(search.Searcher, "search", "search")
+    stages.wrap(search.Searcher, "ranking", "search")
+    stages.wrap(search.Ranking, "top", "search")
     stages.wrap(model, "query", "embedding")
 
 

@@ -207,7 +207,7 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
         "first_answer_s": first_answer_s, "first_answer_cpu_s": first_answer_cpu_s,
         "rss_loaded_mb": loaded, "serve_peak_mb": peak_mb(),
         "answer_p50_ms": 1000 * statistics.median(times), "answer_p95_ms": 1000 * _p95(times),
-        "answer_cpu_p50_ms": 1000 * statistics.median(cpu),
+        "answer_cpu_p50_ms": 1000 * statistics.median(cpu), "answer_cpu_p95_ms": 1000 * _p95(cpu),
         "dense_p50_ms": 1000 * statistics.median(dense), "dense_p95_ms": 1000 * _p95(dense),
         "recall_at_10": recall, "queries": len(times),
     }

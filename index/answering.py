@@ -20,10 +20,10 @@ from index.attribution import Attribution
 from index.collation import QuoteList
 from index.normalization import normalise_question
 from index.questions import analyse
-from index.quoting import quote_passage
+from index.quoting import Quoter
 from index.records import Quote
 from index.results import NotFound
-from index.search import PassageHit, Query, Searcher
+from index.search import PassageHit, Ranking, Searcher
 from index.timeframe import article_tiers, find_timeframe
 
 
@@ -47,10 +47,11 @@ class QuoteRanker:
         passage_tiers = searcher.passage_tiers(tiers) if tiers is not None else None
         spoken = self.attribution.answer(asked)
         ranked: list[PassageHit] = []
-        query: Query | None = None
+        ranking: Ranking | None = None
         if spoken is None or depth:
             query = searcher.prepare(question if frame is not None and frame.literal else asked)
-            ranked = searcher.search(query, max(wanted, depth), passage_tiers)
+            ranking = searcher.ranking(query, passage_tiers)
+            ranked = ranking.top(max(wanted, depth))
         if isinstance(spoken, NotFound):
             return replace(spoken, question=question), ranked
         if spoken is not None:
@@ -58,8 +59,8 @@ class QuoteRanker:
                 # Statements come best match first; a stable sort by tier keeps that order within each.
                 spoken = sorted((q for q in spoken if q.article_id in tiers), key=lambda q: tiers[q.article_id])
             return self._collate(spoken, wanted, asked), ranked
-        assert query is not None
-        return self._passages(query, ranked, max(wanted, depth), wanted, passage_tiers), ranked
+        assert ranking is not None
+        return self._passages(ranking, max(wanted, depth), wanted, passage_tiers), ranked
 
     def _quotes(self, focus: Collection[str] = ()) -> QuoteList:
         return QuoteList(self.searcher.data.articles, self.max_quote_chars, focus)
@@ -78,25 +79,27 @@ class QuoteRanker:
                 break
         return collated.quotes
 
-    def _passages(
-        self, query: Query, ranked: list[PassageHit], asked: int, wanted: int, tiers: np.ndarray | None
-    ) -> list[Quote]:
+    def _passages(self, ranking: Ranking, asked: int, wanted: int, tiers: np.ndarray | None) -> list[Quote]:
         """At least ``wanted`` distinct quotes from the passages above the threshold, if there are so many.
 
         Several passages may yield the same quote ("会议由市长主持。" closes many paragraphs, a wire
         story is reprinted), so the search goes deeper until enough distinct quotes are found or the
-        confident passages run out. ``ranked`` holds the best ``asked`` passages (fewer when the index
-        has fewer).
+        confident passages run out: first the best ``asked`` passages, then twice as many, and so on. A
+        deeper pass takes the next passages of the same ``ranking``; a reprint's quote is the run already
+        chosen in the passage it repeats (:class:`index.quoting.Quoter`).
         """
         searcher = self.searcher
+        quoter = Quoter(ranking.query, searcher)
         quotes = self._quotes()
         last_tier = int(tiers.max()) if tiers is not None and tiers.size else 0
         # The threshold was calibrated on the best passage alone: when it does not answer, nothing below
         # it does. With tiers, that holds within each tier.
         closed: set[int] = set()
-        used = 0
+        used, ranked_count = 0, len(ranking)
         while True:
-            for hit in ranked[used:]:
+            # The hits of top(asked) one by one: those after the last one read are never made.
+            for i in range(used, min(asked, ranked_count)):
+                hit = ranking.at(i)
                 tier = int(tiers[searcher.position(hit.article_id, hit.paragraph)]) if tiers is not None else 0
                 if tier in closed:
                     continue
@@ -105,9 +108,8 @@ class QuoteRanker:
                     if tier >= last_tier:
                         return quotes.quotes
                     continue
-                quote = quote_passage(hit, query, searcher)
+                quote = quoter.quote(hit)
                 quotes.add(replace(quote, speaker=self.attribution.speaker_of(quote)))
-            if len(quotes) >= wanted or len(ranked) < asked:
+            if len(quotes) >= wanted or ranked_count < asked:
                 return quotes.quotes
-            used, asked = len(ranked), asked * 2
-            ranked = searcher.search(query, asked, tiers)
+            used, asked = asked, asked * 2

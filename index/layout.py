@@ -111,6 +111,16 @@ class Layout:
         return np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
 
     def chunk(self, chunk_id: int) -> Chunk:
+        s, row = self._row(chunk_id)
+        return self.segments[s].chunk(row)
+
+    def span(self, chunk_id: int) -> tuple[int, int]:
+        """Where a chunk starts and ends in its article: what quoting needs, without reading the article."""
+        s, row = self._row(chunk_id)
+        return self.segments[s].span(row)
+
+    def _row(self, chunk_id: int) -> tuple[int, int]:
+        """The segment that stores a chunk, and its row there."""
         slot = int(self._id_order[np.searchsorted(self._sorted_ids, chunk_id)])
         s = int(np.searchsorted(self.offsets, slot, side="right")) - 1
-        return self.segments[s].chunk(slot - int(self.offsets[s]))
+        return s, slot - int(self.offsets[s])

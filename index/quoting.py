@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -150,7 +151,9 @@ def select_run(
     # A question term is present in a sentence when it occurs in it: no tokenising at question time.
     # Only terms of the whole paragraph can be in one of its sentences.
     inside = [t for t in query.terms if t in folded]
-    present = [{t for t in inside if t in folded[a:b]} for a, b in spans]
+    # Terms as bits of an int: a run's terms are the union of its sentences' masks.
+    bit = {t: 1 << k for k, t in enumerate(dict.fromkeys(inside))}
+    present = _masks(folded, spans, bit)
     wanted = answer_type(query.text)
     typed = [False] * len(spans)
     if wanted is not None:
@@ -168,26 +171,33 @@ def select_run(
     term_weights = {
         t: w * (weights.topic_discount if t in folded_topic else 1.0) for t, w in query.weights.items()
     }
-    kept = set(inside)
-    weighted = [(t, w) for t, w in term_weights.items() if t in kept]
+    weighted = [(bit[t], w) for t, w in term_weights.items() if t in bit]
     total = sum(term_weights.values())
     usable = total > 0 and not math.isnan(total)
+    # search.coverage of a set of terms, summed in the weights' order whatever the run: runs holding the
+    # same terms score exactly alike, and the earlier one wins the tie. Many runs hold the same terms.
+    coverage: dict[int, float] = {}
     best = (float("-inf"), 0, 0)
     for i in range(len(spans)):
-        seen: set[str] = set()
+        seen = 0
         covered = 0.0
+        any_typed = False
+        top_dense = dense[i]
         for j in range(i, min(i + weights.max_sentences, len(spans))):
             start, end = spans[i][0], spans[j][1]
             if j > i and end - start > weights.max_run_chars:
                 break
-            if not present[j] <= seen:
+            if present[j] & ~seen:
                 seen |= present[j]
-                # search.coverage, summed in the weights' order whatever the run: runs holding the same
-                # terms score exactly alike, and the earlier one wins the tie.
-                covered = sum(w for t, w in weighted if t in seen) / total if usable else 0.0
+                if usable:
+                    covered = coverage.get(seen, -1.0)
+                    if covered < 0:
+                        covered = coverage[seen] = sum(w for b, w in weighted if seen & b) / total
+            any_typed = any_typed or typed[j]
+            top_dense = max(top_dense, dense[j])  # as max(dense[i : j + 1]) is, NaN or not
             score = covered
-            score += weights.type_bonus * any(typed[i : j + 1])
-            score += weights.dense_bonus * max(dense[i : j + 1])
+            score += weights.type_bonus * any_typed
+            score += weights.dense_bonus * top_dense
             score -= weights.extra_sentence_cost * (j - i)
             if j == i and end - start < SHORT_SENTENCE:
                 score -= weights.extra_sentence_cost
@@ -196,6 +206,20 @@ def select_run(
             if score > best[0]:
                 best = (score, start, end)
     return best[1], best[2]
+
+
+def _masks(folded: str, spans: list[tuple[int, int]], bits: dict[str, int]) -> list[int]:
+    """Per sentence span (sorted, not overlapping), the bits of the terms that occur whole within it."""
+    starts = [a for a, _ in spans]
+    masks = [0] * len(spans)
+    for term, b in bits.items():
+        at = folded.find(term)
+        while at >= 0:
+            k = bisect_right(starts, at) - 1
+            if k >= 0 and at + len(term) <= spans[k][1]:
+                masks[k] |= b
+            at = folded.find(term, at + 1)
+    return masks
 
 
 def matched_spans(text: str, terms: list[str]) -> tuple[str, ...]:
@@ -215,29 +239,62 @@ def matched_spans(text: str, terms: list[str]) -> tuple[str, ...]:
 
 def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
     """The quote for one passage hit."""
-    data = searcher.data
-    article = data.articles[hit.article_id]
-    paragraph = article.paragraphs[hit.paragraph]
-    chunk_cosine = {}
-    for chunk_id, cosine in hit.chunk_cosines.items():
-        chunk = searcher.chunk(chunk_id)
-        chunk_cosine[(chunk.start - paragraph.start, chunk.end - paragraph.start)] = cosine
-    position = searcher.position(hit.article_id, hit.paragraph)
-    lo, hi = select_run(paragraph, query, chunk_cosine, data.calibration, folded=searcher.folded(position),
-                        folded_topic=searcher.topic(position))
-    text = paragraph.text[lo:hi]
-    return Quote(
-        text=text,
-        article_id=article.article_id,
-        title=article.title,
-        section=paragraph.section,
-        paragraph=paragraph.number,
-        start=paragraph.start + lo,
-        end=paragraph.start + hi,
-        score=hit.score,
-        context=paragraph.text,
-        matched=matched_spans(text, query.terms),
-    )
+    return Quoter(query, searcher).quote(hit)
+
+
+class Quoter:
+    """Quotes the passage hits of one question; a passage that repeats one already quoted (a reprint:
+    the same text and scored chunks, and the same question terms in its title and section) gets the
+    same run without choosing it again.
+
+    The synthetic 1M-chunk archive, like a wire-fed one, carries each story about 60 times: the 15
+    slowest questions there quoted 551 passages (``select_run`` about 1 ms each), most of them reprints
+    of a few (benchmarks/README.md). What a run depends on is all in the key, so the quote is the same.
+    """
+
+    def __init__(self, query: Query, searcher: Searcher) -> None:
+        self.query = query
+        self.searcher = searcher
+        self._runs: dict[tuple[object, ...], tuple[int, int, tuple[str, ...]]] = {}
+        self._matched: dict[str, tuple[str, ...]] = {}
+
+    def quote(self, hit: PassageHit) -> Quote:
+        searcher = self.searcher
+        article = searcher.data.articles[hit.article_id]
+        paragraph = article.paragraphs[hit.paragraph]
+        chunk_cosine = {}
+        for chunk_id, cosine in hit.chunk_cosines.items():
+            start, end = searcher.layout.span(chunk_id)
+            chunk_cosine[(start - paragraph.start, end - paragraph.start)] = cosine
+        position = searcher.position(hit.article_id, hit.paragraph)
+        folded_topic = searcher.topic(position)
+        # The folded paragraph is a function of its text, the calibration and question are this quoter's,
+        # and the topic (a reprint's own headline) counts only by which question terms it holds.
+        in_topic = tuple(t for t in self.query.weights if t in folded_topic)
+        key = (paragraph.text, paragraph.lead, in_topic, tuple(sorted(chunk_cosine.items())))
+        run = self._runs.get(key)
+        if run is None:
+            lo, hi = select_run(paragraph, self.query, chunk_cosine, searcher.data.calibration,
+                                folded=searcher.folded(position), folded_topic=folded_topic)
+            text = paragraph.text[lo:hi]
+            matched = self._matched.get(text)
+            if matched is None:
+                # Reprints that differ elsewhere (a rotated paragraph) often yield the same sentence.
+                matched = self._matched[text] = matched_spans(text, self.query.terms)
+            run = self._runs[key] = (lo, hi, matched)
+        lo, hi, matched = run
+        return Quote(
+            text=paragraph.text[lo:hi],
+            article_id=article.article_id,
+            title=article.title,
+            section=paragraph.section,
+            paragraph=paragraph.number,
+            start=paragraph.start + lo,
+            end=paragraph.start + hi,
+            score=hit.score,
+            context=paragraph.text,
+            matched=matched,
+        )
 
 
 def bound_quote(quote: Quote, limit: int, focus: Collection[str] = ()) -> Quote:

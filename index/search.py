@@ -219,9 +219,13 @@ class Searcher:
         passages of tier -1 are left out; within a tier, best first. The order of the first ``k`` is
         the same whatever ``k``: the engine's paging relies on it.
         """
-        passages = self.layout.passages
-        if not passages or k <= 0:
-            return []
+        return self.ranking(query, tiers).top(k) if k > 0 else []
+
+    def ranking(self, query: Query, tiers: np.ndarray | None = None) -> Ranking:
+        """``query``'s candidates gathered, scored and ordered once: :meth:`Ranking.top` gives the
+        best ``k`` of them for any ``k``, as :meth:`search` would."""
+        if not self.layout.passages:
+            return Ranking(self, query, None)
         if self.gatherer is not None:
             gathered = self.gatherer.gather(query, tiers)
             lexical, chunk_ids, cosines, positions = (
@@ -229,8 +233,8 @@ class Searcher:
         else:
             lexical, chunk_ids, cosines, positions = self._gather(query, tiers)
         if chunk_ids.size == 0:
-            return []
-        best = np.full(passages, -1.0, dtype=np.float64)
+            return Ranking(self, query, None)
+        best = np.full(self.layout.passages, -1.0, dtype=np.float64)
         np.maximum.at(best, positions, cosines)
         candidates = np.unique(positions)
         if tiers is not None:
@@ -241,21 +245,9 @@ class Searcher:
         scores = (1 - w) * lexical[candidates] + w * dense
         # Best score first; equal scores in index order, so results are deterministic.
         rank = tiers[candidates] if tiers is not None else np.zeros(len(candidates), dtype=np.int64)
-        order = np.lexsort((candidates, -scores, rank))[: max(k, EVIDENCE_WINDOW)]
-        hits = []
-        for i in order:
-            position = int(candidates[i])
-            mine = positions == position
-            per_chunk = {int(cid): float(c) for cid, c in zip(chunk_ids[mine], cosines[mine], strict=True)}
-            aid, number = self.layout.key(position)
-            hit = PassageHit(aid, number, float(scores[i]), float(lexical[position]), float(best[position]), per_chunk)
-            confidence = self.confidence(query, hit, position)
-            hits.append(PassageHit(aid, number, hit.score, hit.lexical, hit.dense, per_chunk, confidence))
-        if self.not_found is None or not hits:
-            return hits[:k]
-        # Only passages of the first one's time tier may trade places with it.
-        same_tier = int(np.sum(rank[order] == rank[order[0]]))
-        return accepted_first(hits, min(EVIDENCE_WINDOW, same_tier))[:k]
+        order = np.lexsort((candidates, -scores, rank))
+        scored = Scored(order, candidates, scores, rank, lexical, best, chunk_ids, cosines, positions)
+        return Ranking(self, query, scored)
 
     def _gather(self, query: Query, tiers: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """Per passage its BM25 on 0..1; the chunk ids, cosines and passages of the scored chunks."""
@@ -323,6 +315,78 @@ class Searcher:
 
     def chunk(self, chunk_id: int) -> Chunk:
         return self.layout.chunk(chunk_id)
+
+@dataclass(frozen=True)
+class Scored:
+    """A question's candidate passages fused and ordered (indexes into ``candidates``, best first),
+    with what their hits are made of: per passage its BM25 and best cosine, and the scored chunks."""
+
+    order: np.ndarray
+    candidates: np.ndarray
+    scores: np.ndarray
+    rank: np.ndarray
+    lexical: np.ndarray
+    best: np.ndarray
+    chunk_ids: np.ndarray
+    cosines: np.ndarray
+    positions: np.ndarray
+
+
+class Ranking:
+    """One question's candidates in their final order, turned into hits as far as asked.
+
+    When the best passages are reprints of one another they fold into one quote, and the answer asks
+    for more (:mod:`index.answering`): a deeper pass takes the next hits of the same order instead of
+    gathering again (BM25 over the postings, the dense search, fusion), and the hits it has already
+    made, confidence included, are not made again. The pool of candidates never depended on ``k``.
+    """
+
+    def __init__(self, searcher: Searcher, query: Query, scored: Scored | None) -> None:
+        self.searcher, self.query, self._scored = searcher, query, scored
+        self._hits: list[PassageHit] = []
+
+    def top(self, k: int) -> list[PassageHit]:
+        """The ``k`` best hits (fewer when there are fewer candidates): :meth:`Searcher.search`."""
+        scored = self._scored
+        if k <= 0 or scored is None or not scored.order.size:
+            return []
+        order = scored.order[: max(k, EVIDENCE_WINDOW)]
+        while len(self._hits) < len(order):
+            self._hits.append(self._hit(int(order[len(self._hits)])))
+        hits = self._hits[: len(order)]
+        if self.searcher.not_found is None:
+            return hits[:k]
+        # Only passages of the first one's time tier may trade places with it.
+        rank = scored.rank
+        same_tier = int(np.sum(rank[order] == rank[order[0]]))
+        return accepted_first(hits, min(EVIDENCE_WINDOW, same_tier))[:k]
+
+    def __len__(self) -> int:
+        """How many passages are ranked: ``top(k)`` holds ``min(k, len(self))``."""
+        return int(self._scored.order.size) if self._scored is not None else 0
+
+    def at(self, i: int) -> PassageHit:
+        """``top(k)[i]`` for any ``k > i``, without making the hits after it (their confidence costs)."""
+        if i < EVIDENCE_WINDOW:
+            return self.top(EVIDENCE_WINDOW)[i]
+        scored = self._scored
+        assert scored is not None and i < scored.order.size
+        while len(self._hits) <= i:
+            self._hits.append(self._hit(int(scored.order[len(self._hits)])))
+        return self._hits[i]
+
+    def _hit(self, i: int) -> PassageHit:
+        searcher, scored = self.searcher, self._scored
+        assert scored is not None
+        position = int(scored.candidates[i])
+        mine = scored.positions == position
+        per_chunk = {int(cid): float(c) for cid, c in zip(scored.chunk_ids[mine], scored.cosines[mine], strict=True)}
+        aid, number = searcher.layout.key(position)
+        score, lexical, dense = float(scored.scores[i]), float(scored.lexical[position]), float(scored.best[position])
+        hit = PassageHit(aid, number, score, lexical, dense, per_chunk)
+        confidence = searcher.confidence(self.query, hit, position)
+        return PassageHit(aid, number, score, lexical, dense, per_chunk, confidence)
+
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` highest scores, in no particular order (all of them when there are fewer)."""

@@ -13,12 +13,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
 from index.records import ArticleRecord
 from index.speaker_table import SpeakerTable
 from index.speakers.held import FLAG_OF, ArticleSpeakers, Stored, known_names, lookup_keys
+from index.speakers.matching import statement_pairs
 from index.speakers.questions import prepared_names_list
 
 
@@ -49,6 +51,13 @@ class SpeakerLayer:
         """The same layer with those of ``gone`` it holds dead too."""
         mine = {aid for aid in gone if self.ordinal(aid) is not None} - self.dead
         return replace(self, dead=self.dead | mine, _dead_ordinals=[]) if mine else self
+
+
+def _pairs_of(statements: list[dict[str, Any]]) -> set[str]:
+    pairs: set[str] = set()
+    for statement in statements:
+        pairs |= statement_pairs(str(statement["text"]))
+    return pairs
 
 
 _Found = tuple[str, "SpeakerLayer | None", int]
@@ -115,6 +124,20 @@ class TablePool:
                 return self._article(article_id, layer, ordinal)
         return None
 
+    def quoting(self, article_id: str) -> ArticleSpeakers | None:
+        """Without reading an article that its table's flags say quotes nobody: the speaker of every
+        quoted passage is looked up, and a reprinted story puts dozens of articles in one answer."""
+        extra = self._extra.get(article_id)
+        if extra is not None:
+            return extra
+        for layer in reversed(self._layers):
+            ordinal = layer.ordinal(article_id)
+            if ordinal is not None and article_id not in layer.dead:
+                if not layer.table.flags[ordinal] & FLAG_OF["quotes_anyone"]:
+                    return None
+                return self._article(article_id, layer, ordinal)
+        return None
+
     def _ordered(self, found: list[_Found]) -> list[ArticleSpeakers]:
         """The articles of (id, layer or None for an added one, ordinal), sorted by id."""
         found.sort(key=lambda f: f[0])
@@ -143,6 +166,23 @@ class TablePool:
             with self._lock:
                 self._kept[test] = kept
         return kept
+
+    def saying(self, pairs: frozenset[str], needed: int) -> list[ArticleSpeakers]:
+        """Through each table's statement pairs; a table written without them gives all its quoting
+        articles, and an article held in memory is weighed by its own statements."""
+        bit = FLAG_OF["quotes_anyone"]
+
+        def holding(layer: SpeakerLayer) -> Iterable[int]:
+            table = layer.table
+            if table.said is None:
+                return table.flagged(bit)
+            found = table.said.holding(pairs, needed)
+            return found[(table.flags[found] & bit) != 0].tolist()  # type: ignore[no-any-return]
+
+        found = self._from_layers(holding)
+        found += [(aid, None, -1) for aid, a in self._extra.items()
+                  if a.flags & bit and len(pairs & _pairs_of(a.stored[1])) >= needed]
+        return self._ordered(found)
 
     def among(self, article_ids: Iterable[str]) -> list[ArticleSpeakers]:
         found = (self.get(aid) for aid in sorted(set(article_ids)))

@@ -139,6 +139,10 @@ class Segment:
         text = paragraph.text[start - paragraph.start : end - paragraph.start]
         return Chunk(record.article_id, record.title, paragraph.section, number, start, end, text)
 
+    def span(self, row: int) -> tuple[int, int]:
+        """Where the chunk stored at ``row`` starts and ends in its article (its record is not read)."""
+        return int(self.columns[row, START]), int(self.columns[row, END])
+
     def rows_of(self, ordinal: int) -> np.ndarray:
         return np.flatnonzero(self.columns[:, ORDINAL] == ordinal)
 

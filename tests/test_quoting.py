@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import random
+
 import numpy as np
 
-from index.quoting import QuoteWeights, answer_type, matched_spans, select_run
+from index.quoting import QuoteWeights, _masks, answer_type, matched_spans, select_run
 from index.records import Calibration, Paragraph
 from index.search import Query
+from index.sentences import split_sentences
 
 TEXT = (
     "黑褐新箭雀鲷，俗名厚壳仔，为雀鲷科的其中一种。"
@@ -99,3 +102,16 @@ def test_a_long_statement_keeps_the_part_about_the_question() -> None:
     focused = bound_quote(quote, 120, ("临川", "川港", "航运", "打造"))
     assert focused.text.endswith("今后要把临川港打造成为区域航运中心。") and len(focused.text) <= 120
     assert text[focused.start - 10 : focused.end - 10] == focused.text  # still a verbatim span
+
+
+def test_term_masks_say_which_terms_lie_whole_inside_each_sentence() -> None:
+    rng = random.Random(7)
+    alphabet = "威海青岛港口合作。！"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        spans = split_sentences(text)
+        terms = list(dict.fromkeys("".join(rng.choice(alphabet[:6]) for _ in range(rng.randint(1, 3)))
+                                   for _ in range(6)))
+        bits = {t: 1 << k for k, t in enumerate(terms)}
+        expected = [sum(b for t, b in bits.items() if t in text[lo:hi]) for lo, hi in spans]
+        assert _masks(text, spans, bits) == expected

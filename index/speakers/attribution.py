@@ -16,7 +16,7 @@ from index.normalization import name_tags, to_simplified, to_traditional
 from index.records import ArticleRecord, Paragraph, Quote, Speaker
 from index.results import Mention, NotFound, Reason
 from index.speakers.held import ArticlePool, ArticleSpeakers, ListPool, Speakers
-from index.speakers.matching import Mentioned, find_statements, speaks_for
+from index.speakers.matching import Mentioned, claim_pairs, find_statements, speaks_for
 from index.speakers.names import tagged_names
 from index.speakers.people import extract_people
 from index.speakers.questions import SpeakerQuestion, parse_speaker_question
@@ -167,9 +167,7 @@ class Attribution:
         if parsed is None:
             return None
         found: list[tuple[Statement, ArticleSpeakers]] = []
-        # "谁说…" is answered by what was said, by anyone: only a named speaker narrows the articles.
-        named = parsed.name is not None and parsed.kind != "who_said"
-        for article in self._about(parsed) if named else self._pool.flagged("quotes_anyone"):
+        for article in self._candidates(parsed):
             mentioned = _mentions_of(article)
             found.extend(
                 (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
@@ -193,6 +191,15 @@ class Attribution:
                         for person, record in holders]
             return NotFound(question, reason, asked, mentions)
         return [self._quote(statement, article, rank) for rank, (statement, article) in enumerate(found)]
+
+    def _candidates(self, parsed: SpeakerQuestion) -> list[ArticleSpeakers]:
+        """The articles whose statements may answer, in article order."""
+        if parsed.name is not None and parsed.kind != "who_said":
+            return self._about(parsed)
+        # "谁说…" is answered by what was said, by anyone: only articles whose statements hold enough of
+        # the claim's character pairs can answer it.
+        claim = claim_pairs(parsed)
+        return self._pool.saying(*claim) if claim is not None else self._pool.flagged("quotes_anyone")
 
     def _holders(self, parsed: SpeakerQuestion) -> list[tuple[Person, ArticleRecord]]:
         """Who the question asks about, as the index knows them (none of them quoted)."""
@@ -245,7 +252,7 @@ class Attribution:
 
     def speaker_of(self, quote: Quote) -> Speaker | None:
         """The speaker of a quote that lies inside one of their statements."""
-        article = self._pool.get(quote.article_id)
+        article = self._pool.quoting(quote.article_id)
         for s in article.statements if article is not None else ():
             if s.start <= quote.start and quote.end <= s.end:
                 return Speaker(s.name, s.role)

@@ -129,7 +129,16 @@ class ArticlePool(Protocol):
         """The articles whose flag ``test`` ("quotes_anyone", "titles_anyone") is set."""
         ...
 
+    def saying(self, pairs: frozenset[str], needed: int) -> list[ArticleSpeakers]:
+        """The articles that quote anyone, less any whose statements hold fewer than ``needed`` of the
+        character ``pairs`` (``matching.claim_pairs``: none of their statements can answer "谁说…")."""
+        ...
+
     def get(self, article_id: str) -> ArticleSpeakers | None: ...
+
+    def quoting(self, article_id: str) -> ArticleSpeakers | None:
+        """The article when it may hold a statement; None when it quotes nobody (or is not live)."""
+        ...
 
     def among(self, article_ids: Iterable[str]) -> list[ArticleSpeakers]:
         """The live ones of ``article_ids``, in article order."""
@@ -191,7 +200,14 @@ class ListPool:
                 kept = self._kept[test] = [a for a in self._articles if a.flags & bit]
             return kept
 
+    def saying(self, pairs: frozenset[str], needed: int) -> list[ArticleSpeakers]:
+        # Every statement is in memory already: weighing them is what narrowing them would cost.
+        return self.flagged("quotes_anyone")
+
     def get(self, article_id: str) -> ArticleSpeakers | None:
+        return self._by_id.get(article_id)
+
+    def quoting(self, article_id: str) -> ArticleSpeakers | None:
         return self._by_id.get(article_id)
 
     def among(self, article_ids: Iterable[str]) -> list[ArticleSpeakers]:

@@ -18,7 +18,7 @@ from index.speakers.records import Person, Statement
 from index.speakers.roles import placeable, split_place
 from index.speakers.vocabulary import CJK
 
-__all__ = ["Mentioned", "find_statements", "role_matches", "speaks_for"]
+__all__ = ["Mentioned", "claim_pairs", "find_statements", "role_matches", "speaks_for", "statement_pairs"]
 
 Mentioned = Callable[[str], bool]
 """Whether the article of a person mentions a word: the place or organisation a question adds to a role
@@ -138,6 +138,26 @@ def _overlap(needle: str, haystack: str) -> float:
         return len(wanted & _bigrams(haystack)) / len(wanted)
     text = _unpunctuated(haystack)
     return sum(1 for b in wanted if b in text) / len(wanted)
+
+
+def statement_pairs(text: str) -> set[str]:
+    """The character pairs of a statement, punctuation removed: a pair of a question's topic is in the
+    statement (:func:`_overlap`) exactly when it is one of these."""
+    text = _PUNCT_RE.sub("", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def claim_pairs(question: SpeakerQuestion) -> tuple[frozenset[str], int] | None:
+    """For "谁说…": the character pairs of what was said, and how many of them a statement must hold
+    to answer (:data:`_CLAIM_MATCH`); None when the topic is shorter than a pair (then every statement
+    is weighed). An article whose statements hold fewer of them has none that answers."""
+    if question.kind != "who_said" or not question.topic:
+        return None
+    wanted = _bigrams(question.topic)
+    if not wanted or any(len(b) < 2 for b in wanted):
+        return None
+    needed = next(c for c in range(len(wanted) + 1) if c / len(wanted) >= _CLAIM_MATCH)
+    return frozenset(wanted), needed
 
 
 @lru_cache(maxsize=1 << 15)

@@ -19,7 +19,7 @@ import numpy as np
 from index.records import ArticleRecord
 from index.speaker_table import SpeakerTable
 from index.speakers.held import FLAG_OF, ArticleSpeakers, Stored, known_names, lookup_keys
-from index.speakers.questions import prepared_names_list
+from index.speakers.names import prepared_names_list
 
 
 @dataclass(frozen=True)

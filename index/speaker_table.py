@@ -32,7 +32,7 @@ import numpy as np
 
 from index.directory import replacing
 from index.speakers.held import flags_of, known_names, lookup_keys
-from index.speakers.questions import prepared_names_list
+from index.speakers.names import prepared_names_list
 
 SEPARATOR = "\0"
 LISTS = ("names", "prepared", "keys")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from index.normalization import simplify_many
 from index.speakers.vocabulary import (
     AFTER_NAME_CHARS,
     AFTER_NAME_WORDS,
@@ -134,3 +135,10 @@ def aliases(name: str) -> tuple[str, ...]:
         if name.endswith(tail) and len(name) - len(tail) >= 2:
             return (name[: -len(tail)],)
     return ()
+
+
+def prepared_names_list(names: list[str]) -> list[str]:
+    """Each name simplified as speaker questions look names up (:func:`index.speakers.questions.
+    prepared_names`), in order, in one OpenCC call: for the index's name tables, which an add writes
+    without importing the question side."""
+    return simplify_many(names) if names else []

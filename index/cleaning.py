@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from index.furniture import Metadata, find_dateline, is_meta_line, meta_of_line, strip_furniture
+from index.lazy import lazy_pattern
 from index.loading import SourceDocument
 from index.records import CleanArticle, Paragraph
 from index.sentences import pieces
@@ -33,7 +34,7 @@ _CREDIT_ONLY = re.compile(
     r"(?:[\s、,，]*[\u4e00-\u9fff·]{2,4})*\s*[）)]?$"
 )
 _CREDIT_TAIL = re.compile(r"(?:供图|提供|摄影?|报道|整理)\s*[）)]?$")
-_SECTION_LIKE = re.compile(r"^[\u4e00-\u9fff]{2,8}\s*[:：]\s*\S")
+_SECTION_LIKE = lazy_pattern(r"^[\u4e00-\u9fff]{2,8}\s*[:：]\s*\S")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 # Lines at most this long that do not end a sentence are headings or fragments, never body text.
 SHORT_LINE = 36
@@ -147,7 +148,7 @@ def _merge_broken(items: list[_Item]) -> list[_Item]:
             and prev.kind is Kind.BODY
             and not _ends_sentence(prev.text)
             and item.kind in (Kind.BODY, Kind.SHORT)
-            and not _SECTION_LIKE.match(item.text)
+            and not _SECTION_LIKE().match(item.text)
             and (item.kind is Kind.BODY or _ends_sentence(item.text))
         ):
             prev.text = _join(prev.text, item.text)

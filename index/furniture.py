@@ -12,6 +12,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from index.lazy import lazy_pattern
+
 # Credits and notices: a line that opens with one is furniture; one that follows the last sentence
 # of a paragraph ("……开始了！编辑|张三", "……。(本文来自澎湃新闻)") is cut off it.
 _CREDIT = re.compile(
@@ -80,7 +82,7 @@ _CREDIT_LEAD = re.compile(
     r"^\s*[【（(\[](?P<credit>[^】）)\]]{0,30}(?:记者|通讯员|作者|专栏作者|文)[^】）)\]]{0,30})[】）)\]]\s*"
 )
 _ROLE_WORDS = {"整合", "整理", "报道", "摄", "摄影", "编译", "综合", "发自", "采写", "撰文", "实习生", "通讯员", "记者"}
-_REPORTER = re.compile(
+_REPORTER = lazy_pattern(
     r"(?:记者|通讯员|作者|文\s*[/／])\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4})*)"
 )
 
@@ -202,7 +204,7 @@ def find_dateline(text: str, year: int | None = None) -> Dateline | None:
 
 
 def _reporter(credit: str) -> str | None:
-    match = _REPORTER.search(credit)
+    match = _REPORTER().search(credit)
     if match is None:
         return None
     # "记者陈智 整合", "记者 王五 摄": the role words after the names are not names.

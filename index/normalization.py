@@ -18,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from index.lazy import lazy_pattern
+
 # Question words and particles carry no topic, yet are rare in news prose: left in, BM25 would reward
 # any passage that happens to contain 谁 or 什么.
 STOPWORDS = frozenset(
@@ -362,7 +364,7 @@ def query_terms(question: str, vocabulary: Container[str], longest: int = 8) -> 
 
 
 _LEAD_IN = re.compile(r"^(?:请问|请告诉我|告诉我|我想知道|想知道|你知道|问一下)[，,：:\s]*")
-_SPACE_NEAR_CJK = re.compile(r"\s+(?=[\u3400-\u9fff“”「」，。？！：；])|(?<=[\u3400-\u9fff“”「」，。？！：；])\s+")
+_SPACE_NEAR_CJK = lazy_pattern(r"\s+(?=[\u3400-\u9fff“”「」，。？！：；])|(?<=[\u3400-\u9fff“”「」，。？！：；])\s+")
 
 
 def normalise_question(question: str) -> str:
@@ -372,7 +374,7 @@ def normalise_question(question: str) -> str:
     """
     text = to_simplified(question.strip())
     text = text.replace("甚么", "什么").replace("甚麽", "什么").replace("什麽", "什么")
-    text = _SPACE_NEAR_CJK.sub("", re.sub(r"[\s\u3000]+", " ", text)).strip()
+    text = _SPACE_NEAR_CJK().sub("", re.sub(r"[\s\u3000]+", " ", text)).strip()
     text = _LEAD_IN.sub("", text)
     return text.rstrip("？?。.！!~～ ")
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from index.lazy import lazy_pattern
 from index.records import Paragraph
 from index.sentences import sentence_start
 from index.speakers.names import aliases as name_aliases
@@ -150,14 +151,14 @@ def entity_cues(text: str, known: Iterable[str]) -> list[_Cue]:
             continue
         if name.endswith(_SINGLE_HEADS) and len(name) < 3:
             continue  # "该局", "本台": a pronoun of an organisation, not its name
-        if _SURNAME_AND_TITLE_RE.fullmatch(name):
+        if _SURNAME_AND_TITLE_RE().fullmatch(name):
             continue  # "张书记": a person named before, for the surname cues to resolve
         cues.append(_Cue(name, start, m.end(), trust=_ENTITY))
     return cues
 
 
 _SINGLE_HEADS = tuple(h for h in ORGANISATION_HEADS if len(h) == 1)
-_SURNAME_AND_TITLE_RE = re.compile(f"(?:[{CJK}]|老|小)(?:{POSTFIX_TITLE_ALT})|(?:老|小)[{CJK}]")
+_SURNAME_AND_TITLE_RE = lazy_pattern(f"(?:[{CJK}]|老|小)(?:{POSTFIX_TITLE_ALT})|(?:老|小)[{CJK}]")
 
 
 def entity_kind(name: str) -> SpeakerKind:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from index.lazy import lazy_pattern
+
 CJK = "\u4e00-\u9fff"
 
 # Common single-character surnames. Words that double as everyday function words (和, 都, 来, 国…)
@@ -175,7 +177,7 @@ POSTFIX_MENTION_RE = re.compile(
 )
 # A delegation visiting the paper's city: "来青考察" (青 = 青岛) or "来青岛考察".
 HOST_CUE_RE = re.compile(f"来(?P<host>[{CJK}]{{1,3}}?)(?:考察|调研|访问|参观|视察|交流|洽谈|学习)")
-SECTION_PLACE_RE = re.compile(f"^\\s*([{CJK}]{{2,4}})\\s*[:：]")
+SECTION_PLACE_RE = lazy_pattern(f"^\\s*([{CJK}]{{2,4}})\\s*[:：]")  # compiled on first use (index.lazy)
 ENUMERATION_GAP_RE = re.compile(r"^[\s,，、和与及]*$")
 # The chunker's sentence rule, so a statement starts and ends where chunks do: 。！？!?；; or an
 # ellipsis, with the closing quotes after it, except quoted speech going on with a comma (“不……”，他说).

@@ -51,12 +51,14 @@ class Model:
         found = self._states_of.get(char)
         if found is None:
             listed = self.tables[0].get(char)
-            found = self.every if listed is None else np.array(sorted(self.index[s] for s in listed), dtype=np.intp)
+            found = self.every if listed is None else np.array(sorted(map(self.index.__getitem__, listed)),
+                                                                dtype=np.intp)
             self._states_of[char] = found  # a few integers per character of the language, at most
         return found
 
     def emit(self, char: str, states: np.ndarray) -> np.ndarray:
-        return np.array([self._emit[i].get(char, MIN_FLOAT) for i in states.tolist()], dtype=np.float64)
+        emit = self._emit
+        return np.array([emit[i].get(char, MIN_FLOAT) for i in states.tolist()], dtype=np.float64)
 
 
 _LOCK = threading.Lock()

@@ -267,8 +267,12 @@ class Analyzer:
                     tokenizer.FREQ = dict(base.FREQ)
                     tokenizer.total = base.total
                     tokenizer.initialized = True
-                for word, freq in zip(self._user_words, self._freqs(base, self._user_words), strict=True):
-                    tokenizer.add_word(word, freq=freq)
+                pairs = zip(self._user_words, self._freqs(base, self._user_words), strict=True)
+                if store is not None:
+                    tokenizer.add_words(pairs)  # the same as add_word in turn, without a call per word
+                else:
+                    for word, freq in pairs:
+                        tokenizer.add_word(word, freq=freq)
                 self._jieba = tokenizer
             return self._jieba
 

@@ -37,6 +37,7 @@ Entry = tuple[int, bytes, int, dict[str, int], tuple[Any, ...]]
 _LOCK = threading.Lock()
 _entries: dict[tuple[str, int], Entry] | None = None
 _fresh: dict[tuple[str, int], Entry] = {}
+_can_write: bool | None = None
 
 
 def compiled(source: str, flags: int = 0) -> re.Pattern[str]:
@@ -51,6 +52,8 @@ def compiled(source: str, flags: int = 0) -> re.Pattern[str]:
         except (TypeError, ValueError, RuntimeError, OverflowError):
             pass  # refused by the matcher: compiled below, and the entry replaced
     pattern = re.compile(source, flags)
+    if not _writable():
+        return pattern  # nowhere to keep the program: compiling it a second time would only cost
     try:
         entry = _compile(source, flags)
         same = _matcher(source, entry)
@@ -62,6 +65,15 @@ def compiled(source: str, flags: int = 0) -> re.Pattern[str]:
                 atexit.register(save)
             _fresh[(source, flags)] = entry
     return pattern
+
+
+def _writable() -> bool:
+    """Whether this process may write the cache file (an installation owned by another user may not)."""
+    global _can_write
+    if _can_write is None:
+        folder = CACHE_FILE.parent
+        _can_write = os.access(folder if folder.exists() else folder.parent, os.W_OK)
+    return _can_write
 
 
 def _compile(source: str, flags: int) -> Entry:

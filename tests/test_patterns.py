@@ -45,6 +45,7 @@ def _forget(monkeypatch: pytest.MonkeyPatch) -> None:
     """As a new process: nothing read from the file yet, nothing compiled."""
     monkeypatch.setattr(patterns, "_entries", None)
     monkeypatch.setattr(patterns, "_fresh", {})
+    monkeypatch.setattr(patterns, "_can_write", None)
 
 
 def _same(a: re.Pattern[str], b: re.Pattern[str]) -> None:
@@ -104,6 +105,11 @@ def test_a_folder_it_cannot_write_is_no_error(tmp_path: Path, monkeypatch: pytes
     _same(patterns.compiled(source, flags), re.compile(source, flags))
     patterns.save()  # cannot make the folder: nothing written, nothing raised
     assert not list(tmp_path.glob("**/*.tmp"))
+    # Where it may not write (an installation of another user's), the program is not worked out twice.
+    _forget(monkeypatch)
+    monkeypatch.setattr(patterns, "_can_write", False)
+    _same(patterns.compiled(source, flags), re.compile(source, flags))
+    assert patterns._fresh == {}
 
 
 def test_a_second_process_compiles_none_of_the_speaker_patterns(tmp_path: Path) -> None:

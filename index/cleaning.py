@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from index.furniture import Metadata, find_dateline, is_meta_line, meta_of_line, strip_furniture
+from index.lazy import lazy_pattern
 from index.loading import SourceDocument
+from index.patterns import compiled
 from index.records import CleanArticle, Paragraph
 from index.sentences import pieces
 from index.settings import MAX_PARAGRAPH_CHARS
@@ -22,19 +24,19 @@ from index.settings import MAX_PARAGRAPH_CHARS
 # A body paragraph ends a sentence; a line that stops without one is a fragment, heading or broken line.
 SENTENCE_END = "。！？!?；;…"
 CLOSERS = "”’」』）)】\"'"
-_CAPTION_MARK = re.compile(r"^[◀▶◁▷▲△▼▽←→↑↓☆★◆◇●○]")
-_CREDIT_LEAD = re.compile(
+_CAPTION_MARK = compiled(r"^[◀▶◁▷▲△▼▽←→↑↓☆★◆◇●○]")
+_CREDIT_LEAD = compiled(
     r"^[□■◇◆◎●\s]*(?:(?:本报|本刊|半岛|新华社|中新社|人民网)?(?:文字?|图片?|摄影?|记者|通讯员|实习生|编辑|责编|"
     r"责任编辑|校对|审核|来源|视频|制图|美编)\s*[/／:：|｜]"
     r"|[□■◇◆◎]\s*(?:本报|半岛)?(?:记者|通讯员))"
 )
-_CREDIT_ONLY = re.compile(
+_CREDIT_ONLY = compiled(
     r"^[（(]?\s*(?:本报|本刊|半岛|新华社|中新社)?(?:记者|通讯员|实习生|特约记者)"
     r"(?:[\s、,，]*[\u4e00-\u9fff·]{2,4})*\s*[）)]?$"
 )
-_CREDIT_TAIL = re.compile(r"(?:供图|提供|摄影?|报道|整理)\s*[）)]?$")
-_SECTION_LIKE = re.compile(r"^[\u4e00-\u9fff]{2,8}\s*[:：]\s*\S")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CREDIT_TAIL = compiled(r"(?:供图|提供|摄影?|报道|整理)\s*[）)]?$")
+_SECTION_LIKE = lazy_pattern(r"^[\u4e00-\u9fff]{2,8}\s*[:：]\s*\S")
+_CJK = compiled(r"[\u3400-\u9fff]")
 # Lines at most this long that do not end a sentence are headings or fragments, never body text.
 SHORT_LINE = 36
 TITLE_MAX = 60
@@ -147,7 +149,7 @@ def _merge_broken(items: list[_Item]) -> list[_Item]:
             and prev.kind is Kind.BODY
             and not _ends_sentence(prev.text)
             and item.kind in (Kind.BODY, Kind.SHORT)
-            and not _SECTION_LIKE.match(item.text)
+            and not _SECTION_LIKE().match(item.text)
             and (item.kind is Kind.BODY or _ends_sentence(item.text))
         ):
             prev.text = _join(prev.text, item.text)

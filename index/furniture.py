@@ -12,9 +12,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from index.lazy import lazy_pattern
+from index.patterns import compiled
+
 # Credits and notices: a line that opens with one is furniture; one that follows the last sentence
 # of a paragraph ("……开始了！编辑|张三", "……。(本文来自澎湃新闻)") is cut off it.
-_CREDIT = re.compile(
+_CREDIT = compiled(
     r"(?:责任编辑|责编|编辑|审核|校对|值班编辑|实习编辑|编审|监制|美编|来源|来源于|稿件来源|文章来源)\s*[:：|｜/]"
     r"|原标题\s*[:：]|(?:图片|视频|资料|配图)(?:来源|来自)\s*[:：]|图片来源|图片来自|图源|视频截图|资料图\s*$"
     r"|(?:视频|网络)截图\s*[)）]?$"
@@ -27,20 +30,20 @@ _CREDIT = re.compile(
 # Promotions and share prompts. The first kind never stands in prose: a line of up to 120 characters
 # that holds one is furniture. The second kind can ("用户打开APP后……"): only a short line that is
 # not a sentence goes.
-_BUTTON = re.compile(
+_BUTTON = compiled(
     r"点击(?:查看|进入|投票|阅读|下载|关注|这里|播放)|扫描?.{0,4}二维码|扫一扫|长按(?:识别|二维码)|^已收藏|我的收藏"
 )
-_PROMO = re.compile(
+_PROMO = compiled(
     r"^分享(?:到|至)|关注.{0,12}(?:公众号|微信|微博|头条号|客户端)|(?:下载|安装|打开).{0,12}(?:客户端|APP|App|app)",
     re.I,
 )
 # "（原标题：……）" or "原标题：《……》" opening a paragraph: the rest of the paragraph is text.
-_ORIGINAL_TITLE = re.compile(r"^[（(]?\s*(?:本文)?原标题\s*[:：]\s*(?:《[^》]*》\s*[）)]?|[^）)]*[）)])\s*")
+_ORIGINAL_TITLE = compiled(r"^[（(]?\s*(?:本文)?原标题\s*[:：]\s*(?:《[^》]*》\s*[）)]?|[^）)]*[）)])\s*")
 _OPENERS = "（(【[「 "
 # Lines up to this long are judged as a whole; longer ones are prose that may carry a tail.
 SHORT_LINE = 60
 # Short lines that are furniture when they are all (or nearly all) there is on the line.
-_WEAK = re.compile(
+_WEAK = compiled(
     r"^(?:[【\[]?(?:打印|关闭|打印本页|关闭窗口|收藏|收藏本文|分享|分享到|分享至|返回顶部|返回首页|返回列表|纠错|推荐给朋友)[】\]]?\s*)+$"
     r"|^字号\s*[:：]?|A-\s*A\s*A\+|^[【\[]?\s*字体\s*[:：]\s*[大中小]"
     r"|^(?:举报|评论|点赞|回复|分享|收藏|更多|展开|收起|不感兴趣|加载更多|查看更多|展开全文|阅读全文|阅读原文)"
@@ -55,32 +58,32 @@ _WEAK = re.compile(
 SENTENCE_END = "。！？!?；;…"
 CLOSERS = "”’」』）)】\"'"
 
-_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_META_KEY = re.compile(
+_DATE = compiled(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_META_KEY = compiled(
     r"(?:发布时间|发布日期|发表时间|发表日期|更新时间|时间|日期|来源|来源于|信息来源|作者|发布人|发布者|编辑|记者|浏览(?:次数)?|"
     r"阅读(?:量|数)?|点击(?:数|量)?)\s*[:：]"
 )
-_SOURCE_VALUE = re.compile(r"(?:来源|来源于|信息来源|发布人|发布者)\s*[:：]\s*[-－—]*\s*([^\s:：|｜]{2,20})")
-_AUTHOR_VALUE = re.compile(r"(?:作者|记者)\s*[:：]\s*([^\s:：|｜]{2,12})")
+_SOURCE_VALUE = compiled(r"(?:来源|来源于|信息来源|发布人|发布者)\s*[:：]\s*[-－—]*\s*([^\s:：|｜]{2,20})")
+_AUTHOR_VALUE = compiled(r"(?:作者|记者)\s*[:：]\s*([^\s:：|｜]{2,12})")
 # "2019年10月23日 09:05 环球网": a date line with only a time and a name beside it.
-_DATE_LINE = re.compile(
+_DATE_LINE = compiled(
     r"^(?:(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?"
     r"\s*(?:来源\s*[:：])?\s*([\u4e00-\u9fffA-Za-z·]{2,16})?[^。！？!?；;，,]{0,20}$"
 )
 # A dateline opens a report: outlet, optional place and date, then 电/讯/消息, then an optional credit.
 _OUTLET = r"(?:本报|本站|本刊|本台|本网|[\u4e00-\u9fffA-Za-z0-9]{1,10}?(?:社|网|报|台|站|刊|端|新闻|日报|晚报|时报))"
-_DATELINE = re.compile(
+_DATELINE = compiled(
     # "据新华社报道，……" is a sentence citing a source, not a dateline.
     rf"^(?![据从在向对经由])(?P<outlet>{_OUTLET})(?P<place>[\u4e00-\u9fff]{{0,8}}?)"
     r"(?P<date>(?:(?:19|20)\d\d年)?\d{1,2}月\d{1,2}日)?(?:电|讯|快讯|消息|报道)"
     r"\s*(?:[（(](?P<credit>[^）)]{1,40})[）)])?\s*[:：]?\s*"
 )
 # A credit in brackets opening a paragraph: 【环球时报记者 张三】, （记者 李四 王五）.
-_CREDIT_LEAD = re.compile(
+_CREDIT_LEAD = compiled(
     r"^\s*[【（(\[](?P<credit>[^】）)\]]{0,30}(?:记者|通讯员|作者|专栏作者|文)[^】）)\]]{0,30})[】）)\]]\s*"
 )
 _ROLE_WORDS = {"整合", "整理", "报道", "摄", "摄影", "编译", "综合", "发自", "采写", "撰文", "实习生", "通讯员", "记者"}
-_REPORTER = re.compile(
+_REPORTER = lazy_pattern(
     r"(?:记者|通讯员|作者|文\s*[/／])\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}(?:[\s、，,]+[\u4e00-\u9fff·]{2,4})*)"
 )
 
@@ -202,7 +205,7 @@ def find_dateline(text: str, year: int | None = None) -> Dateline | None:
 
 
 def _reporter(credit: str) -> str | None:
-    match = _REPORTER.search(credit)
+    match = _REPORTER().search(credit)
     if match is None:
         return None
     # "记者陈智 整合", "记者 王五 摄": the role words after the names are not names.

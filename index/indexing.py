@@ -95,6 +95,8 @@ class Indexer:
 
     def prepare_links(self, data: IndexData, links: Sequence[LinkArticles], report: IndexReport) -> Prepared:
         """Articles already fetched and cleaned from links, with the URL as their source."""
+        if not links:
+            return []  # every article's source is a column of every segment: not read for nothing
         taken: dict[str, str] = data.column("source")
         sources = dict(taken)
         prepared: Prepared = []

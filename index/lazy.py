@@ -4,6 +4,7 @@ who-said-what) is set up only when a question needs it, so a process that only a
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -33,3 +34,17 @@ class Lazy(Generic[T]):
         """The value if it was made already, else None (without making it)."""
         with self._lock:
             return self._value
+
+
+def lazy_pattern(source: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A regular expression compiled when first used, then kept: for patterns a fresh ``quotebot index
+    add`` rarely or never needs, whose CJK classes take milliseconds to compile at import. Kept here
+    rather than in ``re``'s own cache, which drops its oldest pattern past 512."""
+    compiled: list[re.Pattern[str]] = []
+
+    def get() -> re.Pattern[str]:
+        if not compiled:
+            compiled.append(re.compile(source, flags))  # two threads may both compile it: the same pattern
+        return compiled[0]
+
+    return get

@@ -16,7 +16,6 @@ Indexes written before kept one postings folder per generation in passage order 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.normalization import character_terms, to_simplified
+from index.patterns import compiled
 from index.postings import Postings
 from index.segments import Segment, build_segment
 
@@ -131,7 +131,7 @@ def holders(postings: Postings, word: str) -> np.ndarray | None:
     return found
 
 
-_CJK_WORD = re.compile(r"[\u3400-\u9fff]+")
+_CJK_WORD = compiled(r"[\u3400-\u9fff]+")  # its program kept between processes (index.patterns)
 
 
 def compacted(data: IndexData) -> Segment:

@@ -18,6 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from index.lazy import lazy_pattern
+from index.patterns import compiled
+
 # Question words and particles carry no topic, yet are rare in news prose: left in, BM25 would reward
 # any passage that happens to contain 谁 or 什么.
 STOPWORDS = frozenset(
@@ -26,10 +29,10 @@ STOPWORDS = frozenset(
     "多少 几 何 何时 何地 是否 有没有 是不是 请问 一下 有 没有 个 位 我 你 他 她 它 我们 你们 他们 "
     "the a an of to in on and or is are was were what who which when where why how".split()
 )
-_TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]", re.UNICODE)
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
-_WORD_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]")
+_TOKEN_OK = compiled(r"[\w\u3400-\u9fff]", re.UNICODE)
+_CJK_RUN = compiled(r"[\u3400-\u9fff]+")
+_CJK_CHAR = compiled(r"[\u3400-\u9fff]")
+_WORD_RUN = compiled(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]")
 
 
 @lru_cache(maxsize=1)
@@ -264,8 +267,12 @@ class Analyzer:
                     tokenizer.FREQ = dict(base.FREQ)
                     tokenizer.total = base.total
                     tokenizer.initialized = True
-                for word, freq in zip(self._user_words, self._freqs(base, self._user_words), strict=True):
-                    tokenizer.add_word(word, freq=freq)
+                pairs = zip(self._user_words, self._freqs(base, self._user_words), strict=True)
+                if store is not None:
+                    tokenizer.add_words(pairs)  # the same as add_word in turn, without a call per word
+                else:
+                    for word, freq in pairs:
+                        tokenizer.add_word(word, freq=freq)
                 self._jieba = tokenizer
             return self._jieba
 
@@ -361,8 +368,8 @@ def query_terms(question: str, vocabulary: Container[str], longest: int = 8) -> 
     return list(dict.fromkeys(terms))
 
 
-_LEAD_IN = re.compile(r"^(?:请问|请告诉我|告诉我|我想知道|想知道|你知道|问一下)[，,：:\s]*")
-_SPACE_NEAR_CJK = re.compile(r"\s+(?=[\u3400-\u9fff“”「」，。？！：；])|(?<=[\u3400-\u9fff“”「」，。？！：；])\s+")
+_LEAD_IN = compiled(r"^(?:请问|请告诉我|告诉我|我想知道|想知道|你知道|问一下)[，,：:\s]*")
+_SPACE_NEAR_CJK = lazy_pattern(r"\s+(?=[\u3400-\u9fff“”「」，。？！：；])|(?<=[\u3400-\u9fff“”「」，。？！：；])\s+")
 
 
 def normalise_question(question: str) -> str:
@@ -372,12 +379,12 @@ def normalise_question(question: str) -> str:
     """
     text = to_simplified(question.strip())
     text = text.replace("甚么", "什么").replace("甚麽", "什么").replace("什麽", "什么")
-    text = _SPACE_NEAR_CJK.sub("", re.sub(r"[\s\u3000]+", " ", text)).strip()
+    text = _SPACE_NEAR_CJK().sub("", re.sub(r"[\s\u3000]+", " ", text)).strip()
     text = _LEAD_IN.sub("", text)
     return text.rstrip("？?。.！!~～ ")
 
 
-_QUOTED = re.compile(r"[“「『\"]([\u3400-\u9fff]{2,8})[”」』\"]")
+_QUOTED = compiled(r"[“「『\"]([\u3400-\u9fff]{2,8})[”」』\"]")
 
 
 def quoted_terms(text: str) -> list[str]:

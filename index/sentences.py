@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from index.patterns import compiled
+
 # Longer sentences are cut into pieces of at most this many characters.
 MAX_SENTENCE_CHARS = 300
 _TERMINATORS = "。！？!?；;"
@@ -20,7 +22,7 @@ _TERMINATORS = "。！？!?；;"
 _CLAUSE_BREAKS = ("，,、：:—", " \t\u3000")
 _CLOSERS = "”’」』）)】》\"'"
 # One terminator run (…… and ?! count once), then its closing quotes.
-_END = re.compile(
+_END = compiled(
     rf"(?:[{_TERMINATORS}…]++|\.{{3,}}|(?<=[a-z\)\]\"'’”])\.(?=\s+[A-Z\"“]))[{re.escape(_CLOSERS)}]*+"
     # Quoted speech that ends in 。！？… but goes on with a comma is one sentence: “不……”，他说。
     r"(?![，,、：:])"

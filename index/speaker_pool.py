@@ -20,8 +20,8 @@ import numpy as np
 from index.records import ArticleRecord
 from index.speaker_table import SpeakerTable
 from index.speakers.held import FLAG_OF, ArticleSpeakers, Stored, known_names, lookup_keys
-from index.speakers.matching import statement_pairs
-from index.speakers.questions import prepared_names_list
+from index.speakers.names import prepared_names_list
+from index.speakers.pairs import statement_pairs
 
 
 @dataclass(frozen=True)

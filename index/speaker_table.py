@@ -38,8 +38,8 @@ import numpy as np
 
 from index.directory import replacing
 from index.speakers.held import flags_of, known_names, lookup_keys
-from index.speakers.matching import statement_pairs
-from index.speakers.questions import prepared_names_list
+from index.speakers.names import prepared_names_list
+from index.speakers.pairs import statement_pairs
 
 SEPARATOR = "\0"
 LISTS = ("names", "prepared", "keys")

@@ -27,7 +27,7 @@ ARTICLES_CHUNK = 20
 WORKER_NICE = 5
 
 Extracted = tuple[list[dict[str, Any]], list[dict[str, Any]]]
-"""An article's people and statements, as ``index.speakers.attribution.extract`` returns them."""
+"""An article's people and statements, as ``index.speakers.extraction.extract`` returns them."""
 
 _ANALYZER: list[Analyzer] = []
 
@@ -57,7 +57,7 @@ def _terms(folded: list[str]) -> list[list[str]]:
 
 
 def _extract(articles: list[list[Paragraph]]) -> list[Extracted]:
-    from index.attribution import extract
+    from index.speakers.extraction import extract
 
     # The tagger shares the analyzer's dictionary, loaded from the cache at start.
     name_tags("", _ANALYZER[0].cache_dir)
@@ -80,7 +80,7 @@ def extract_many(
     articles: Sequence[Sequence[Paragraph]], analyzer: Analyzer, nice: int = WORKER_NICE
 ) -> list[Extracted]:
     """People and statements of each article; a large batch in ``analyzer.workers`` processes."""
-    from index.attribution import extract
+    from index.speakers.extraction import extract
 
     if analyzer.workers <= 1 or sum(len(a) for a in articles) < POOL_MIN_TEXTS:
         if articles:

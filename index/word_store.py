@@ -250,6 +250,25 @@ class LazyTokenizer(_Tokenizer):
         if value == 0:
             jieba.finalseg.add_force_split(word)
 
+    def add_words(self, words: Iterable[tuple[str, int]]) -> None:
+        """:meth:`add_word` of each (word, frequency) in turn, without a call per word: every process
+        that opens an index adds its learned names (9,893 at 100k chunks), 30 ms of a fresh add."""
+        freq, added, prefixes, seen, whole = self.FREQ, self._added, self._prefixes, self._seen, self._is_whole
+        total = self.total
+        for word, given in words:
+            value = int(given)
+            added[word] = value
+            freq[word] = value
+            total += value
+            for end in range(1, len(word) + 1):
+                prefix = word[:end]
+                prefixes.add(prefix)
+                if prefix not in freq and (whole or prefix in seen):
+                    freq[prefix] = 0
+            if value == 0:
+                jieba.finalseg.add_force_split(word)
+        self.total = total
+
 
 def open_store(cache_dir: Path, whole_freq: Callable[[], tuple[dict[str, int], int]]) -> WordStore | None:
     """The store of ``cache_dir``, built first when it is missing, damaged or of another dictionary;

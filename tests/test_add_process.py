@@ -17,7 +17,10 @@ from tests.conftest import ROOT, SAMPLE
 
 # Answering, the vector library, the other backends and the Telegram side: none is needed to add a file.
 NOT_NEEDED = ("faiss", "torch", "sentence_transformers", "telegram", "pymilvus", "index.search",
-              "index.answering", "index.quoting", "index.subscriptions", "numpy.ma", "pkg_resources")
+              "index.answering", "index.quoting", "index.subscriptions", "numpy.ma", "pkg_resources",
+              # who-said-what's question side: its patterns cost a fresh add time (index.speakers.extraction)
+              "index.attribution", "index.speakers.attribution", "index.speakers.questions",
+              "index.speakers.matching")
 
 SCRIPT = """
 import json, sys

@@ -82,6 +82,21 @@ def test_learned_words_mean_what_they_mean_to_jieba(cache: Path, added_first: bo
     assert lazy.FREQ.get("王大") == whole.FREQ.get("王大") == 0  # a prefix the dictionary lacks
 
 
+@pytest.mark.parametrize("added_first", [True, False])
+def test_words_added_at_once_mean_what_they_mean_one_by_one(cache: Path, added_first: bool) -> None:
+    store = _store(cache)
+    assert store is not None
+    one, many, whole = LazyTokenizer(store), LazyTokenizer(store), _whole(cache)
+    if not added_first:
+        assert _cuts(one) == _cuts(many)  # entries read before the words arrive
+    many.add_words(WORDS.items())
+    for word, freq in WORDS.items():
+        one.add_word(word, freq=freq)
+        whole.add_word(word, freq=freq)
+    assert (many.FREQ, many.total, many._added, many._prefixes) == (one.FREQ, one.total, one._added, one._prefixes)
+    assert _cuts(many) == _cuts(one) == _cuts(whole)
+
+
 def test_past_its_limit_it_reads_the_whole_dictionary(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(word_store, "WHOLE_AFTER", 200)
     store = _store(cache)

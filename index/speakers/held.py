@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from index.records import ArticleRecord
-from index.speakers.names import aliases
-from index.speakers.questions import prepared_names_list
+from index.speakers.names import aliases, prepared_names_list
 from index.speakers.records import Person, Statement
 
 Speakers = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]

@@ -8,15 +8,14 @@ article's 上述中层管理人员). Nobody else's words are ever attributed to 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from index.speakers.names import aliases
+from index.speakers.pairs import PUNCTUATION_RE, statement_pairs
 from index.speakers.questions import SpeakerQuestion, normalise_title, subject_key
 from index.speakers.records import Person, Statement
 from index.speakers.roles import placeable, split_place
-from index.speakers.vocabulary import CJK
 
 __all__ = ["Mentioned", "claim_pairs", "find_statements", "role_matches", "speaks_for", "statement_pairs"]
 
@@ -24,7 +23,6 @@ Mentioned = Callable[[str], bool]
 """Whether the article of a person mentions a word: the place or organisation a question adds to a role
 the article gives without one."""
 
-_PUNCT_RE = re.compile(f"[^{CJK}A-Za-z0-9]")
 _CLAIM_MATCH = 0.6
 # A topic this well matched by some statements leaves the speaker's other statements out.
 _ON_TOPIC = 0.5
@@ -117,7 +115,7 @@ def speaks_for(question: SpeakerQuestion, person: Person, mentioned: Mentioned |
 
 
 def _bigrams(text: str) -> set[str]:
-    text = _PUNCT_RE.sub("", text)
+    text = PUNCTUATION_RE.sub("", text)
     return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
 
 
@@ -140,13 +138,6 @@ def _overlap(needle: str, haystack: str) -> float:
     return sum(1 for b in wanted if b in text) / len(wanted)
 
 
-def statement_pairs(text: str) -> set[str]:
-    """The character pairs of a statement, punctuation removed: a pair of a question's topic is in the
-    statement (:func:`_overlap`) exactly when it is one of these."""
-    text = _PUNCT_RE.sub("", text)
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 def claim_pairs(question: SpeakerQuestion) -> tuple[frozenset[str], int] | None:
     """For "谁说…": the character pairs of what was said, and how many of them a statement must hold
     to answer (:data:`_CLAIM_MATCH`); None when the topic is shorter than a pair (then every statement
@@ -163,7 +154,7 @@ def claim_pairs(question: SpeakerQuestion) -> tuple[frozenset[str], int] | None:
 @lru_cache(maxsize=1 << 15)
 def _unpunctuated(text: str) -> str:
     """``text`` without punctuation (statements are weighed again for every question)."""
-    return _PUNCT_RE.sub("", text)
+    return PUNCTUATION_RE.sub("", text)
 
 
 def find_statements(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
+from index.normalization import simplify_many
+from index.patterns import compiled
 from index.speakers.vocabulary import (
     AFTER_NAME_CHARS,
     AFTER_NAME_WORDS,
@@ -21,6 +23,13 @@ from index.speakers.vocabulary import (
     TITLE_RE,
 )
 
+# Compiled once here (index.patterns) rather than on first use by re's cache, which drops its oldest
+# pattern past 512: each CJK class costs a millisecond or more to compile.
+_CJK_RUN = compiled(f"[{CJK}]+")
+_CJK_CHAR = compiled(f"[{CJK}]")
+_CJK_UP_TO_5 = compiled(f"[{CJK}]{{1,5}}")
+_CJK_2_TO_4 = compiled(f"[{CJK}]{{2,4}}")
+
 
 def surname_length(candidate: str) -> int:
     if candidate[:2] in COMPOUND_SURNAMES:
@@ -30,7 +39,7 @@ def surname_length(candidate: str) -> int:
 
 def plausible_name(candidate: str) -> bool:
     """Whether a 2–4 character string can be a Chinese personal name (surname first, no common word)."""
-    if not 2 <= len(candidate) <= 4 or not re.fullmatch(f"[{CJK}]+", candidate):
+    if not 2 <= len(candidate) <= 4 or not _CJK_RUN.fullmatch(candidate):
         return False
     surname = surname_length(candidate)
     if surname == 0 or not surname + 1 <= len(candidate) <= surname + 2:
@@ -42,14 +51,14 @@ def plausible_name(candidate: str) -> bool:
 
 def _ends_a_name(text: str, at: int) -> bool:
     """Whether a name may end just before ``text[at]``."""
-    if at >= len(text) or not re.match(f"[{CJK}]", text[at]):
+    if at >= len(text) or not _CJK_CHAR.match(text[at]):
         return True
     return text[at] in AFTER_NAME_CHARS or text.startswith(AFTER_NAME_WORDS, at)
 
 
 def read_name(text: str, at: int, article: str) -> str | None:
     """The name that starts at ``text[at]``, choosing between a two- and a three-character reading."""
-    run = re.match(f"[{CJK}]{{1,5}}", text[at:])
+    run = _CJK_UP_TO_5.match(text[at:])
     if run is None:
         return None
     surname = surname_length(run.group())
@@ -74,17 +83,17 @@ def _standalone_elsewhere(name: str, article: str) -> bool:
 # "简·卡斯特", "朱利安·X·尼尔斯": transliterated names join their parts with a middle dot. Without a
 # tagger's word boundaries the parts are read short, so "简·卡斯特在" is not one name.
 DOTS = "·•・‧"
-FOREIGN_NAME_RE = re.compile(f"[{CJK}]{{1,3}}(?:[{DOTS}](?:[A-Z]|[{CJK}]{{2,3}}))+(?![{CJK}])")
+FOREIGN_NAME_RE = compiled(f"[{CJK}]{{1,3}}(?:[{DOTS}](?:[A-Z]|[{CJK}]{{2,3}}))+(?![{CJK}])")
 # Tags of jieba's part-of-speech tagger for personal names (Chinese, foreign, transliterated).
 NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
-_PART_RE = re.compile(f"[{CJK}]{{1,4}}|[A-Z]")
+_PART_RE = compiled(f"[{CJK}]{{1,4}}|[A-Z]")
 
 
 def tagged_names(tags: Iterable[tuple[str, str]]) -> set[str]:
     """The words a part-of-speech tagger marked as personal names (two to four characters), and the
     dotted names it cut into parts ("梅里" "克" "·" "加兰" → 梅里克·加兰)."""
     tokens = list(tags)
-    names = {w for w, flag in tokens if flag in NAME_TAGS and re.fullmatch(f"[{CJK}]{{2,4}}", w)}
+    names = {w for w, flag in tokens if flag in NAME_TAGS and _CJK_2_TO_4.fullmatch(w)}
     parts_of_dotted: set[str] = set()
     i = 0
     while i < len(tokens):
@@ -121,7 +130,7 @@ def name_at(text: str, at: int, article: str, candidates: Collection[str] = ()) 
     return read_name(text, at, article)
 
 
-_DOTS_RE = re.compile("[·•・‧]")  # compiled once: an index's every name goes through aliases() when it loads
+_DOTS_RE = compiled("[·•・‧]")  # compiled once: an index's every name goes through aliases() when it loads
 
 
 def aliases(name: str) -> tuple[str, ...]:
@@ -134,3 +143,10 @@ def aliases(name: str) -> tuple[str, ...]:
         if name.endswith(tail) and len(name) - len(tail) >= 2:
             return (name[: -len(tail)],)
     return ()
+
+
+def prepared_names_list(names: list[str]) -> list[str]:
+    """Each name simplified as speaker questions look names up (:func:`index.speakers.questions.
+    prepared_names`), in order, in one OpenCC call: for the index's name tables, which an add writes
+    without importing the question side."""
+    return simplify_many(names) if names else []

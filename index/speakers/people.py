@@ -83,7 +83,7 @@ def _role_mentions(paragraphs: Sequence[Paragraph], article: str, tagged: Collec
 def _section_place(section: str | None) -> str | None:
     if not section:
         return None
-    m = SECTION_PLACE_RE.match(section)
+    m = SECTION_PLACE_RE().match(section)
     return m.group(1) if m else None
 
 

@@ -21,8 +21,8 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
-from index.normalization import normalise_question, simplify_many
-from index.speakers.names import FOREIGN_NAME_RE, plausible_name
+from index.normalization import normalise_question
+from index.speakers.names import FOREIGN_NAME_RE, plausible_name, prepared_names_list
 from index.speakers.vocabulary import CJK, ORGANISATION_HEADS, PERSON_NOUNS, PROVINCES, TITLES, alternation
 
 __all__ = [
@@ -241,11 +241,6 @@ def prepared_names(names: Iterable[str]) -> frozenset[str]:
     """Known names as :func:`parse_speaker_question` looks them up: simplified, in a frozenset (which it
     takes as prepared). Prepare them once per index, not per question."""
     return frozenset(prepared_names_list(list(names)))
-
-
-def prepared_names_list(names: list[str]) -> list[str]:
-    """Each name simplified as :func:`prepared_names` does it, in order (one OpenCC call)."""
-    return simplify_many(names) if names else []
 
 
 def parse_speaker_question(question: str, known_names: Collection[str] = ()) -> SpeakerQuestion | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from index.patterns import compiled
 from index.speakers.records import Person, Statement
 from index.speakers.vocabulary import BREAKER_RE, CJK, LEVEL_ROLE_RE, MAX_ROLE_CHARS, PLACE_SPLIT_RE, TITLE_AT_END_RE
 
@@ -30,6 +30,10 @@ def _trim_role_prefix(unit: str) -> str:
     return unit[head.end() :] if head else unit
 
 
+# A character a role may hold, compiled once (index.patterns) for the whole process.
+_ROLE_CHAR = compiled(f"[{CJK}A-Za-z]")
+
+
 def role_chain_before(text: str, end: int) -> tuple[list[str], int]:
     """The roles joined by 、 that end at ``end`` ("省委常委、市委书记"), and where the chain starts."""
     units: list[str] = []
@@ -37,7 +41,7 @@ def role_chain_before(text: str, end: int) -> tuple[list[str], int]:
     pos = end
     while True:
         left = pos
-        while left > 0 and pos - left < MAX_ROLE_CHARS and re.match(f"[{CJK}A-Za-z]", text[left - 1]):
+        while left > 0 and pos - left < MAX_ROLE_CHARS and _ROLE_CHAR.match(text[left - 1]):
             left -= 1
         unit = _trim_role_prefix(text[left:pos])
         if not unit:

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from index.lazy import lazy_pattern
+from index.patterns import compiled
 from index.records import Paragraph
 from index.sentences import sentence_start
 from index.speakers.names import aliases as name_aliases
@@ -79,7 +81,7 @@ def _known_cues(text: str, names: Sequence[str], aliases: Mapping[str, str] | No
 
 # What follows a name that speaks: a title, 同志, when/where/to whom, the speech verb. Compiled once:
 # a pattern per name and article was most of an index build's time in the speaker extraction.
-_CUE_TAIL = re.compile(f"(?:{POSTFIX_TITLE_ALT})?(?:同志)?{ADVERBIAL}{SPEECH_VERB}")
+_CUE_TAIL = compiled(f"(?:{POSTFIX_TITLE_ALT})?(?:同志)?{ADVERBIAL}{SPEECH_VERB}")
 
 
 def cue_spans(text: str, form: str) -> Iterator[tuple[int, int]]:
@@ -88,7 +90,7 @@ def cue_spans(text: str, form: str) -> Iterator[tuple[int, int]]:
     if not form:
         return
     if form.startswith("据"):  # where 据 is the name's own, the optional 据 in front changes the order
-        pattern = re.compile(f"(?:据)?{re.escape(form)}{_CUE_TAIL.pattern}")
+        pattern = compiled(f"(?:据)?{re.escape(form)}{_CUE_TAIL.pattern}")
         yield from ((m.start(), m.end()) for m in pattern.finditer(text))
         return
     searched = 0  # finditer goes on where its last match ended
@@ -150,15 +152,19 @@ def entity_cues(text: str, known: Iterable[str]) -> list[_Cue]:
             continue
         if name.endswith(_SINGLE_HEADS) and len(name) < 3:
             continue  # "该局", "本台": a pronoun of an organisation, not its name
-        if _SURNAME_AND_TITLE_RE.fullmatch(name):
+        if _SURNAME_AND_TITLE_RE().fullmatch(name):
             continue  # "张书记": a person named before, for the surname cues to resolve
         cues.append(_Cue(name, start, m.end(), trust=_ENTITY))
     return cues
 
 
 _SINGLE_HEADS = tuple(h for h in ORGANISATION_HEADS if len(h) == 1)
-_SURNAME_AND_TITLE_RE = re.compile(f"(?:[{CJK}]|老|小)(?:{POSTFIX_TITLE_ALT})|(?:老|小)[{CJK}]")
+_SURNAME_AND_TITLE_RE = lazy_pattern(f"(?:[{CJK}]|老|小)(?:{POSTFIX_TITLE_ALT})|(?:老|小)[{CJK}]")
 
+
+# Compiled once (index.patterns) rather than by re's cache on each first use.
+_CJK_CHAR = compiled(f"[{CJK}]")
+_SPEAKER_COLON = compiled(f"^\\s*(?P<who>[{CJK}A-Za-z·]{{1,16}}?)\\s*[：:]\\s*")
 
 def entity_kind(name: str) -> SpeakerKind:
     """Whether a speaker found by :func:`entity_cues` is an organisation or an unnamed person."""
@@ -214,7 +220,7 @@ def _statement_start(text: str, cue: _Cue, floor: int) -> int:
 
 
 def _content_chars(text: str) -> int:
-    return len(re.findall(f"[{CJK}]", text))
+    return len(_CJK_CHAR.findall(text))
 
 
 def _said_chars(text: str, span: _Span) -> int:
@@ -299,7 +305,7 @@ def _whole_paragraph_speaker(
     """(speaker, start) of a paragraph that is one person's words without a speech verb: an
     interview line ("张三：……", "答：……") or the text after a line that names its speaker."""
     text = paragraph.text
-    colon = re.match(f"^\\s*(?P<who>[{CJK}A-Za-z·]{{1,16}}?)\\s*[：:]\\s*", text)
+    colon = _SPEAKER_COLON.match(text)
     if colon:
         who = colon.group("who")
         named = [name for name in by_name if who.endswith(name)]

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from index.lazy import lazy_pattern
+from index.patterns import compiled
+
 CJK = "\u4e00-\u9fff"
 
 # Common single-character surnames. Words that double as everyday function words (和, 都, 来, 国…)
@@ -86,11 +89,14 @@ PERSON_NOUNS = tuple(
 
 
 def alternation(words: Iterable[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """Longest words first, so the longest matches; words of one length cannot match at the same place,
+    so ordering them too changes no match, only makes the pattern the same text in every process (a set's
+    order is not), which lets its compiled program be kept (:mod:`index.patterns`)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
-TITLE_RE = re.compile(alternation(TITLES))
-TITLE_AT_END_RE = re.compile(f"(?:{alternation(TITLES)})$")
+TITLE_RE = compiled(alternation(TITLES))
+TITLE_AT_END_RE = compiled(f"(?:{alternation(TITLES)})$")
 POSTFIX_TITLE_ALT = alternation(POSTFIX_TITLES)
 
 # Words after which a role starts: "由潍坊市委书记…", "会上市委书记…". Searched right to left in
@@ -101,13 +107,13 @@ BREAKERS = tuple(
     "当天 今天 昨天 近日 日前 随后 同时 其中 此外 另外 目前 此前 上午 下午 晚上 "
     "期间 采访 专访 看到".split()
 )
-BREAKER_RE = re.compile(f".*(?:{alternation(BREAKERS)})", re.S)
+BREAKER_RE = compiled(f".*(?:{alternation(BREAKERS)})", re.S)
 MAX_ROLE_CHARS = 16
 
 # "威海" + "市委书记", "潍坊" + "代市长", "山东" + "省委书记": a place is the 2–4 characters in
 # front of an administrative level character.
-PLACE_SPLIT_RE = re.compile(f"^([{CJK}]{{2,4}}?)((?:常务副|副|代)?[省市县区州].+)$")
-LEVEL_ROLE_RE = re.compile("^(?:常务副|副|代)?[市县区州]")
+PLACE_SPLIT_RE = compiled(f"^([{CJK}]{{2,4}}?)((?:常务副|副|代)?[省市县区州].+)$")
+LEVEL_ROLE_RE = compiled("^(?:常务副|副|代)?[市县区州]")
 PROVINCES = frozenset(
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 "
     "山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 "
@@ -140,50 +146,50 @@ ADVERBIAL = (
     r")[，,]?){0,4}"
 )
 CLAUSE_START = r"(?:^|(?<=[，,。！？!?：:；;“”\"\s]))"
-UNTITLED_CUE_RE = re.compile(
+UNTITLED_CUE_RE = compiled(
     f"{CLAUSE_START}(?:据)?(?:结果|但是|但|而|随后|对此|接着|后来|最后)?(?P<name>[{CJK}]{{2,4}}?)(?:{POSTFIX_TITLE_ALT})?(?:同志)?"
     f"{ADVERBIAL}{SPEECH_VERB}"
 )
 # A speaker that is no named person: an organisation or a description, at the start of a clause.
 _ENTITY_HEAD_ALT = alternation((*ORGANISATION_HEADS, *PERSON_NOUNS, *TITLES))
-ENTITY_CUE_RE = re.compile(
+ENTITY_CUE_RE = compiled(
     f"{CLAUSE_START}(?:据)?(?P<name>[{CJK}A-Za-z0-9·]{{0,14}}?(?:{_ENTITY_HEAD_ALT}))"
     f"{ADVERBIAL}{SPEECH_VERB}"
 )
 # Words that open a clause before its subject ("但法国总工会负责人表示"), and characters that make a
 # would-be subject a clause of its own ("记者从长春市政府了解到").
-CLAUSE_OPENERS = re.compile(
+CLAUSE_OPENERS = compiled(
     "^(?:但是|但|而且|而|并且|并|同时|此外|另外|其中|对此|不过|然而|因此|所以|随后|当天|目前|据悉|此前)"
 )
 NOT_IN_SUBJECT = frozenset("了是在把被将从于对向为让给由")
 # A line that only names who speaks next ("中国载人航天工程新闻发言人 武平"), and the first person that
 # shows the following text is theirs; "问：" / "答：" lines of an interview.
-FIRST_PERSON_RE = re.compile("我们|我(?!国)")
+FIRST_PERSON_RE = compiled("我们|我(?!国)")
 # An interview line: "王强：我们要把产量翻一番。"
-INTERVIEW_LINE_RE = re.compile(f"^\\s*(?P<name>[{CJK}·]{{2,8}}?)\\s*[：:]")
-QUESTION_LINE_RE = re.compile(r"^\s*(?:问|记者|主持人)\s*[：:]")
-ANSWER_LINE_RE = re.compile(r"^\s*答\s*[：:]")
+INTERVIEW_LINE_RE = compiled(f"^\\s*(?P<name>[{CJK}·]{{2,8}}?)\\s*[：:]")
+QUESTION_LINE_RE = compiled(r"^\s*(?:问|记者|主持人)\s*[：:]")
+ANSWER_LINE_RE = compiled(r"^\s*答\s*[：:]")
 # A clause that goes on with its subject left out: "…，并当庭表示…".
-CONTINUED_CUE_RE = re.compile(f"(?<=[，,])\\s*(?:并|还|也|随后|同时|又|则|并且){ADVERBIAL}{SPEECH_VERB}")
-PRONOUN_CUE_RE = re.compile(f"{CLAUSE_START}(?:据)?(?P<pronoun>他|她)(?!们){ADVERBIAL}{SPEECH_VERB}")
-SURNAME_CUE_RE = re.compile(
+CONTINUED_CUE_RE = compiled(f"(?<=[，,])\\s*(?:并|还|也|随后|同时|又|则|并且){ADVERBIAL}{SPEECH_VERB}")
+PRONOUN_CUE_RE = compiled(f"{CLAUSE_START}(?:据)?(?P<pronoun>他|她)(?!们){ADVERBIAL}{SPEECH_VERB}")
+SURNAME_CUE_RE = compiled(
     f"{CLAUSE_START}(?:据)?(?:(?P<prefix>老|小)(?P<bare>[{CJK}])|(?P<surname>[{CJK}])"
     f"(?P<title>{POSTFIX_TITLE_ALT}))(?:同志)?{ADVERBIAL}{SPEECH_VERB}"
 )
-POSTFIX_MENTION_RE = re.compile(
+POSTFIX_MENTION_RE = compiled(
     f"(?<![{CJK}])(?P<name>[{CJK}]{{2,4}}?)(?P<title>代表|委员)(?=$|[^{CJK}]|{ADVERBIAL}{SPEECH_VERB})"
 )
 # A delegation visiting the paper's city: "来青考察" (青 = 青岛) or "来青岛考察".
-HOST_CUE_RE = re.compile(f"来(?P<host>[{CJK}]{{1,3}}?)(?:考察|调研|访问|参观|视察|交流|洽谈|学习)")
-SECTION_PLACE_RE = re.compile(f"^\\s*([{CJK}]{{2,4}})\\s*[:：]")
-ENUMERATION_GAP_RE = re.compile(r"^[\s,，、和与及]*$")
+HOST_CUE_RE = compiled(f"来(?P<host>[{CJK}]{{1,3}}?)(?:考察|调研|访问|参观|视察|交流|洽谈|学习)")
+SECTION_PLACE_RE = lazy_pattern(f"^\\s*([{CJK}]{{2,4}})\\s*[:：]")  # compiled on first use (index.lazy)
+ENUMERATION_GAP_RE = compiled(r"^[\s,，、和与及]*$")
 # The chunker's sentence rule, so a statement starts and ends where chunks do: 。！？!?；; or an
 # ellipsis, with the closing quotes after it, except quoted speech going on with a comma (“不……”，他说).
 CLAUSE_PUNCT = "，,；;：:"
-INTRODUCES_QUOTE_RE = re.compile(r"[\s:：,，]*")
+INTRODUCES_QUOTE_RE = compiled(r"[\s:：,，]*")
 QUOTE_CLOSE = "”」』\""
 QUOTE_OPEN = "“「『\""
 MIN_STATEMENT_CJK = 4
-QUOTATION_RE = re.compile("[“「『\"][^”」』\"]*[”」』\"]")
+QUOTATION_RE = compiled("[“「『\"][^”」』\"]*[”」』\"]")
 # "威海市召开…", "青岛市与潍坊市…": a two-character city at a clause start or after a conjunction.
-CITY_MENTION_RE = re.compile(f"(?:^|(?<=[^{CJK}])|(?<=[与和及、由在赴到从对]))([{CJK}]{{2}})市")
+CITY_MENTION_RE = compiled(f"(?:^|(?<=[^{CJK}])|(?<=[与和及、由在赴到从对]))([{CJK}]{{2}})市")

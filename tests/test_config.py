@@ -107,3 +107,11 @@ def test_milvus_backend_settings_reach_the_engine(tmp_path: Path) -> None:
 def test_bad_milvus_settings_are_one_sentence(tmp_path: Path, yaml_text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(_write(tmp_path, yaml_text))
+
+
+def test_question_threads_are_auto_or_a_count(tmp_path: Path) -> None:
+    assert load_settings(_write(tmp_path, "embedder:\n  question_threads: 2\n")).embedder.question_threads == 2
+    assert Settings().embedder.question_threads == "auto"
+    for bad in ("0", "many"):
+        with pytest.raises(ConfigError, match=r"'embedder.question_threads'"):
+            load_settings(_write(tmp_path, f"embedder:\n  question_threads: {bad}\n"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -131,12 +130,14 @@ def select_run(
     topic: str = "",
     folded: str | None = None,
     folded_topic: str | None = None,
+    memo: RunMemo | None = None,
 ) -> tuple[int, int]:
     """(start, end) within ``paragraph.text`` of the best run of whole sentences, after its dateline.
 
     ``chunk_cosine`` maps (start, end) spans of chunks, relative to the paragraph, to their cosine;
     ``topic`` is the article title and section, whose words say little about which sentence answers;
-    ``folded`` and ``folded_topic``, when given, are the paragraph and topic simplified and lower-cased.
+    ``folded`` and ``folded_topic``, when given, are the paragraph and topic simplified and lower-cased;
+    ``memo``, when given, is shared by the passages of one question (``query``).
     """
     text = paragraph.text
     # A dateline opening the paragraph is metadata: runs start after it, as chunks do.
@@ -151,9 +152,11 @@ def select_run(
     # A question term is present in a sentence when it occurs in it: no tokenising at question time.
     # Only terms of the whole paragraph can be in one of its sentences.
     inside = [t for t in query.terms if t in folded]
-    # Terms as bits of an int: a run's terms are the union of its sentences' masks.
-    bit = {t: 1 << k for k, t in enumerate(dict.fromkeys(inside))}
-    present = _masks(folded, spans, bit)
+    if memo is None:
+        memo = RunMemo(query)
+    # The question's terms as bits of an int: a run's terms are the union of its sentences' masks.
+    bit = memo.bits
+    present = memo.masks(folded, spans)
     wanted = answer_type(query.text)
     typed = [False] * len(spans)
     if wanted is not None:
@@ -171,12 +174,14 @@ def select_run(
     term_weights = {
         t: w * (weights.topic_discount if t in folded_topic else 1.0) for t, w in query.weights.items()
     }
+    # A run's terms are all in the paragraph, so weighing every term of the question adds the same ones.
     weighted = [(bit[t], w) for t, w in term_weights.items() if t in bit]
     total = sum(term_weights.values())
     usable = total > 0 and not math.isnan(total)
     # search.coverage of a set of terms, summed in the weights' order whatever the run: runs holding the
-    # same terms score exactly alike, and the earlier one wins the tie. Many runs hold the same terms.
-    coverage: dict[int, float] = {}
+    # same terms score exactly alike, and the earlier one wins the tie. Many runs hold the same terms,
+    # in this passage and in its reprints; the weights differ only by which terms the topic holds.
+    coverage = memo.coverage.setdefault(tuple(t for t in query.weights if t in folded_topic), {})
     best = (float("-inf"), 0, 0)
     for i in range(len(spans)):
         seen = 0
@@ -208,18 +213,30 @@ def select_run(
     return best[1], best[2]
 
 
-def _masks(folded: str, spans: list[tuple[int, int]], bits: dict[str, int]) -> list[int]:
-    """Per sentence span (sorted, not overlapping), the bits of the terms that occur whole within it."""
-    starts = [a for a, _ in spans]
-    masks = [0] * len(spans)
-    for term, b in bits.items():
-        at = folded.find(term)
-        while at >= 0:
-            k = bisect_right(starts, at) - 1
-            if k >= 0 and at + len(term) <= spans[k][1]:
-                masks[k] |= b
-            at = folded.find(term, at + 1)
-    return masks
+class RunMemo:
+    """What :func:`select_run` works out once per question and reuses for every passage it quotes: the
+    terms each sentence holds (a reprint repeats sentences, even when it rotates them), and the
+    coverage of each set of terms."""
+
+    def __init__(self, query: Query) -> None:
+        self.bits = {t: 1 << k for k, t in enumerate(dict.fromkeys(query.terms))}
+        self._sentences: dict[str, int] = {}
+        self.coverage: dict[tuple[str, ...], dict[int, float]] = {}
+
+    def masks(self, folded: str, spans: list[tuple[int, int]]) -> list[int]:
+        """Per sentence span, the bits of the question's terms that occur whole within it."""
+        out = []
+        for a, b in spans:
+            sentence = folded[a:b]
+            mask = self._sentences.get(sentence)
+            if mask is None:
+                mask = 0
+                for term, bit in self.bits.items():
+                    if term in sentence:
+                        mask |= bit
+                self._sentences[sentence] = mask
+            out.append(mask)
+        return out
 
 
 def matched_spans(text: str, terms: list[str]) -> tuple[str, ...]:
@@ -257,6 +274,7 @@ class Quoter:
         self.searcher = searcher
         self._runs: dict[tuple[object, ...], tuple[int, int, tuple[str, ...]]] = {}
         self._matched: dict[str, tuple[str, ...]] = {}
+        self._memo = RunMemo(query)
 
     def quote(self, hit: PassageHit) -> Quote:
         searcher = self.searcher
@@ -275,7 +293,7 @@ class Quoter:
         run = self._runs.get(key)
         if run is None:
             lo, hi = select_run(paragraph, self.query, chunk_cosine, searcher.data.calibration,
-                                folded=searcher.folded(position), folded_topic=folded_topic)
+                                folded=searcher.folded(position), folded_topic=folded_topic, memo=self._memo)
             text = paragraph.text[lo:hi]
             matched = self._matched.get(text)
             if matched is None:

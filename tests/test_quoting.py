@@ -4,7 +4,7 @@ import random
 
 import numpy as np
 
-from index.quoting import QuoteWeights, _masks, answer_type, matched_spans, select_run
+from index.quoting import QuoteWeights, RunMemo, answer_type, matched_spans, select_run
 from index.records import Calibration, Paragraph
 from index.search import Query
 from index.sentences import split_sentences
@@ -107,11 +107,21 @@ def test_a_long_statement_keeps_the_part_about_the_question() -> None:
 def test_term_masks_say_which_terms_lie_whole_inside_each_sentence() -> None:
     rng = random.Random(7)
     alphabet = "威海青岛港口合作。！"
-    for _ in range(300):
-        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-        spans = split_sentences(text)
-        terms = list(dict.fromkeys("".join(rng.choice(alphabet[:6]) for _ in range(rng.randint(1, 3)))
-                                   for _ in range(6)))
-        bits = {t: 1 << k for k, t in enumerate(terms)}
-        expected = [sum(b for t, b in bits.items() if t in text[lo:hi]) for lo, hi in spans]
-        assert _masks(text, spans, bits) == expected
+    for _ in range(100):
+        terms = ["".join(rng.choice(alphabet[:6]) for _ in range(rng.randint(1, 3))) for _ in range(6)]
+        memo = RunMemo(_query("", dict.fromkeys(terms, 1.0)))
+        for _ in range(5):  # one memo serves every passage of a question
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+            spans = split_sentences(text)
+            expected = [sum(b for t, b in memo.bits.items() if t in text[lo:hi]) for lo, hi in spans]
+            assert memo.masks(text, spans) == expected
+
+
+def test_a_shared_memo_chooses_the_runs_a_fresh_one_does() -> None:
+    query = _query("黑褐新箭雀鲷的体长可达多少", {"体长": 2.0, "可达": 1.5, "雀鲷": 3.0, "多少": 0.5, "公分": 1.0})
+    memo = RunMemo(query)
+    rotated = "体长可达10公分。黑褐新箭雀鲷，俗名厚壳仔，为雀鲷科的其中一种。本鱼分布于印度太平洋区。"
+    for text, topic in ((TEXT, ""), (rotated, "雀鲷"), (TEXT, "体长"), (rotated[::-1], ""), (rotated, "")):
+        paragraph = Paragraph(0, text, None, 0, len(text))
+        shared = select_run(paragraph, query, {}, Calibration(0.8, 0.95), topic=topic, memo=memo)
+        assert shared == select_run(paragraph, query, {}, Calibration(0.8, 0.95), topic=topic)

@@ -115,25 +115,23 @@ class TablePool:
             return article
 
     def get(self, article_id: str) -> ArticleSpeakers | None:
-        extra = self._extra.get(article_id)
-        if extra is not None:
-            return extra
-        for layer in reversed(self._layers):
-            ordinal = layer.ordinal(article_id)
-            if ordinal is not None and article_id not in layer.dead:
-                return self._article(article_id, layer, ordinal)
-        return None
+        return self._find(article_id, quoting_only=False)
 
     def quoting(self, article_id: str) -> ArticleSpeakers | None:
         """Without reading an article that its table's flags say quotes nobody: the speaker of every
         quoted passage is looked up, and a reprinted story puts dozens of articles in one answer."""
+        return self._find(article_id, quoting_only=True)
+
+    def _find(self, article_id: str, quoting_only: bool) -> ArticleSpeakers | None:
+        """The live article of that id: an added one, else the newest layer's; with ``quoting_only``,
+        None for one whose table flags say it quotes nobody."""
         extra = self._extra.get(article_id)
         if extra is not None:
             return extra
         for layer in reversed(self._layers):
             ordinal = layer.ordinal(article_id)
             if ordinal is not None and article_id not in layer.dead:
-                if not layer.table.flags[ordinal] & FLAG_OF["quotes_anyone"]:
+                if quoting_only and not layer.table.flags[ordinal] & FLAG_OF["quotes_anyone"]:
                     return None
                 return self._article(article_id, layer, ordinal)
         return None

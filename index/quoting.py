@@ -181,7 +181,7 @@ def select_run(
     # search.coverage of a set of terms, summed in the weights' order whatever the run: runs holding the
     # same terms score exactly alike, and the earlier one wins the tie. Many runs hold the same terms,
     # in this passage and in its reprints; the weights differ only by which terms the topic holds.
-    coverage = memo.coverage.setdefault(tuple(t for t in query.weights if t in folded_topic), {})
+    coverage = memo.coverage.setdefault(memo.in_topic(folded_topic), {})
     best = (float("-inf"), 0, 0)
     for i in range(len(spans)):
         seen = 0
@@ -222,6 +222,11 @@ class RunMemo:
         self.bits = {t: 1 << k for k, t in enumerate(dict.fromkeys(query.terms))}
         self._sentences: dict[str, int] = {}
         self.coverage: dict[tuple[str, ...], dict[int, float]] = {}
+        self._weighted = tuple(query.weights)
+
+    def in_topic(self, folded_topic: str) -> tuple[str, ...]:
+        """The weighted terms a topic holds: all that a topic changes in how a run is weighed."""
+        return tuple(t for t in self._weighted if t in folded_topic)
 
     def masks(self, folded: str, spans: list[tuple[int, int]]) -> list[int]:
         """Per sentence span, the bits of the question's terms that occur whole within it."""
@@ -254,11 +259,6 @@ def matched_spans(text: str, terms: list[str]) -> tuple[str, ...]:
     return tuple(original for _, original in sorted(found))
 
 
-def quote_passage(hit: PassageHit, query: Query, searcher: Searcher) -> Quote:
-    """The quote for one passage hit."""
-    return Quoter(query, searcher).quote(hit)
-
-
 class Quoter:
     """Quotes the passage hits of one question; a passage that repeats one already quoted (a reprint:
     the same text and scored chunks, and the same question terms in its title and section) gets the
@@ -288,8 +288,7 @@ class Quoter:
         folded_topic = searcher.topic(position)
         # The folded paragraph is a function of its text, the calibration and question are this quoter's,
         # and the topic (a reprint's own headline) counts only by which question terms it holds.
-        in_topic = tuple(t for t in self.query.weights if t in folded_topic)
-        key = (paragraph.text, paragraph.lead, in_topic, tuple(sorted(chunk_cosine.items())))
+        key = (paragraph.text, paragraph.lead, self._memo.in_topic(folded_topic), tuple(sorted(chunk_cosine.items())))
         run = self._runs.get(key)
         if run is None:
             lo, hi = select_run(paragraph, self.query, chunk_cosine, searcher.data.calibration,

@@ -351,9 +351,7 @@ class Ranking:
         if k <= 0 or scored is None or not scored.order.size:
             return []
         order = scored.order[: max(k, EVIDENCE_WINDOW)]
-        while len(self._hits) < len(order):
-            self._hits.append(self._hit(int(order[len(self._hits)])))
-        hits = self._hits[: len(order)]
+        hits = self._made(len(order))[: len(order)]
         if self.searcher.not_found is None:
             return hits[:k]
         # Only passages of the first one's time tier may trade places with it.
@@ -369,11 +367,15 @@ class Ranking:
         """``top(k)[i]`` for any ``k > i``, without making the hits after it (their confidence costs)."""
         if i < EVIDENCE_WINDOW:
             return self.top(EVIDENCE_WINDOW)[i]
+        return self._made(i + 1)[i]
+
+    def _made(self, n: int) -> list[PassageHit]:
+        """The hits made so far, at least the first ``n`` of the order (``n`` at most its length)."""
         scored = self._scored
-        assert scored is not None and i < scored.order.size
-        while len(self._hits) <= i:
+        assert scored is not None and n <= scored.order.size
+        while len(self._hits) < n:
             self._hits.append(self._hit(int(scored.order[len(self._hits)])))
-        return self._hits[i]
+        return self._hits
 
     def _hit(self, i: int) -> PassageHit:
         searcher, scored = self.searcher, self._scored

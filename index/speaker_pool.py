@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 import numpy as np
 
@@ -21,7 +20,7 @@ from index.records import ArticleRecord
 from index.speaker_table import SpeakerTable
 from index.speakers.held import FLAG_OF, ArticleSpeakers, Stored, known_names, lookup_keys
 from index.speakers.names import prepared_names_list
-from index.speakers.pairs import statement_pairs
+from index.speakers.pairs import article_pairs
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,6 @@ class SpeakerLayer:
         """The same layer with those of ``gone`` it holds dead too."""
         mine = {aid for aid in gone if self.ordinal(aid) is not None} - self.dead
         return replace(self, dead=self.dead | mine, _dead_ordinals=[]) if mine else self
-
-
-def _pairs_of(statements: list[dict[str, Any]]) -> set[str]:
-    pairs: set[str] = set()
-    for statement in statements:
-        pairs |= statement_pairs(str(statement["text"]))
-    return pairs
 
 
 _Found = tuple[str, "SpeakerLayer | None", int]
@@ -179,7 +171,7 @@ class TablePool:
 
         found = self._from_layers(holding)
         found += [(aid, None, -1) for aid, a in self._extra.items()
-                  if a.flags & bit and len(pairs & _pairs_of(a.stored[1])) >= needed]
+                  if a.flags & bit and len(pairs & article_pairs(a.stored[1])) >= needed]
         return self._ordered(found)
 
     def among(self, article_ids: Iterable[str]) -> list[ArticleSpeakers]:

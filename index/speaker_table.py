@@ -39,7 +39,7 @@ import numpy as np
 from index.directory import replacing
 from index.speakers.held import flags_of, known_names, lookup_keys
 from index.speakers.names import prepared_names_list
-from index.speakers.pairs import statement_pairs
+from index.speakers.pairs import article_pairs
 
 SEPARATOR = "\0"
 LISTS = ("names", "prepared", "keys")
@@ -66,10 +66,7 @@ class TableBuilder:
             self._names.setdefault(name, []).append(ordinal)
         for key in lookup_keys(people, statements):
             self._keys.setdefault(key, []).append(ordinal)
-        pairs: set[str] = set()
-        for statement in statements:
-            pairs |= statement_pairs(str(statement["text"]))
-        for code in _codes(pairs):
+        for code in _codes(article_pairs(statements)):
             self._said.setdefault(code, []).append(ordinal)
 
     def arrays(self) -> dict[str, np.ndarray] | None:

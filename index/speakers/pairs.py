@@ -7,6 +7,9 @@ question side of who-said-what.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from index.patterns import compiled
 from index.speakers.vocabulary import CJK
 
@@ -18,3 +21,11 @@ def statement_pairs(text: str) -> set[str]:
     statement (``matching._overlap``) exactly when it is one of these."""
     text = PUNCTUATION_RE.sub("", text)
     return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def article_pairs(statements: Iterable[dict[str, Any]]) -> set[str]:
+    """The character pairs of all of an article's statements (as the index stores them)."""
+    pairs: set[str] = set()
+    for statement in statements:
+        pairs |= statement_pairs(str(statement["text"]))
+    return pairs

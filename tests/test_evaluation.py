@@ -188,6 +188,14 @@ def test_cli_eval_times_the_model_for_every_question(config: Path, monkeypatch: 
     assert asked == [questions[0], *questions] * 2
 
 
+def test_cli_eval_readies_the_question_model(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readied: list[object] = []
+    monkeypatch.setattr(bot.runtime, "ready_for_questions", lambda settings, embedder: readied.append(embedder))
+    result = CliRunner().invoke(cli, ["--config", str(config), "eval", str(MINI), "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(readied) == 1 and isinstance(readied[0], LexicalOnlyEmbedder)
+
+
 def test_cli_eval_jsonl_against_articles(config: Path, tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     cases.write_text(

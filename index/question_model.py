@@ -184,6 +184,8 @@ class QuestionModel:
     def load(self) -> QuestionModel:
         """Import torch and read the weights, once; an unreadable file is an :class:`EmbedderError`, and
         torch that cannot be imported an ImportError or OSError."""
+        if self._ready:  # every question comes through here: no lock once loaded
+            return self
         import torch  # noqa: F401  # a broken installation fails here, not as an unreadable file
 
         with self._lock:

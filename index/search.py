@@ -104,7 +104,9 @@ class Searcher:
         import faiss
 
         faiss.omp_set_num_threads(faiss_threads)
+        self.simplified = lru_cache(maxsize=4096)(self._simplified)
         self.folded = lru_cache(maxsize=4096)(self._fold)
+        self.anchor_line = lru_cache(maxsize=4096)(self._anchor_line)
         self.topic = lru_cache(maxsize=4096)(self._topic)
         self.article_text = lru_cache(maxsize=1024)(self._article_text)
         self.evidence_text = lru_cache(maxsize=4096)(self._evidence_text)
@@ -119,12 +121,24 @@ class Searcher:
 
             self.gatherer = Gatherer(self, retrieval)
 
+    def _text(self, position: int) -> str:
+        aid, number = self.layout.key(position)
+        return self.data.articles[aid].paragraphs[number].text
+
+    def _simplified(self, position: int) -> str:
+        """A passage's text simplified and lower-cased, whatever its length."""
+        return to_simplified(self._text(position)).lower()
+
     def _fold(self, position: int) -> str:
         """The simplified, lower-cased text of a passage, for matching question terms in it."""
-        aid, number = self.layout.key(position)
-        text = self.data.articles[aid].paragraphs[number].text
-        folded = to_simplified(text).lower()
+        text = self._text(position)
+        folded = self.simplified(position)
         return folded if len(folded) == len(text) else text.lower()
+
+    def _anchor_line(self, position: int) -> str:
+        """A passage as its line of :meth:`_article_text`: simplifying, lower-casing and NFKC never
+        reach across a line break, so the article's anchor text holds this line as it is."""
+        return unicodedata.normalize("NFKC", self.simplified(position))
 
     def _topic(self, position: int) -> str:
         """The simplified, lower-cased title and section of a passage's article."""
@@ -135,7 +149,11 @@ class Searcher:
     def _evidence_text(self, position: int) -> tuple[str, str]:
         """What the not-found evidence reads of a passage: its topic and folded text, and the same
         NFKC-normalised (full-width digits are the same numbers)."""
-        passage = f"{self.topic(position)}\n{self.folded(position)}"
+        topic, folded = self.topic(position), self.folded(position)
+        passage = f"{topic}\n{folded}"
+        if folded == self.simplified(position):
+            # NFKC does not reach across a line break either: the passage's line is normalised once.
+            return passage, f"{unicodedata.normalize('NFKC', topic)}\n{self.anchor_line(position)}"
         return passage, unicodedata.normalize("NFKC", passage)
 
     def _article_text(self, article_id: str) -> str:
@@ -147,6 +165,16 @@ class Searcher:
     def _people(self, article_id: str) -> tuple[str, ...]:
         """The names of the people an article mentions (found at index time, simplified)."""
         return tuple(str(p["name"]).lower() for p in self.data.articles[article_id].people)
+
+    def lacks_anchors(self, anchored: tuple[Anchor, ...], article_id: str, position: int) -> bool:
+        """Whether the article of the passage at ``position`` lacks one of the question's anchors.
+
+        Folding a whole article costs a millisecond or more (several for a long one, most of a first
+        answer's reading); a passage that names every anchor answers for its article, because what
+        a line of the article's anchor text holds, the whole text holds."""
+        if not missing(anchored, self.anchor_line(position)):
+            return False
+        return missing(anchored, self.article_text(article_id))
 
     def term_weight(self, term: str) -> float:
         """How much a term says about a passage (its idf); unknown terms weigh as the rarest."""
@@ -275,8 +303,7 @@ class Searcher:
         """
         folded = self.folded(position)
         if self.not_found is not None and query.question is not None and query.question.content:
-            # Folding a whole article costs a millisecond or more: only a question with anchors needs it.
-            if query.anchors and missing(query.anchors, self.article_text(hit.article_id)):
+            if query.anchors and self.lacks_anchors(query.anchors, hit.article_id, position):
                 return 0.0  # the article never names a place, name or number the question is about
             head = query.role[-2:] if query.role is not None else None
             if head is not None and head in folded and not names_holder(folded, head, self.people(hit.article_id)):

@@ -98,3 +98,11 @@ def test_terms_many_equal_terms_one_by_one() -> None:
     expected = [analyzer.terms(t) for t in _SENTENCES]
     assert analyzer.terms_many(_SENTENCES) == expected
     assert "王清宪" in expected[0] and "iphone" in expected[1] and "什么" not in expected[2]
+
+
+def test_simplifying_never_reaches_across_a_line_break() -> None:
+    # index.search checks a passage's anchors on its own line of the article's folded text; that holds
+    # only if converting lines together equals converting them apart, phrases included.
+    lines = ["頭髮乾了，他說：「這個問題", "」很複雜。乾隆年間的著作", "裡面提到瞭解決辦法", "後來，發現"]
+    assert to_simplified("\n".join(lines)) == "\n".join(to_simplified(line) for line in lines)
+    assert to_simplified("頭髮") == "头发" and to_simplified("瞭解") == "了解"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import index.search
+from index.anchors import missing
 from index.engine import QuoteEngine
 from index.evidence import FEATURES, measure
 from index.not_found import NotFoundModel
@@ -95,3 +96,29 @@ def test_a_question_without_anchors_never_folds_a_whole_article(
     # A question with anchors checks them against the article's text.
     searcher.search(searcher.prepare("广州作为牵头城市要做什么"), 1)
     assert searcher.article_text.cache_info().misses > 0
+
+
+def test_a_passage_naming_every_anchor_answers_for_its_article(
+    engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
+    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
+    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    searcher = Searcher(engine.searcher.data, engine.embedder, 0.5, 50, True, refuse_unanchored=True)
+    anchored = searcher.prepare("威海要积极接轨哪里").anchors
+    assert [a.word for a in anchored] == ["威海"]
+    layout = searcher.layout
+    positions = range(layout.passages)
+    naming = [p for p in positions if not missing(anchored, searcher.anchor_line(p))]
+    silent = [p for p in positions if missing(anchored, searcher.anchor_line(p))
+              and not missing(anchored, searcher.article_text(layout.key(p)[0]))]
+    assert naming and silent
+    searcher.article_text.cache_clear()
+    for p in naming:
+        assert not searcher.lacks_anchors(anchored, layout.key(p)[0], p)
+    assert searcher.article_text.cache_info().misses == 0  # no whole article was folded
+    # A passage without the place still belongs to an article that names it elsewhere.
+    assert not searcher.lacks_anchors(anchored, layout.key(silent[0])[0], silent[0])
+    assert searcher.article_text.cache_info().misses == 1
+    guangzhou = searcher.prepare("广州作为牵头城市要做什么").anchors
+    assert all(searcher.lacks_anchors(guangzhou, layout.key(p)[0], p) for p in positions)

@@ -64,7 +64,10 @@ class ArticleSpeakers:
                  load: Callable[[str], ArticleRecord]) -> None:
         self.article_id = article_id
         self._stored = stored
-        self._made: tuple[list[Person], list[Statement]] | None = None
+        # Made apart: the speaker of a quote needs only the statements, and an article's people (every
+        # name it mentions) are most of the making.
+        self._people: list[Person] | None = None
+        self._statements: list[Statement] | None = None
         self._load = load
 
     @property
@@ -74,25 +77,23 @@ class ArticleSpeakers:
             stored = self._stored = stored()
         return stored
 
-    def _make(self) -> tuple[list[Person], list[Statement]]:
-        made = self._made
-        if made is None:
-            people, statements = self.stored
-            persons = [
-                Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())),
-                       p.get("kind", "person"))
-                for p in people
-            ]
-            made = self._made = (persons, [Statement(**s) for s in statements])
-        return made
-
     @property
     def people(self) -> list[Person]:
-        return self._make()[0]
+        people = self._people
+        if people is None:
+            people = self._people = [
+                Person(p["name"], tuple(p["roles"]), p.get("place"), tuple(p.get("paragraphs", ())),
+                       p.get("kind", "person"))
+                for p in self.stored[0]
+            ]
+        return people
 
     @property
     def statements(self) -> list[Statement]:
-        return self._make()[1]
+        statements = self._statements
+        if statements is None:
+            statements = self._statements = [Statement(**s) for s in self.stored[1]]
+        return statements
 
     @property
     def flags(self) -> int:
@@ -105,7 +106,7 @@ class ArticleSpeakers:
     def reading_from(self, load: Callable[[str], ArticleRecord]) -> ArticleSpeakers:
         """The same people and statements (made or not), their record read through ``load``."""
         twin = ArticleSpeakers(self.article_id, self._stored, load)
-        twin._made = self._made
+        twin._people, twin._statements = self._people, self._statements
         return twin
 
 

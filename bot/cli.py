@@ -291,13 +291,13 @@ def ask(ctx: click.Context, question: str, top_k: int | None, as_json: bool) -> 
 @click.pass_context
 def chat(ctx: click.Context, top_k: int | None) -> None:
     """Chat in the terminal: type questions, get quotes."""
-    from bot.runtime import ready_for_questions
+    from bot.runtime import embedder_for, ready_for_questions
     from bot.terminal import run_chat
 
     settings = settings_of(ctx)
-    engine = engine_of(ctx)
-    ready_for_questions(settings, engine.embedder)
-    run_chat(engine, top_k or settings.search.top_k)
+    embedder = embedder_for(settings)
+    ready_for_questions(settings, embedder)
+    run_chat(engine_of(ctx, embedder), top_k or settings.search.top_k)
 
 
 @cli.command()

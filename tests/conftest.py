@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Iterator, Sequence
@@ -62,6 +63,13 @@ class LexicalOnlyEmbedder(FakeEmbedder):
     alone, so a test can work its expected ranks out by hand."""
 
     calibration = Calibration(floor=1.0, ceiling=2.0)
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    """What a test froze (``bot.runtime.ready_for_questions``) is collectable again after it."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(autouse=True)

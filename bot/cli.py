@@ -297,7 +297,9 @@ def chat(ctx: click.Context, top_k: int | None) -> None:
     settings = settings_of(ctx)
     embedder = embedder_for(settings)
     ready_for_questions(settings, embedder)
-    run_chat(engine_of(ctx, embedder), top_k or settings.search.top_k)
+    engine = engine_of(ctx, embedder)
+    engine.warm()
+    run_chat(engine, top_k or settings.search.top_k)
 
 
 @cli.command()

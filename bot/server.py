@@ -65,5 +65,6 @@ def serve(settings: Settings, base_url: str | None = None) -> None:
     embedder = embedder_for(settings)
     ready_for_questions(settings, embedder)
     engine = open_engine(settings, _log_progress, embedder)
+    engine.warm()
     application = telegram_app.build(settings, engine, token, base_url)
     lifecycle.serve(application, settings.telegram.startup_retries, options)

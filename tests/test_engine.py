@@ -5,8 +5,12 @@ from pathlib import Path
 
 import pytest
 
+import index.anchors
+import index.search
 from index.engine import EngineSettings, QuoteEngine
 from index.errors import UnknownArticleError
+from index.evidence import FEATURES
+from index.not_found import NotFoundModel
 from tests.conftest import BACKENDS, FakeEmbedder, settings_for
 
 NEW_ARTICLE = """烟台苹果喜获丰收
@@ -181,3 +185,21 @@ def test_no_chunk_or_quote_grows_without_bound(tmp_path: Path, fake_embedder: Fa
         text = "\n\n".join(p.text for p in article.paragraphs)
         for quote in answer.quotes:
             assert 0 < len(quote.text) <= 120 and text[quote.start : quote.end] == quote.text
+
+
+def test_warming_makes_what_the_first_question_needs(
+    engine_settings: EngineSettings, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The anchors (and their tag dictionary) come with a not-found model: one that weighs content only.
+    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
+    model = NotFoundModel(fake_embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
+    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == fake_embedder.name else None)
+    monkeypatch.setattr(index.anchors, "_DICTIONARY", [])
+    built = QuoteEngine.open(engine_settings, fake_embedder)
+    fresh = QuoteEngine.open(engine_settings, fake_embedder)
+    assert built is not fresh and fresh._searcher.made() is None and fresh._attribution.made() is None
+    fresh.warm()
+    assert fresh._searcher.made() is not None and fresh._attribution.made() is not None
+    assert index.anchors._DICTIONARY  # read now, not by the first user's question
+    answer = fresh.ask("张海波说了什么")
+    assert answer.quotes and answer.quotes[0].speaker is not None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -203,3 +204,31 @@ def test_warming_makes_what_the_first_question_needs(
     assert index.anchors._DICTIONARY  # read now, not by the first user's question
     answer = fresh.ask("张海波说了什么")
     assert answer.quotes and answer.quotes[0].speaker is not None
+
+
+def test_a_warmed_engine_sets_up_each_update_before_serving_it(
+    engine: QuoteEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "apples.txt"
+    path.write_text(NEW_ARTICLE, encoding="utf-8")
+    engine.add_files([path])
+    assert engine._searcher is not None and engine._searcher.made() is None  # a CLI add sets nothing up
+    engine.warm()
+    path.write_text(NEW_ARTICLE.replace("栖霞", "蓬莱"), encoding="utf-8")
+    rehearsed: list[object] = []
+    rehearse = engine._rehearse
+    monkeypatch.setattr(engine, "_rehearse", lambda s, a: (rehearsed.append(s), rehearse(s, a)))
+    engine.add_files([path])
+    # The new snapshot's searcher was made and asked before it was served.
+    assert engine._searcher.made() is not None and rehearsed == [engine._searcher.made()]
+    assert engine.ask("蓬莱苹果收购价多少").quotes[0].article_id == "apples"
+
+    def broken(searcher: object, attribution: object) -> None:
+        raise RuntimeError("a fault in answering")
+
+    monkeypatch.setattr(engine, "_rehearse", broken)
+    path.write_text(NEW_ARTICLE.replace("栖霞", "龙口"), encoding="utf-8")
+    with caplog.at_level(logging.ERROR, logger="index.engine"):
+        engine.add_files([path])  # the index is written and served; the fault is logged
+    assert "Warming the updated index failed" in caplog.text
+    assert engine.ask("龙口苹果收购价多少").quotes[0].article_id == "apples"

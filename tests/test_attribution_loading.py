@@ -13,6 +13,10 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+import pytest
+
+import index.speakers.attribution
+import index.speakers.matching
 from index.records import ArticleRecord, Paragraph, Quote
 from index.results import NotFound
 from index.speakers import Person, Statement
@@ -156,3 +160,32 @@ def test_statement_overlap_is_the_share_of_bigrams_the_statement_holds():
         haystack = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert _overlap(needle, haystack) == _overlap_by_sets(needle, haystack), (needle, haystack)
     assert _overlap("港口扩建", "港，口扩建。") == 1.0  # punctuation between two characters does not part them
+
+
+def test_a_question_by_role_weighs_only_the_people_who_hold_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Articles name many people in passing: asked by role or description, only role holders,
+    # organisations and unnamed speakers can be meant, and only they are weighed.
+    mentioned = [{"name": f"路人{i}", "roles": [], "kind": "mention"} for i in range(30)]
+    people = [asdict(Person("王海峰", ("市长",), None, (0,))), *mentioned,
+              {"name": "港务集团", "roles": [], "kind": "organisation"}]
+    records = _records()
+    entries = [("a", people, records[0].statements), *_entries(records)[1:]]
+    attribution = Attribution.lazy(entries, CountingLoad(records))
+    article = attribution._pool.get("a")
+    assert article is not None and [p.name for p in article.titled] == ["王海峰", "港务集团"]
+    weighed: list[str] = []
+    speaks_for = index.speakers.matching.speaks_for
+
+    def counting(question: Any, person: Person, mentioned: Any = None) -> bool:
+        weighed.append(person.name)
+        return speaks_for(question, person, mentioned)
+
+    monkeypatch.setattr(index.speakers.attribution, "speaks_for", counting)
+    monkeypatch.setattr(index.speakers.matching, "speaks_for", counting)
+    by_role = attribution.answer("市长说了什么")
+    holders = attribution.answer("局长说了什么")
+    assert isinstance(by_role, list) and [q.text for q in by_role] == [SAID]
+    assert isinstance(holders, NotFound) and len(holders.mentions) == 20
+    assert weighed and not any(name.startswith("路人") for name in weighed)
+    # Asked by name, everyone counts: a person mentioned in passing is still found.
+    assert isinstance(attribution.answer("路人3说了什么"), NotFound)

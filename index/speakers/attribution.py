@@ -109,9 +109,8 @@ class Attribution:
         found: list[tuple[Statement, ArticleSpeakers]] = []
         for article in self._candidates(parsed):
             mentioned = _mentions_of(article)
-            found.extend(
-                (s, article) for s in find_statements(parsed, article.people, article.statements, mentioned)
-            )
+            people = article.people if parsed.name is not None else article.titled
+            found.extend((s, article) for s in find_statements(parsed, people, article.statements, mentioned))
         if parsed.kind == "who_said" and not found:
             # Nobody is recorded saying that: ordinary search may still find the words themselves.
             return None
@@ -146,7 +145,8 @@ class Attribution:
         holders: list[tuple[Person, ArticleRecord]] = []
         for article in self._about(parsed):
             mentioned = _mentions_of(article)
-            holders.extend((p, article.record) for p in article.people if speaks_for(parsed, p, mentioned))
+            people = article.people if parsed.name is not None else article.titled
+            holders.extend((p, article.record) for p in people if speaks_for(parsed, p, mentioned))
         if not holders and parsed.name is not None:
             # A name no extraction caught (in an enumeration, say) is still mentioned if the text has it.
             for article in self._mentioning(parsed.name):

@@ -11,8 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import index.search
 from index.embedders import normalise_rows
 from index.engine import EngineSettings, QuoteEngine
+from index.evidence import FEATURES
+from index.not_found import NotFoundModel
 from index.records import Calibration
 from tests.fake_bot_api import FakeBotAPI
 
@@ -127,3 +130,13 @@ def engine_settings(tmp_path: Path, articles_dir: Path) -> EngineSettings:
 @pytest.fixture
 def engine(engine_settings: EngineSettings, fake_embedder: FakeEmbedder) -> QuoteEngine:
     return QuoteEngine.open(engine_settings, fake_embedder)
+
+
+def use_content_model(monkeypatch: pytest.MonkeyPatch, embedder_name: str) -> NotFoundModel:
+    """Give ``embedder_name`` a not-found model that weighs only the share of the question's content
+    words a passage holds (the bundled model is fitted for the bundled embedder alone); searchers made
+    after this use it, with the anchors it brings."""
+    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
+    model = NotFoundModel(embedder_name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
+    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == embedder_name else None)
+    return model

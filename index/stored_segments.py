@@ -100,6 +100,9 @@ class Segment:
     # How many inverted lists its IVF index has: the manifest records it, and an update that never
     # searches must be able to write it again without reading the lists.
     lists: int = 0
+    # How deep a question searches its graph (index.vectors.search_depth), for the manifest to record:
+    # the recorded value until the graph is read, then the graph's own.
+    depth: int = 0
     # Its name table (index.speaker_table), when it has one: who-said-what then reads no article at open.
     speaker_table: SpeakerTable | None = None
     _ann_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
@@ -155,6 +158,7 @@ class Segment:
             with self._ann_lock:
                 if self.ann is None:
                     self.ann = _read_ann(self.ann_file, self.kind)
+                    self.depth = _depth(self.ann, self.kind)
         if self.kind == "ivf":
             return self._rescored(vector, k)
         if self.ann is not None:
@@ -187,6 +191,12 @@ def _read_ann(path: Path, kind: str) -> Any:
         return read_ann(path, kind)
     except (OSError, RuntimeError, ValueError) as exc:
         raise IndexCorruptError(f"The vector index {path} cannot be read ({exc}); {REBUILD_HINT}.") from exc
+
+
+def _depth(ann: Any, kind: str) -> int:
+    from index.vectors import search_depth
+
+    return search_depth(ann) if kind == "hnsw" else 0
 
 
 def segment_files(generation: int, approximate: bool) -> list[str]:
@@ -247,6 +257,8 @@ def open_segment(index_dir: Path, generation: int, dim: int, kind: str, ann: Any
         segment.ann_file = index_dir / f"ann-{generation}.faiss"
     if kind == "ivf" and ann is not None:
         segment.lists = int(ann.nlist)
+    if ann is not None:
+        segment.depth = _depth(ann, kind)
     if speakers:
         segment.speaker_table = SpeakerTable.read(index_dir / table_name(generation), len(segment.article_ids))
     return segment

@@ -2,10 +2,9 @@
 
 Below :data:`FLAT_LIMIT` vectors the index is exact (flat inner product); above it, an HNSW graph,
 whose search time hardly grows with the index (flat costs about 26 ms a question at 100k vectors and
-165 ms at 1M; HNSW32 about 1 ms). The graph's parameters are the measured ones: with 32 links a node and
-efSearch 128, recall@10 against flat was 0.976 on vectors of the model's distribution at 100k and 0.996
-on the real dev-set vectors (benchmarks/faiss_choice.py, benchmarks/README.md). Both kinds keep every
-vector whole, so the search can rescore candidates exactly (:func:`stored_vectors`).
+165 ms at 1M; HNSW32 about 1 ms). The graph's parameters are the measured ones (:data:`HNSW_EF_SEARCH`;
+benchmarks/faiss_choice.py, benchmarks/README.md). Both kinds keep every vector whole, so the search can
+rescore candidates exactly (:func:`stored_vectors`).
 
 Above :data:`IVF_LIMIT` vectors, inverted lists of 8-bit codes (IVF, SQ8): a quarter of the graph's
 memory, built from a memory-mapped matrix a block at a time. Their ids are rows, not chunk ids, and the
@@ -25,10 +24,15 @@ VectorKind = Literal["flat", "hnsw", "ivf"]
 # Flat search at 50k vectors takes about 13 ms; past that the graph pays for its build and memory.
 FLAT_LIMIT = 50_000
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 40
-# Searched this deep: at 100k chunks built by a streaming build, recall@10 of the stand-in's vectors of the
-# model's distribution was 0.857 at 128, 0.920 at 256 and 0.972 at 512 (1.8 ms a question; README, Scale).
-HNSW_EF_SEARCH = 512
+# How wide a node's search for its links is while the graph is built, and how deep a question's search
+# goes. At 100k chunks, against flat search for 338 real dev questions' vectors (benchmarks/README.md,
+# "Eighth round"): built at 40, recall@10 was 0.870 at depth 256 and 0.928 at 512 (2.0 ms a search);
+# built at 200, 0.956 at 256 (1.1 ms) and 0.965 at 512. The wider build costs 4.5 times the graph's
+# build time (48 s at 100k on two cores, once per build or compaction; embedding the chunks takes hours).
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 256
+# Graphs built before, at 40, are searched as deep as they were: their recall needs it.
+NARROW_BUILD_EF_SEARCH = 512
 # Past this many vectors a graph would hold every vector in memory (1.5 GB at 1M, 1.8 GB with its
 # links) while building and serving; inverted lists of 8-bit codes hold a quarter of that, and the
 # candidates they propose are rescored exactly from the memory-mapped vectors. At 1M vectors of the
@@ -219,5 +223,15 @@ def read_ann(path: Path, kind: str) -> Any:
     if found == "ivf":
         ann.nprobe = min(IVF_NPROBE, ann.nlist)
     else:
-        set_search_depth(ann, HNSW_EF_SEARCH)
+        set_search_depth(ann, search_depth(ann))
     return ann
+
+
+def search_depth(vectors: Any) -> int:
+    """How deep a question searches a graph: as its build allows (a flat index: 0)."""
+    import faiss
+
+    inner = faiss.downcast_index(vectors.index)
+    if not isinstance(inner, faiss.IndexHNSWFlat):
+        return 0
+    return HNSW_EF_SEARCH if inner.hnsw.efConstruction >= HNSW_EF_CONSTRUCTION else NARROW_BUILD_EF_SEARCH

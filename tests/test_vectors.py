@@ -13,8 +13,10 @@ from index.engine import EngineSettings, QuoteEngine
 from index.errors import IndexCorruptError
 from index.manifest import MANIFEST, read_manifest
 from index.vectors import (
+    HNSW_EF_CONSTRUCTION,
     HNSW_EF_SEARCH,
     HNSW_M,
+    NARROW_BUILD_EF_SEARCH,
     build_vector_index,
     fit_vector_index,
     kind_for,
@@ -115,6 +117,37 @@ def test_the_manifest_records_the_graph_and_it_loads_and_answers_alike(
     assert reopened.ask("威海书记说了什么") == flat_answer
     assert reopened.ask("青岛与烟台的合作") == flat_engine.ask("青岛与烟台的合作")
     assert kind_of(base.ann) == "hnsw"
+    assert _graph(base.ann) == (HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH)
+
+
+def _graph(vectors: object) -> tuple[int, int]:
+    """How wide a graph was built and how deep it is searched."""
+    import faiss
+
+    inner = faiss.downcast_index(vectors.index)  # type: ignore[attr-defined]
+    return int(inner.hnsw.efConstruction), int(inner.hnsw.efSearch)
+
+
+def test_a_graph_built_narrow_is_searched_as_deep_as_before(
+    engine: QuoteEngine, engine_settings: EngineSettings, articles_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.vectors
+
+    # A graph as they were built before the wider build, and the manifest that recorded it.
+    monkeypatch.setattr(index.vectors, "HNSW_EF_CONSTRUCTION", 40)
+    monkeypatch.setattr(index.vectors, "HNSW_EF_SEARCH", NARROW_BUILD_EF_SEARCH)
+    engine.flat_limit = 0
+    engine.rebuild()
+    monkeypatch.undo()
+    assert read_manifest(engine_settings.index_dir).vector_index.ef_search == NARROW_BUILD_EF_SEARCH
+    reopened = QuoteEngine.open(engine_settings, FakeEmbedder())
+    page = articles_dir / "port.txt"
+    page.write_text("港口新闻\n\n青岛港今年集装箱吞吐量再创新高，同比增长百分之八。\n", encoding="utf-8")
+    reopened.add_files([page])  # written before the graph is read: the recorded depth is kept
+    assert read_manifest(engine_settings.index_dir).vector_index.ef_search == NARROW_BUILD_EF_SEARCH
+    assert reopened.ask("青岛港集装箱吞吐量增长多少").found
+    base = reopened.searcher.data.segments[0]
+    assert base.kind == "hnsw" and _graph(base.ann) == (40, NARROW_BUILD_EF_SEARCH)
 
 
 def test_a_graph_index_takes_additions_and_removals(

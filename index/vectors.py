@@ -121,18 +121,8 @@ def kind_of(vectors: Any) -> VectorKind:
     raise ValueError(f"the vector index holds a {type(inner).__name__}")
 
 
-def graph_parameters(vectors: Any) -> tuple[int, int]:
-    """An HNSW index's links per node and search depth; (0, 0) for a flat index."""
-    import faiss
-
-    inner = faiss.downcast_index(vectors.index)
-    if isinstance(inner, faiss.IndexHNSWFlat):
-        return HNSW_M, int(inner.hnsw.efSearch)
-    return 0, 0
-
-
 def set_search_depth(vectors: Any, ef_search: int) -> None:
-    """Search a graph as deep as the manifest says (a no-op on a flat index)."""
+    """Search a graph ``ef_search`` deep (a no-op on a flat index)."""
     import faiss
 
     inner = faiss.downcast_index(vectors.index)
